@@ -1,0 +1,102 @@
+//! Form fields that show the visitor's values and the field's error again after a failed post.
+
+use crate::ctx::FormView;
+use crate::i18n::t;
+use leptos::prelude::*;
+
+/// A labelled text-like input (`kind` = text, password, date, email, number…).
+pub fn input(
+    f: &FormView,
+    name: &'static str,
+    label_key: &str,
+    kind: &'static str,
+    default: &str,
+    required: bool,
+    hint: Option<String>,
+) -> impl IntoView {
+    let err = f.error(name);
+    let class = if err.is_some() {
+        "field has-error"
+    } else {
+        "field"
+    };
+    let id = format!("f-{name}");
+    let value = if kind == "password" {
+        String::new()
+    } else {
+        f.value(name, default)
+    };
+    let described = err.as_ref().map(|_| format!("{id}-err"));
+    let invalid = err.as_ref().map(|_| "true");
+    let autocomplete = match name {
+        "username" => Some("username"),
+        "password" => Some("current-password"),
+        "new_password" => Some("new-password"),
+        _ => None,
+    };
+    view! {
+        <div class=class>
+            <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>
+            <input id=id.clone() name=name type=kind value=value required=required aria-invalid=invalid
+                aria-describedby=described autocomplete=autocomplete/>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            {err.map(|e| view! { <p class="error-text" id=format!("{id}-err")>{e}</p> })}
+        </div>
+    }
+}
+
+/// A labelled select; `options` are (value, label).
+pub fn select(
+    f: &FormView,
+    name: &'static str,
+    label_key: &str,
+    options: Vec<(String, String)>,
+    default: &str,
+    required: bool,
+) -> impl IntoView {
+    let err = f.error(name);
+    let class = if err.is_some() {
+        "field has-error"
+    } else {
+        "field"
+    };
+    let id = format!("f-{name}");
+    let chosen = f.value(name, default);
+    let opts = options
+        .into_iter()
+        .map(|(v, l)| {
+            let sel = v == chosen;
+            view! { <option value=v selected=sel>{l}</option> }
+        })
+        .collect_view();
+    let invalid = err.as_ref().map(|_| "true");
+    view! {
+        <div class=class>
+            <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>
+            <select id=id name=name required=required aria-invalid=invalid>
+                <option value="">{t("form.choose")}</option>
+                {opts}
+            </select>
+            {err.map(|e| view! { <p class="error-text">{e}</p> })}
+        </div>
+    }
+}
+
+/// A checkbox with its label; checked when the form comes back with it or by default.
+pub fn checkbox(f: &FormView, name: &'static str, label_key: &str, default: bool) -> impl IntoView {
+    let checked = match &f.state {
+        Some(s) => s.values.get(name).is_some_and(|v| !v.is_empty()),
+        None => default,
+    };
+    view! {
+        <label class="check">
+            <input type="checkbox" name=name value="1" checked=checked/>
+            " "{t(label_key)}
+        </label>
+    }
+}
+
+/// A hidden input.
+pub fn hidden(name: &'static str, value: String) -> impl IntoView {
+    view! { <input type="hidden" name=name value=value/> }
+}

@@ -1,0 +1,240 @@
+//! The shell around every page: header with the signed-in unit and role, navigation by role,
+//! language switch, font size A- A A+ and the high-contrast toggle (plain links that set a
+//! cookie, so they work without JavaScript), the flash message and the footer.
+
+use crate::ctx::{Ctx, Flash, FlashKind, Prefs};
+use crate::domain::{Permission, Role};
+use crate::i18n::{t, Lang};
+use leptos::prelude::*;
+
+/// One navigation link.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+/// Everything the shell shows, computed from the request context.
+#[derive(Debug, Clone)]
+pub struct ShellInfo {
+    pub title: String,
+    pub lang: Lang,
+    pub prefs: Prefs,
+    pub user: Option<(String, Role, String)>,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<Flash>,
+    pub here: String,
+}
+
+fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
+    let mut items: Vec<(String, &str)> = vec![
+        ("/".into(), "nav.home"),
+        ("/procedures".into(), "nav.procedures"),
+    ];
+    if let Some(u) = &ctx.user {
+        items.push(("/staff".into(), "nav.staff"));
+        items.push((format!("/admin/units/{}", u.unit_id), "nav.my_unit"));
+        if u.role != Role::Official {
+            items.push(("/admin/units".into(), "nav.units"));
+        }
+        if u.can(Permission::ManageCatalogue, None) {
+            items.push(("/admin/procedures".into(), "nav.catalogue"));
+        }
+        if u.can(Permission::ManageKiosks, None) {
+            items.push(("/admin/kiosks".into(), "nav.kiosks"));
+        }
+        if u.can(Permission::ManageAccounts, None) {
+            items.push(("/admin/accounts".into(), "nav.accounts"));
+        }
+        if u.can(Permission::ViewAudit, None) {
+            items.push(("/admin/audit".into(), "nav.audit"));
+        }
+    }
+    // The current item is the longest href the path starts with.
+    let path = ctx.path.as_str();
+    let best = items
+        .iter()
+        .filter(|(h, _)| {
+            if h == "/" {
+                path == "/"
+            } else {
+                path == h || path.starts_with(&format!("{h}/"))
+            }
+        })
+        .map(|(h, _)| h.len())
+        .max();
+    items
+        .into_iter()
+        .map(|(href, key)| NavItem {
+            current: Some(href.len()) == best && (href != "/" || path == "/"),
+            label: t(key),
+            href,
+        })
+        .collect()
+}
+
+impl ShellInfo {
+    pub fn from_ctx(ctx: &Ctx, title: &str) -> ShellInfo {
+        ShellInfo {
+            title: title.to_string(),
+            lang: ctx.lang,
+            prefs: ctx.prefs,
+            user: ctx
+                .user
+                .as_ref()
+                .map(|u| (u.full_name.clone(), u.role, u.unit_name.clone())),
+            nav: crate::i18n::with_lang(ctx.lang, || nav_for(ctx)),
+            flash: ctx.flash.clone(),
+            here: ctx.path_and_query.clone(),
+        }
+    }
+}
+
+fn pref_href(param: &str, value: &str, here: &str) -> String {
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    format!("/prefs?{param}={value}&next={next}")
+}
+
+/// The page shell around `body`.
+pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
+    let ShellInfo {
+        title,
+        lang,
+        prefs,
+        user,
+        nav,
+        flash,
+        here,
+    } = info;
+    let font_class = ["fs-s", "fs-m", "fs-l", "fs-xl"][prefs.font.min(3) as usize];
+    let body_class = if prefs.contrast {
+        format!("{font_class} hc")
+    } else {
+        font_class.to_string()
+    };
+    let full_title = format!("{} · {}", title, t("app.name"));
+    let lang_links = [(Lang::Vi, "Tiếng Việt", "VI"), (Lang::En, "English", "EN")]
+        .into_iter()
+        .map(|(l, name, short)| {
+            let cur = (l == lang).then_some("true");
+            view! { <a class="pref" href=pref_href("lang", l.code(), &here) aria-current=cur lang=l.code() title=name>{short}</a> }
+        })
+        .collect_view();
+    let font_links = [(0u8, "A-", "pref.font_smaller"), (1, "A", "pref.font_normal"), (2, "A+", "pref.font_larger"), (3, "A++", "pref.font_largest")]
+        .into_iter()
+        .map(|(v, label, key)| {
+            let cur = (v == prefs.font).then_some("true");
+            view! { <a class="pref" href=pref_href("fs", &v.to_string(), &here) aria-current=cur title=t(key)>{label}</a> }
+        })
+        .collect_view();
+    let contrast_href = pref_href("hc", if prefs.contrast { "0" } else { "1" }, &here);
+    let contrast_cur = prefs.contrast.then_some("true");
+    let who = user.map(|(name, role, unit)| {
+        view! {
+            <div class="who">
+                <span class="who-name">{name}</span>
+                <span class="who-role">{t(role.label_key())}</span>
+                <span class="who-unit">{unit}</span>
+            </div>
+        }
+    });
+    let signed_in = who.is_some();
+    let nav_items = nav
+        .into_iter()
+        .map(|n| {
+            let cur = n.current.then_some("page");
+            view! { <li><a href=n.href aria-current=cur>{n.label}</a></li> }
+        })
+        .collect_view();
+    let account_item = if signed_in {
+        view! {
+            <li class="nav-right"><a href="/account">{t("nav.account")}</a></li>
+            <li>
+                <form class="inline" method="post" action="/api/logout">
+                    <button type="submit" class="linklike">{t("nav.logout")}</button>
+                </form>
+            </li>
+        }
+        .into_any()
+    } else {
+        view! { <li class="nav-right"><a href="/login">{t("nav.login")}</a></li> }.into_any()
+    };
+    let flash_view = flash.map(|f| {
+        let (class, role) = match f.kind {
+            FlashKind::Ok => ("flash flash-ok", "status"),
+            FlashKind::Error => ("flash flash-error", "alert"),
+            FlashKind::Info => ("flash flash-info", "status"),
+        };
+        view! { <div class=class role=role>{f.text()}</div> }
+    });
+    view! {
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{full_title}</title>
+                <link rel="stylesheet" href="/style.css"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+            </head>
+            <body class=body_class>
+                <a class="skip-link" href="#main">{t("shell.skip")}</a>
+                <header class="site-header">
+                    <div class="header-inner">
+                        <a class="brand" href="/">
+                            <span class="brand-mark" aria-hidden="true">"LN"</span>
+                            <span class="brand-name">{t("app.name")}</span>
+                            <span class="brand-sub">{t("app.tagline")}</span>
+                        </a>
+                        {who}
+                        <div class="prefs">
+                            <div class="pref-group" role="group" aria-label=t("pref.language")>
+                                <span class="pref-label visually-hidden">{t("pref.language")}</span>
+                                {lang_links}
+                            </div>
+                            <div class="pref-group" role="group" aria-label=t("pref.font_size")>
+                                <span class="pref-label visually-hidden">{t("pref.font_size")}</span>
+                                {font_links}
+                            </div>
+                            <div class="pref-group">
+                                <a class="pref" href=contrast_href aria-current=contrast_cur>{t("pref.contrast")}</a>
+                            </div>
+                        </div>
+                    </div>
+                </header>
+                <nav class="main-nav" aria-label=t("nav.label")>
+                    <ul>{nav_items}{account_item}</ul>
+                </nav>
+                <main id="main" class="container">
+                    {flash_view}
+                    {body}
+                </main>
+                <footer class="site-footer">
+                    <p>{t("app.footer")}</p>
+                </footer>
+            </body>
+        </html>
+    }
+}
+
+/// The heading of a page, with an optional lead sentence.
+pub fn page_head(title: String, lead: Option<String>) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <h1>{title}</h1>
+            {lead.map(|l| view! { <p class="lead">{l}</p> })}
+        </div>
+    }
+}
+
+/// A date as the citizen reads it: dd/mm/yyyy.
+pub fn fmt_date(d: chrono::NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
+}
+
+/// A moment in Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM (24 h).
+pub fn fmt_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}

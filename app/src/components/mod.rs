@@ -1,0 +1,5 @@
+//! View pieces every page shares: the shell, form fields, tables and pagination.
+
+pub mod form;
+pub mod layout;
+pub mod pager;

@@ -1,0 +1,381 @@
+//! The request context every page and server function starts from: who is signed in, the
+//! visitor's language and display preferences (kept in cookies, so they work without
+//! JavaScript), the one-time flash message, and the renderer of the page shell.
+
+use crate::components::layout::{shell, ShellInfo};
+use crate::db::accounts;
+use crate::domain::{access, Permission, Role, UnitPath};
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use tower_sessions::Session;
+
+/// Session key of the signed-in account id.
+pub const SESSION_USER: &str = "uid";
+/// Session key of the flash message shown on the next page.
+pub const SESSION_FLASH: &str = "flash";
+
+/// The signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub scope: UnitPath,
+}
+
+impl CurrentUser {
+    /// The one place where role and unit scope are checked.
+    pub fn can(&self, perm: Permission, target: Option<&UnitPath>) -> bool {
+        access::can(self.role, &self.scope, perm, target)
+    }
+}
+
+/// Display preferences, from cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prefs {
+    /// Font size step 0..=3 (A-, A, A+, A++); 1 is normal.
+    pub font: u8,
+    pub contrast: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Prefs {
+            font: 1,
+            contrast: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FlashKind {
+    Ok,
+    Error,
+    Info,
+}
+
+/// A one-time message for the next page, with the values and errors of a form to show again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: FlashKind,
+    /// i18n key of the message.
+    pub key: String,
+    /// Values for `%{name}` placeholders.
+    #[serde(default)]
+    pub args: Vec<(String, String)>,
+    #[serde(default)]
+    pub form: Option<FormState>,
+    /// Extra data for the page (e.g. an import report, a device token shown once).
+    #[serde(default)]
+    pub extra: Option<serde_json::Value>,
+}
+
+/// A submitted form's values and its field errors (i18n keys), to render it again.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FormState {
+    pub id: String,
+    pub values: HashMap<String, String>,
+    pub errors: HashMap<String, String>,
+}
+
+/// What the page knows of one form: values to show again and errors.
+#[derive(Debug, Clone, Default)]
+pub struct FormView {
+    pub state: Option<FormState>,
+}
+
+impl FormView {
+    /// The value the visitor typed, or `default` when the form is fresh.
+    pub fn value(&self, name: &str, default: &str) -> String {
+        match &self.state {
+            Some(s) => s.values.get(name).cloned().unwrap_or_default(),
+            None => default.to_string(),
+        }
+    }
+    /// The translated error of a field, if any.
+    pub fn error(&self, name: &str) -> Option<String> {
+        self.state
+            .as_ref()
+            .and_then(|s| s.errors.get(name))
+            .map(|k| i18n::t(k))
+    }
+}
+
+/// The context of one request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub state: AppState,
+    pub session: Session,
+    pub lang: Lang,
+    pub prefs: Prefs,
+    pub user: Option<CurrentUser>,
+    pub flash: Option<Flash>,
+    /// Path and query of this request, for "back" links and preference switches.
+    pub path_and_query: String,
+    pub path: String,
+    pub query: HashMap<String, String>,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The visitor's language: the `lang` cookie, else Vietnamese (the default of every screen).
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, "lang")
+        .and_then(Lang::parse)
+        .unwrap_or_default()
+}
+
+pub fn prefs_of(headers: &HeaderMap) -> Prefs {
+    Prefs {
+        font: cookie(headers, "fs")
+            .and_then(|v| v.parse::<u8>().ok())
+            .filter(|v| *v <= 3)
+            .unwrap_or(1),
+        contrast: cookie(headers, "hc") == Some("1"),
+    }
+}
+
+/// Parses a query string into a map (last value wins).
+pub fn parse_query(q: Option<&str>) -> HashMap<String, String> {
+    q.map(|q| {
+        url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+impl Ctx {
+    /// Builds the context from request parts (in handlers and in server functions).
+    pub async fn from_parts(parts: &Parts, state: &AppState) -> Result<Ctx, AppError> {
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("session layer missing".into()))?;
+        let lang = lang_of(&parts.headers);
+        let prefs = prefs_of(&parts.headers);
+        let user = load_user(&session, state).await?;
+        let mut flash: Option<Flash> = session.remove(SESSION_FLASH).await.ok().flatten();
+        let query = parse_query(parts.uri.query());
+        if flash.is_none() && query.contains_key("__err") {
+            flash = Some(Flash::error("err.bad_request"));
+        }
+        Ok(Ctx {
+            state: state.clone(),
+            session,
+            lang,
+            prefs,
+            user,
+            flash,
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            path: parts.uri.path().to_string(),
+            query,
+        })
+    }
+
+    pub fn db(&self) -> &crate::db::Db {
+        &self.state.db
+    }
+
+    /// The signed-in user, or `Unauthorized` (pages answer that with a redirect to sign-in).
+    pub fn user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The signed-in user if they may do `perm` on `target`; else `Unauthorized` or `Forbidden`.
+    pub fn require(
+        &self,
+        perm: Permission,
+        target: Option<&UnitPath>,
+    ) -> Result<&CurrentUser, AppError> {
+        let u = self.user()?;
+        if u.can(perm, target) {
+            Ok(u)
+        } else {
+            tracing::info!(account = u.id, ?perm, "refused");
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The state of form `id` if the flash carries it back.
+    pub fn form(&self, id: &str) -> FormView {
+        FormView {
+            state: self
+                .flash
+                .as_ref()
+                .and_then(|f| f.form.clone())
+                .filter(|s| s.id == id),
+        }
+    }
+
+    /// A query parameter, trimmed ("" when absent).
+    pub fn q(&self, name: &str) -> String {
+        self.query
+            .get(name)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Renders a full page: the shell (header, navigation, preferences) around `body`.
+    pub fn render<V: IntoView + 'static>(&self, title: &str, body: impl FnOnce() -> V) -> Response {
+        self.render_status(StatusCode::OK, title, body)
+    }
+
+    pub fn render_status<V: IntoView + 'static>(
+        &self,
+        status: StatusCode,
+        title: &str,
+        body: impl FnOnce() -> V,
+    ) -> Response {
+        let info = ShellInfo::from_ctx(self, title);
+        let html = render_html(self.lang, move || shell(info, body()));
+        (status, Html(html)).into_response()
+    }
+}
+
+/// Renders a view to a complete HTML document in `lang`.
+pub fn render_html<V: IntoView + 'static>(lang: Lang, f: impl FnOnce() -> V) -> String {
+    let owner = Owner::new();
+    let body = i18n::with_lang(lang, || owner.with(|| f().to_html()));
+    let mut html = String::with_capacity(body.len() + 16);
+    html.push_str("<!DOCTYPE html>");
+    html.push_str(&body);
+    html
+}
+
+async fn load_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
+    let Some(uid) = session.get::<i64>(SESSION_USER).await.ok().flatten() else {
+        return Ok(None);
+    };
+    match accounts::get(&state.db, uid).await {
+        Ok(a) if a.active => Ok(Some(CurrentUser {
+            id: a.id,
+            role: a.role(),
+            scope: UnitPath::parse(&a.unit_path).unwrap_or_else(|| UnitPath::root(a.unit_id)),
+            username: a.username,
+            full_name: a.full_name,
+            unit_id: a.unit_id,
+            unit_name: a.unit_name,
+        })),
+        Ok(_) | Err(crate::db::DbError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = <AppState as axum::extract::FromRef<S>>::from_ref(state);
+        Ctx::from_parts(parts, &state).await
+    }
+}
+
+impl Flash {
+    pub fn new(kind: FlashKind, key: &str) -> Flash {
+        Flash {
+            kind,
+            key: key.to_string(),
+            args: Vec::new(),
+            form: None,
+            extra: None,
+        }
+    }
+    pub fn ok(key: &str) -> Flash {
+        Flash::new(FlashKind::Ok, key)
+    }
+    pub fn error(key: &str) -> Flash {
+        Flash::new(FlashKind::Error, key)
+    }
+    pub fn arg(mut self, k: &str, v: impl Into<String>) -> Flash {
+        self.args.push((k.to_string(), v.into()));
+        self
+    }
+    pub fn extra(mut self, v: serde_json::Value) -> Flash {
+        self.extra = Some(v);
+        self
+    }
+    /// The message in the current page's language.
+    pub fn text(&self) -> String {
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        i18n::tf(&self.key, &args)
+    }
+}
+
+/// Only a path on this site may be a redirect target (no open redirects).
+pub fn safe_local_path(p: &str) -> Option<String> {
+    if p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.starts_with("/\\")
+        && !p.contains(['\r', '\n'])
+    {
+        Some(p.to_string())
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(
+            safe_local_path("/admin/units?x=1").as_deref(),
+            Some("/admin/units?x=1")
+        );
+        assert_eq!(safe_local_path("//evil.example/"), None);
+        assert_eq!(safe_local_path("https://evil.example/"), None);
+        assert_eq!(safe_local_path("/\\evil"), None);
+    }
+
+    #[test]
+    fn prefs_come_from_cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "lang=en; fs=3; hc=1".parse().unwrap());
+        assert_eq!(lang_of(&h), Lang::En);
+        assert_eq!(
+            prefs_of(&h),
+            Prefs {
+                font: 3,
+                contrast: true
+            }
+        );
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "fs=9; lang=fr".parse().unwrap());
+        assert_eq!(lang_of(&h), Lang::Vi);
+        assert_eq!(prefs_of(&h), Prefs::default());
+    }
+}

@@ -1,0 +1,161 @@
+//! All SQL lives here, one module per table group. One binary serves SQLite and PostgreSQL,
+//! chosen at run time by `DATABASE_URL`: [`Db`] holds whichever pool is live, and the
+//! [`db_run!`] / [`tx_run!`] macros expand the same query code for each backend, so SQL is
+//! written once in portable form (`$1` placeholders work on both).
+
+pub mod accounts;
+pub mod audit;
+pub mod demo;
+pub mod demo_catalog;
+pub mod kiosks;
+pub mod procedures;
+pub mod units;
+
+use sqlx::{
+    postgres::PgPoolOptions, sqlite::SqlitePoolOptions, PgPool, Postgres, Sqlite, SqlitePool,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A database error at the data-access boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+}
+
+impl DbError {
+    /// Whether the error is a unique-constraint violation (a duplicate code or name).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            DbError::Conflict(_) => true,
+            _ => false,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// The live connection pool.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open transaction on whichever backend is live.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs the same query code on the live pool: `db_run!(db, c => query.fetch_all(c).await)`.
+#[macro_export]
+macro_rules! db_run {
+    ($db:expr, $c:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($c) => $body,
+            $crate::db::Db::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Runs the same query code inside an open transaction: the body uses `&mut *c` as executor.
+#[macro_export]
+macro_rules! tx_run {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut *t;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:…` or `postgres://…`). A SQLite file is created if missing and
+    /// opened in WAL mode with foreign keys on.
+    pub async fn connect(url: &str) -> DbResult<Db> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect(url)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        }
+    }
+
+    /// Applies the migrations of the live dialect (embedded at build time).
+    pub async fn migrate(&self) -> DbResult<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A cheap round trip, for `/healthz`.
+    pub async fn ping(&self) -> DbResult<()> {
+        db_run!(self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn begin(&self) -> DbResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        db_run!(self, c => c.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> DbResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The current time, as stored.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules of the domain: no I/O, no database, no HTTP.
+//! Everything here is unit-tested in place.
+
+pub mod access;
+pub mod procedure;
+pub mod text;
+pub mod unit;
+pub mod validate;
+
+pub use access::{Permission, Role};
+pub use unit::UnitPath;

@@ -1,0 +1,143 @@
+//! Small parsed input types ("parse, don't validate"). Each error is an i18n key.
+
+/// A staff username: 3–32 characters of a–z, 0–9, dot, dash, underscore.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(s: &str) -> Result<Username, &'static str> {
+        let s = s.trim().to_lowercase();
+        if s.len() < 3 || s.len() > 32 {
+            return Err("err.username_length");
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        {
+            return Err("err.username_chars");
+        }
+        Ok(Username(s))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: at least 10 characters, at most 128.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub fn parse(s: &str) -> Result<NewPassword, &'static str> {
+        let n = s.chars().count();
+        if n < 10 {
+            return Err("err.password_short");
+        }
+        if n > 128 {
+            return Err("err.too_long");
+        }
+        Ok(NewPassword(s.to_string()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A required single-line text of at most `max` characters, trimmed.
+pub fn required_text(s: &str, max: usize) -> Result<String, &'static str> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("err.required");
+    }
+    if t.chars().count() > max {
+        return Err("err.too_long");
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err("err.bad_chars");
+    }
+    Ok(t.to_string())
+}
+
+/// An optional single-line text of at most `max` characters, trimmed ("" when empty).
+pub fn optional_text(s: &str, max: usize) -> Result<String, &'static str> {
+    let t = s.trim();
+    if t.chars().count() > max {
+        return Err("err.too_long");
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err("err.bad_chars");
+    }
+    Ok(t.to_string())
+}
+
+/// A short code: 1–20 characters of A–Z, 0–9, dot, dash, underscore (upper-cased).
+pub fn code(s: &str) -> Result<String, &'static str> {
+    let s = s.trim().to_uppercase();
+    if s.is_empty() {
+        return Err("err.required");
+    }
+    if s.len() > 20
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    {
+        return Err("err.code_format");
+    }
+    Ok(s)
+}
+
+/// A date typed as `dd/mm/yyyy` or sent by a date input as `yyyy-mm-dd`.
+pub fn date(s: &str) -> Result<chrono::NaiveDate, &'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("err.required");
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(s, "%d/%m/%Y"))
+        .map_err(|_| "err.date_format")
+}
+
+/// An id picked from a list; empty or malformed input is "please choose".
+pub fn pick_id(s: &str) -> Result<i64, &'static str> {
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or("err.choose")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(
+            Username::parse(" Lan.Nguyen ").unwrap().as_str(),
+            "lan.nguyen"
+        );
+        assert_eq!(Username::parse("ab"), Err("err.username_length"));
+        assert_eq!(Username::parse("lan nguyen"), Err("err.username_chars"));
+        assert_eq!(Username::parse("lân"), Err("err.username_chars"));
+    }
+
+    #[test]
+    fn passwords_and_texts() {
+        assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse("long enough pw").is_ok());
+        assert_eq!(required_text("  ", 10), Err("err.required"));
+        assert_eq!(required_text(" Sở Y tế ", 20).unwrap(), "Sở Y tế");
+        assert_eq!(required_text("abcdef", 3), Err("err.too_long"));
+        assert_eq!(code("stp"), Ok("STP".to_string()));
+        assert_eq!(code("S T"), Err("err.code_format"));
+    }
+
+    #[test]
+    fn dates_in_both_forms() {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+        assert_eq!(date("2025-07-01"), Ok(d));
+        assert_eq!(date("01/07/2025"), Ok(d));
+        assert_eq!(date("31/02/2025"), Err("err.date_format"));
+        assert_eq!(pick_id(""), Err("err.choose"));
+        assert_eq!(pick_id("12"), Ok(12));
+    }
+}

@@ -1,0 +1,215 @@
+//! Layers that apply to every request: refusal of cross-site state-changing requests, the
+//! translated error pages, and security headers.
+
+use crate::components::layout::page_head;
+use crate::ctx::{lang_of, prefs_of, render_html, Ctx};
+use crate::error::{AppError, ErrorPage};
+use crate::i18n::t;
+use crate::state::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use leptos::prelude::*;
+
+/// Whether a state-changing request comes from this site. Browsers say where a request comes
+/// from: `Sec-Fetch-Site` (all current browsers), else `Origin`, else `Referer`. A request with
+/// none of them is not from a browser and carries no victim's cookies (SameSite=Lax keeps the
+/// session cookie off cross-site posts as a second line).
+pub fn same_site_request(headers: &HeaderMap, own_origins: &[String]) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        return own_origins.iter().any(|o| o == origin);
+    }
+    if let Some(referer) = headers.get(header::REFERER).and_then(|v| v.to_str().ok()) {
+        return url::Url::parse(referer)
+            .map(|u| own_origins.contains(&u.origin().ascii_serialization()))
+            .unwrap_or(false);
+    }
+    true
+}
+
+/// The origins this site answers on: the configured base URL and the Host the request names.
+fn own_origins(headers: &HeaderMap, state: &AppState) -> Vec<String> {
+    let mut v = vec![state.config.origin()];
+    if let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or(if state.config.secure_cookies {
+                "https"
+            } else {
+                "http"
+            });
+        v.push(format!("{scheme}://{host}"));
+    }
+    v
+}
+
+/// Refuses cross-site POST/PUT/PATCH/DELETE, except the machine API under `/api/v1/`,
+/// which authenticates with API keys and no cookies.
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let m = req.method();
+    let safe = m == Method::GET || m == Method::HEAD || m == Method::OPTIONS;
+    if !safe
+        && !req.uri().path().starts_with("/api/v1/")
+        && !same_site_request(req.headers(), &own_origins(req.headers(), &state))
+    {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return AppError::CrossSite.into_response();
+    }
+    next.run(req).await
+}
+
+/// Renders the body of error responses ([`ErrorPage`]) as a full page in the visitor's
+/// language; an `Unauthorized` page visit becomes a redirect to sign-in.
+pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers.clone();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let parts_for_ctx = {
+        let mut p = Request::new(Body::empty());
+        *p.headers_mut() = parts.headers.clone();
+        *p.uri_mut() = parts.uri.clone();
+        p.extensions_mut().clone_from(&parts.extensions);
+        p.into_parts().0
+    };
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
+        return res;
+    };
+    if page.status == axum::http::StatusCode::UNAUTHORIZED && !path.starts_with("/api/") {
+        let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        return axum::response::Redirect::to(&format!("/login?next={next}")).into_response();
+    }
+    // With the session available the page gets the full shell; otherwise a plain one.
+    let mut out = match Ctx::from_parts(&parts_for_ctx, &state).await {
+        Ok(ctx) => ctx.render_status(page.status, &t_in(&ctx, page.title_key), move || {
+            error_body(page)
+        }),
+        Err(_) => {
+            let lang = lang_of(&headers);
+            let _ = prefs_of(&headers);
+            (
+                page.status,
+                Html(render_html(lang, move || plain_error(page))),
+            )
+                .into_response()
+        }
+    };
+    for (k, v) in res.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+fn t_in(ctx: &Ctx, key: &str) -> String {
+    ctx.lang.t(key)
+}
+
+fn error_body(page: ErrorPage) -> impl IntoView {
+    view! {
+        <div class="error-page">
+            <span class="error-code">{page.status.as_u16()}</span>
+            {page_head(t(page.title_key), Some(t(page.text_key)))}
+            <a class="btn btn-primary" href="/">{t("error.home")}</a>
+        </div>
+    }
+}
+
+fn plain_error(page: ErrorPage) -> impl IntoView {
+    view! {
+        <html>
+            <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <title>{t(page.title_key)}</title><link rel="stylesheet" href="/style.css"/></head>
+            <body class="fs-m"><main id="main" class="container">{error_body(page)}</main></body>
+        </html>
+    }
+}
+
+/// Adds the security headers every response carries.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        let own = vec!["http://127.0.0.1:3000".to_string()];
+        assert!(same_site_request(
+            &h(&[("sec-fetch-site", "same-origin")]),
+            &own
+        ));
+        assert!(!same_site_request(
+            &h(&[("sec-fetch-site", "cross-site")]),
+            &own
+        ));
+        assert!(!same_site_request(
+            &h(&[("sec-fetch-site", "same-site")]),
+            &own
+        ));
+        assert!(same_site_request(
+            &h(&[("origin", "http://127.0.0.1:3000")]),
+            &own
+        ));
+        assert!(!same_site_request(
+            &h(&[("origin", "https://evil.example")]),
+            &own
+        ));
+        assert!(!same_site_request(&h(&[("origin", "null")]), &own));
+        assert!(!same_site_request(
+            &h(&[("referer", "https://evil.example/form")]),
+            &own
+        ));
+        assert!(same_site_request(
+            &h(&[("referer", "http://127.0.0.1:3000/login")]),
+            &own
+        ));
+        assert!(same_site_request(&h(&[]), &own));
+    }
+}

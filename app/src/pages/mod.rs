@@ -1,0 +1,64 @@
+//! One file per route group. Each handler reads its input, checks the caller, calls `db` and
+//! renders a view in the page shell.
+
+pub mod admin_accounts;
+pub mod admin_kiosks;
+pub mod admin_procedures;
+pub mod admin_units;
+pub mod audit;
+pub mod auth;
+pub mod home;
+pub mod prefs;
+pub mod procedures;
+pub mod staff;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::routing::get;
+use axum::Router;
+
+/// The result of a page handler.
+pub type PageResult = Result<axum::response::Response, AppError>;
+
+/// Every page of the site (GET). Form posts are server functions under `/api/`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/procedures", get(procedures::catalogue))
+        .route("/prefs", get(prefs::set_prefs))
+        .route("/login", get(auth::login_page))
+        .route("/account", get(auth::account_page))
+        .route("/staff", get(staff::staff_home))
+        .route("/admin/units", get(admin_units::list))
+        .route("/admin/units/new", get(admin_units::new_form))
+        .route("/admin/units/merge", get(admin_units::merge_form))
+        .route("/admin/units/{id}", get(admin_units::show))
+        .route("/admin/units/{id}/edit", get(admin_units::edit_form))
+        .route("/admin/procedures", get(admin_procedures::list))
+        .route("/admin/procedures/new", get(admin_procedures::new_form))
+        .route(
+            "/admin/procedures/import",
+            get(admin_procedures::import_page),
+        )
+        .route(
+            "/admin/procedures/{id}/edit",
+            get(admin_procedures::edit_form),
+        )
+        .route("/admin/kiosks", get(admin_kiosks::list))
+        .route("/admin/kiosks/new", get(admin_kiosks::new_form))
+        .route("/admin/kiosks/{id}", get(admin_kiosks::show))
+        .route("/admin/accounts", get(admin_accounts::list))
+        .route("/admin/accounts/new", get(admin_accounts::new_form))
+        .route("/admin/accounts/{id}", get(admin_accounts::show))
+        .route("/admin/audit", get(audit::list))
+}
+
+/// The answer to a path no route knows.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Parses an id from the path; a malformed one is "not found".
+pub fn path_id(s: &str) -> Result<i64, AppError> {
+    s.parse::<i64>().map_err(|_| AppError::NotFound)
+}

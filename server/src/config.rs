@@ -1,0 +1,154 @@
+//! Configuration from command-line flags and the environment (`langnghe --help`).
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "langnghe",
+    version,
+    about = "Lắng Nghe — citizen feedback, satisfaction surveys and dialogue for a province"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub opts: Opts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct Opts {
+    /// Database URL: `sqlite:…` (default: a file in the data directory) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite file and the generated secret.
+    #[arg(long, env = "LANGNGHE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "LANGNGHE_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+    /// Public base URL used in links and QR codes (default: http://<listen address>).
+    #[arg(long, env = "LANGNGHE_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Secret that signs tokens; generated and kept in the data directory when not given.
+    /// Several instances on one PostgreSQL must share it.
+    #[arg(long, env = "LANGNGHE_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<String>,
+    /// Do not fill a new, empty database with the demo province.
+    #[arg(long, env = "LANGNGHE_NO_DEMO", global = true)]
+    pub no_demo: bool,
+    /// Directory of static files (CSS, icons).
+    #[arg(long, env = "LANGNGHE_PUBLIC_DIR", global = true)]
+    pub public_dir: Option<PathBuf>,
+    /// Log format: `text` or `json`.
+    #[arg(
+        long,
+        env = "LANGNGHE_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Generate demo data into an empty database (with extra synthetic units for scale tests).
+    Demo {
+        /// Extra generated communes.
+        #[arg(long, default_value_t = 0)]
+        synthetic_units: usize,
+        /// Random seed (the same seed gives the same data).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an administrator account (the first one, on a new database).
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// The password (or set LANGNGHE_ADMIN_PASSWORD).
+        #[arg(long, env = "LANGNGHE_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Code of the unit the account belongs to (default: the province root).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Name of the province, when the database has no units yet.
+        #[arg(long, default_value = "Tỉnh")]
+        province: String,
+    },
+}
+
+impl Opts {
+    /// The database URL, defaulting to `sqlite:<data_dir>/langnghe.db`.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("langnghe.db").display()))
+    }
+
+    pub fn base_url(&self, bound: SocketAddr) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// The signing secret: given, or read from (or generated into) `<data_dir>/secret`.
+    pub fn secret(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(s) = self.secret.as_ref().filter(|s| !s.is_empty()) {
+            return Ok(s.as_bytes().to_vec());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let path = self.data_dir.join("secret");
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            if s.trim().len() >= 32 {
+                return Ok(s.trim().as_bytes().to_vec());
+            }
+        }
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+        let s = hex::encode(bytes);
+        std::fs::write(&path, &s)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+        }
+        Ok(s.into_bytes())
+    }
+
+    pub fn public_dir(&self) -> PathBuf {
+        if let Some(p) = &self.public_dir {
+            return p.clone();
+        }
+        let here = PathBuf::from("public");
+        if here.join("style.css").exists() {
+            here
+        } else {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../public"))
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Lắng Nghe server: configuration, start-up (router, layers, sessions), the command line.
+
+pub mod cli;
+pub mod config;
+pub mod session_store;
+pub mod startup;

@@ -1,0 +1,16 @@
+//! `langnghe`: the Lắng Nghe server and its command line. See `langnghe --help`.
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = langnghe_server::config::Cli::parse();
+    langnghe_server::cli::init_tracing(&cli.opts.log_format);
+    match langnghe_server::cli::run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Start-up: connect and migrate the database, fill a new one with the demo province, build the
+//! router with its layers, and serve until asked to stop (draining requests in flight).
+
+use crate::config::Opts;
+use crate::session_store::Store;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{middleware, Json, Router};
+use langnghe_app::db::{accounts, demo, Db};
+use langnghe_app::{middleware as mw, pages, AppConfig, AppState};
+use leptos::prelude::provide_context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tower_http::services::ServeDir;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Connects to the configured database and applies migrations.
+pub async fn connect(opts: &Opts) -> anyhow::Result<Db> {
+    let url = opts.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&opts.data_dir)?;
+    }
+    let db = Db::connect(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", redact(&url)))?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Fills an empty database with the demo province; returns whether it did.
+pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
+    if demo::is_empty(db).await? {
+        demo::generate(db, &demo::DemoSpec::default()).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Prints the demo accounts when they exist (so a visitor can sign in).
+pub async fn print_demo_accounts(db: &Db, base_url: &str) {
+    let mut lines = Vec::new();
+    for a in demo::DEMO_ACCOUNTS.iter() {
+        if let Ok(Some(_)) = accounts::authenticate(db, a.username, a.password).await {
+            lines.push(format!(
+                "  {:<10} {:<18} {:?} ({})",
+                a.username, a.password, a.role, a.unit_code
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        println!("\nLắng Nghe demo is running at {base_url}\nDemo accounts (username, password, role, unit):");
+        for l in lines {
+            println!("{l}");
+        }
+        println!();
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "database": state.db.backend_name()})),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(
+                    serde_json::json!({"status": "unavailable", "database": state.db.backend_name()}),
+                ),
+            )
+        }
+    }
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// The whole application: pages, server functions, static files and every layer.
+pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Result<Router> {
+    let store = Store::new(&state.db).await?;
+    {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let s = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = s
+                .continuously_delete_expired(tokio::time::Duration::from_secs(3600))
+                .await
+            {
+                tracing::warn!(error = %e, "expired-session cleanup stopped");
+            }
+        });
+    }
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("langnghe_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
+    let router = pages::router()
+        .route("/healthz", get(healthz))
+        .route("/api/{*fn_name}", post(server_fn))
+        .fallback_service(ServeDir::new(public_dir).fallback(get(not_found)))
+        .layer(middleware::from_fn_with_state(state.clone(), mw::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), mw::error_pages))
+        .layer(sessions)
+        .layer(middleware::from_fn(mw::security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                // Only method and path: query strings may carry tokens or personal data.
+                .make_span_with(|req: &Request<Body>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path())),
+        )
+        .with_state(state);
+    Ok(router)
+}
+
+async fn not_found(_uri: Uri) -> impl IntoResponse {
+    pages::not_found().await
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub state: AppState,
+    pub handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    pub shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+/// Binds the listen address, builds the app and serves it in the background.
+pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(opts.listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {}: {e} (is another program using this port? choose another with --listen)", opts.listen)
+    })?;
+    let addr = listener.local_addr()?;
+    let base_url = opts.base_url(addr);
+    let config = AppConfig {
+        secure_cookies: base_url.starts_with("https://"),
+        base_url: base_url.clone(),
+        secret: opts.secret()?,
+    };
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+    };
+    let router = app(state.clone(), opts.public_dir()).await?;
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        base_url,
+        state,
+        handle,
+        shutdown: tx,
+    })
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
