@@ -1,1 +1,267 @@
+//! The test harness: `spawn_app()` boots the real application on port 0 against a fresh
+//! database (a new SQLite file, or a new PostgreSQL database), filled with the demo province,
+//! and hands back a cookie-keeping HTTP client with typed helpers.
 
+use langnghe_app::db::Db;
+use langnghe_server::config::Opts;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
+use reqwest::{redirect, Client, Response, StatusCode};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub client: Client,
+    pub jar: std::sync::Arc<reqwest::cookie::Jar>,
+    pub backend: Backend,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    _shutdown: tokio::sync::watch::Sender<bool>,
+}
+
+fn unique(prefix: &str) -> String {
+    use rand::Rng;
+    format!(
+        "{prefix}{}_{:08x}",
+        std::process::id(),
+        rand::thread_rng().gen::<u32>()
+    )
+}
+
+/// The PostgreSQL server used by tests: `LANGNGHE_TEST_PG` (an admin URL ending in a database
+/// name), else the local server as `postgres`, then as `root`.
+async fn pg_admin_url() -> Option<String> {
+    let candidates: Vec<String> = match std::env::var("LANGNGHE_TEST_PG") {
+        Ok(u) if !u.is_empty() => vec![u],
+        _ => vec![
+            "postgres://postgres@127.0.0.1:5432/postgres".into(),
+            "postgres://root@127.0.0.1:5432/postgres".into(),
+        ],
+    };
+    for url in candidates {
+        if let Ok(c) = <sqlx::PgConnection as sqlx::Connection>::connect(&url).await {
+            let _ = sqlx::Connection::close(c).await;
+            return Some(url);
+        }
+    }
+    None
+}
+
+/// Boots the app on `backend`. On PostgreSQL, returns `None` when no server is reachable and
+/// `CI` is not set (a loud message is printed); under `CI=true` that is a failure.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let data_dir = std::env::temp_dir().join(unique("langnghe_test_"));
+    std::fs::create_dir_all(&data_dir).expect("temp dir");
+    let database_url = match backend {
+        Backend::Sqlite => format!("sqlite:{}", data_dir.join("test.db").display()),
+        Backend::Postgres => {
+            let Some(admin) = pg_admin_url().await else {
+                if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+                    panic!("CI=true but PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL tests must run in CI");
+                }
+                eprintln!("\n*** PostgreSQL is not reachable: this PostgreSQL test was SKIPPED (set CI=true to make it fail) ***\n");
+                return None;
+            };
+            let name = unique("ln_test_");
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("pg admin connection");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut c)
+                .await
+                .expect("create test database");
+            let _ = sqlx::Connection::close(c).await;
+            match admin.rfind('/') {
+                Some(i) => format!("{}/{name}", &admin[..i]),
+                None => panic!("bad admin url"),
+            }
+        }
+    };
+    let opts = Opts {
+        database_url: Some(database_url.clone()),
+        data_dir: data_dir.clone(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        base_url: None,
+        secret: Some("test-secret-test-secret-test-secret".into()),
+        no_demo: false,
+        public_dir: None,
+        log_format: "text".into(),
+    };
+    let db = langnghe_server::startup::connect(&opts)
+        .await
+        .expect("connect");
+    langnghe_server::startup::seed_demo_if_empty(&db)
+        .await
+        .expect("demo data");
+    let running = langnghe_server::startup::start(&opts, db.clone())
+        .await
+        .expect("start");
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        ACCEPT,
+        HeaderValue::from_static("text/html,application/xhtml+xml"),
+    );
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let client = Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    Some(TestApp {
+        base: running.base_url.clone(),
+        db,
+        client,
+        jar,
+        backend,
+        database_url,
+        data_dir,
+        _shutdown: running.shutdown,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET a page and return its status and body.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self.get(path).await;
+        let s = r.status();
+        (s, r.text().await.unwrap_or_default())
+    }
+
+    /// Posts a form the way a browser on this site does: same Origin, Referer = the page it is on.
+    pub async fn post_form(
+        &self,
+        from_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        self.client
+            .post(self.url(action))
+            .header("Origin", &self.base)
+            .header("Referer", self.url(from_page))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Posts a form and follows the redirect; returns the final status and page.
+    pub async fn submit(
+        &self,
+        from_page: &str,
+        action: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let r = self.post_form(from_page, action, form).await;
+        assert!(
+            r.status().is_redirection(),
+            "a form post answers with a redirect, got {}",
+            r.status()
+        );
+        let to = location(&r);
+        self.page(&to).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.post_form(
+            "/login",
+            "/api/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    /// Signs in as a demo account and checks that it worked.
+    pub async fn login_as(&self, username: &str) {
+        let pw = langnghe_app::db::demo::DEMO_ACCOUNTS
+            .iter()
+            .find(|a| a.username == username)
+            .expect("demo account")
+            .password;
+        let r = self.login(username, pw).await;
+        assert_eq!(
+            location(&r),
+            "/staff",
+            "sign-in as {username} should land on /staff"
+        );
+    }
+
+    /// The id of the unit with this code.
+    pub async fn unit_id(&self, code: &str) -> i64 {
+        let all = langnghe_app::db::units::all(&self.db).await.expect("units");
+        all.into_iter()
+            .find(|u| u.code == code)
+            .unwrap_or_else(|| panic!("no unit {code}"))
+            .id
+    }
+
+    /// The value of the session cookie the client holds.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = url::Url::parse(&self.base).ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| *k == "langnghe_session")
+            .map(|(_, v)| v.to_string())
+    }
+}
+
+/// The path a redirect points to (host removed).
+pub fn location(r: &Response) -> String {
+    let l = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    match url::Url::parse(&l) {
+        Ok(u) => format!(
+            "{}{}",
+            u.path(),
+            u.query().map(|q| format!("?{q}")).unwrap_or_default()
+        ),
+        Err(_) => l,
+    }
+}
+
+/// Runs a test body on SQLite and on PostgreSQL, as two tests named `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::spawn_app($crate::Backend::Sqlite)
+                    .await
+                    .expect("sqlite app");
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}

@@ -1,1 +1,10 @@
+//! Integration tests: HTTP against the real app, each on SQLite and on PostgreSQL.
 
+mod access;
+mod accounts_kiosks;
+mod auth;
+mod cli;
+mod csrf;
+mod procedures;
+mod shell;
+mod units;

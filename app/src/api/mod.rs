@@ -187,7 +187,7 @@ where
         }
         Err(Fail::App(e)) => {
             let (_, text) = e.message_keys();
-            let _ = e.into_response_log();
+            e.into_response_log();
             let mut fl = Flash::error(text);
             fl.form = Some(form());
             (back(fallback), Some(fl))

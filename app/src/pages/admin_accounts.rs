@@ -63,6 +63,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
 }
 
 pub async fn show(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>) -> PageResult {
+    ctx.user()?;
     let a = accounts::get(ctx.db(), path_id(&id)?).await?;
     let path = UnitPath::parse(&a.unit_path).unwrap_or_else(|| UnitPath::root(a.unit_id));
     let user = ctx

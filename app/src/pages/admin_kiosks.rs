@@ -89,6 +89,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
 }
 
 pub async fn show(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>) -> PageResult {
+    ctx.user()?;
     let k = kiosks::kiosk(ctx.db(), path_id(&id)?).await?;
     let path = UnitPath::parse(&k.unit_path).unwrap_or_else(|| UnitPath::root(k.unit_id));
     ctx.require(Permission::ManageKiosks, Some(&path))?;

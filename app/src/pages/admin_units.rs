@@ -116,6 +116,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
 }
 
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.user()?;
     let id = path_id(&id)?;
     let unit = units::get(ctx.db(), id).await?;
     let user = ctx
@@ -293,6 +294,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
 }
 
 pub async fn edit_form(ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    ctx.user()?;
     let id = path_id(&id)?;
     let unit = units::get(ctx.db(), id).await?;
     let user = ctx

@@ -1,6 +1,7 @@
 //! The home page: what citizens can do here, and the province's units by peer group.
 
 use super::PageResult;
+use crate::components::icons;
 use crate::components::layout::page_head;
 use crate::ctx::Ctx;
 use crate::db::{procedures, units};
@@ -40,7 +41,7 @@ pub async fn home(ctx: Ctx) -> PageResult {
         let staff_tile = if signed_in {
             view! {
                 <a class="tile" href="/staff">
-                    <span class="tile-icon" aria-hidden="true">"🗂"</span>
+                    <span class="tile-icon">{icons::briefcase()}</span>
                     <span class="tile-title">{t("home.tile_staff")}</span>
                     <span class="tile-text">{t("home.tile_staff_text")}</span>
                 </a>
@@ -49,7 +50,7 @@ pub async fn home(ctx: Ctx) -> PageResult {
         } else {
             view! {
                 <a class="tile" href="/login">
-                    <span class="tile-icon" aria-hidden="true">"🔑"</span>
+                    <span class="tile-icon">{icons::key()}</span>
                     <span class="tile-title">{t("home.tile_login")}</span>
                     <span class="tile-text">{t("home.tile_login_text")}</span>
                 </a>
@@ -60,7 +61,7 @@ pub async fn home(ctx: Ctx) -> PageResult {
             {page_head(tf("home.heading", &[("province", &province_name)]), Some(t("home.lead")))}
             <div class="tiles">
                 <a class="tile" href="/procedures">
-                    <span class="tile-icon" aria-hidden="true">"📋"</span>
+                    <span class="tile-icon">{icons::document()}</span>
                     <span class="tile-title">{t("home.tile_procedures")}</span>
                     <span class="tile-text">{tf("home.tile_procedures_text", &[("n", &n_procedures.to_string())])}</span>
                 </a>

@@ -46,7 +46,7 @@ pub async fn catalogue(ctx: Ctx) -> PageResult {
             </form>
             <p class="muted">{tf("procedures.count", &[("n", &total.to_string())])}</p>
             <div class="table-wrap">
-                <table class="data">
+                <table class="data stack">
                     <thead><tr>
                         <th>{t("procedure.code")}</th><th>{t("procedure.name")}</th>
                         <th>{t("procedure.field")}</th><th>{t("procedure.processing_days")}</th>
@@ -54,8 +54,10 @@ pub async fn catalogue(ctx: Ctx) -> PageResult {
                     <tbody>
                         {rows.into_iter().map(|p| view! {
                             <tr>
-                                <td class="nowrap">{p.code}</td><td>{p.name}</td><td>{p.field}</td>
-                                <td class="nowrap">{days_label(p.processing_days)}</td>
+                                <td class="nowrap" data-label=t("procedure.code")>{p.code}</td>
+                                <td data-label=t("procedure.name")>{p.name}</td>
+                                <td data-label=t("procedure.field")>{p.field}</td>
+                                <td class="nowrap" data-label=t("procedure.processing_days")>{days_label(p.processing_days)}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
