@@ -71,3 +71,29 @@ both_databases!(demo_province_is_there, |app: TestApp| async move {
     assert_eq!(status, 200);
     assert!(body.contains("Tỉnh Lam Giang"));
 });
+
+both_databases!(
+    navigation_marks_one_current_page,
+    |app: TestApp| async move {
+        app.login_as("quantri").await;
+        for (path, href) in [
+            ("/admin/units", "/admin/units"),
+            ("/admin/audit", "/admin/audit"),
+            ("/admin/kiosks", "/admin/kiosks"),
+            ("/staff", "/staff"),
+        ] {
+            let (_, body) = app.page(path).await;
+            let nav = &body[body.find("<nav").unwrap()..body.find("</nav>").unwrap()];
+            let marked: Vec<&str> = nav
+                .split("<a href=\"")
+                .skip(1)
+                .filter(|a| a.contains("aria-current=\"page\""))
+                .map(|a| a.split('"').next().unwrap())
+                .collect();
+            assert!(
+                !marked.is_empty() && marked.iter().all(|h| *h == href),
+                "{path}: {marked:?}"
+            );
+        }
+    }
+);

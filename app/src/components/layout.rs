@@ -34,8 +34,10 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
     ];
     if let Some(u) = &ctx.user {
         items.push(("/staff".into(), "nav.staff"));
-        items.push((format!("/admin/units/{}", u.unit_id), "nav.my_unit"));
-        if u.role != Role::Official {
+        // Officials see their own unit; leaders and admins the tree of their subtree.
+        if u.role == Role::Official {
+            items.push((format!("/admin/units/{}", u.unit_id), "nav.my_unit"));
+        } else {
             items.push(("/admin/units".into(), "nav.units"));
         }
         if u.can(Permission::ManageCatalogue, None) {
@@ -53,21 +55,22 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
     }
     // The current item is the longest href the path starts with.
     let path = ctx.path.as_str();
+    let matches = |h: &str| {
+        if h == "/" {
+            path == "/"
+        } else {
+            path == h || path.starts_with(&format!("{h}/"))
+        }
+    };
     let best = items
         .iter()
-        .filter(|(h, _)| {
-            if h == "/" {
-                path == "/"
-            } else {
-                path == h || path.starts_with(&format!("{h}/"))
-            }
-        })
-        .map(|(h, _)| h.len())
-        .max();
+        .filter(|(h, _)| matches(h))
+        .max_by_key(|(h, _)| h.len())
+        .map(|(h, _)| h.clone());
     items
         .into_iter()
         .map(|(href, key)| NavItem {
-            current: Some(href.len()) == best && (href != "/" || path == "/"),
+            current: best.as_deref() == Some(href.as_str()),
             label: t(key),
             href,
         })
@@ -133,32 +136,51 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
     let who = user.map(|(name, role, unit)| {
         view! {
             <div class="who">
-                <span class="who-name">{name}</span>
+                <a class="who-name" href="/account" title=t("nav.account")>{name}</a>
                 <span class="who-role">{t(role.label_key())}</span>
                 <span class="who-unit">{unit}</span>
+                <form class="inline" method="post" action="/api/logout">
+                    <button type="submit" class="btn btn-small btn-secondary">{t("nav.logout")}</button>
+                </form>
             </div>
         }
     });
     let signed_in = who.is_some();
-    let nav_items = nav
-        .into_iter()
-        .map(|n| {
-            let cur = n.current.then_some("page");
-            view! { <li><a href=n.href aria-current=cur>{n.label}</a></li> }
-        })
-        .collect_view();
-    let account_item = if signed_in {
+    let many = nav.len() > 4;
+    let mut links: Vec<(String, String, bool, &'static str)> = nav
+        .iter()
+        .map(|n| (n.href.clone(), n.label.clone(), n.current, ""))
+        .collect();
+    if !signed_in {
+        links.push(("/login".into(), t("nav.login"), false, "nav-right"));
+    }
+    let items = move || {
+        links
+            .iter()
+            .map(|(href, label, current, class)| {
+                let cur = current.then_some("page");
+                view! { <li class=*class><a href=href.clone() aria-current=cur>{label.clone()}</a></li> }
+            })
+            .collect_view()
+    };
+    // With many links a phone gets them behind a "Menu" disclosure (works without JavaScript);
+    // wider screens see the plain bar.
+    let nav_view = if many {
+        let current = nav
+            .iter()
+            .find(|n| n.current)
+            .map(|n| n.label.clone())
+            .unwrap_or_default();
         view! {
-            <li class="nav-right"><a href="/account">{t("nav.account")}</a></li>
-            <li>
-                <form class="inline" method="post" action="/api/logout">
-                    <button type="submit" class="linklike">{t("nav.logout")}</button>
-                </form>
-            </li>
+            <details class="nav-menu">
+                <summary>{t("nav.menu")} <span class="nav-menu-current">{current}</span></summary>
+                <ul>{items()}</ul>
+            </details>
+            <ul class="nav-wide">{items()}</ul>
         }
         .into_any()
     } else {
-        view! { <li class="nav-right"><a href="/login">{t("nav.login")}</a></li> }.into_any()
+        view! { <ul>{items()}</ul> }.into_any()
     };
     let flash_view = flash.map(|f| {
         let (class, role) = match f.kind {
@@ -202,9 +224,7 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
                         </div>
                     </div>
                 </header>
-                <nav class="main-nav" aria-label=t("nav.label")>
-                    <ul>{nav_items}{account_item}</ul>
-                </nav>
+                <nav class="main-nav" aria-label=t("nav.label")>{nav_view}</nav>
                 <main id="main" class="container">
                     {flash_view}
                     {body}
