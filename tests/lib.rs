@@ -91,6 +91,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         secret: Some("test-secret-test-secret-test-secret".into()),
         no_demo: false,
         public_dir: None,
+        survey_days: 7,
+        opening_hours: Some("always".into()),
         log_format: "text".into(),
     };
     let db = langnghe_server::startup::connect(&opts)

@@ -4,8 +4,12 @@
 
 rust_i18n::i18n!("locales", fallback = "vi");
 
+#[cfg(feature = "ssr")]
+pub mod cache;
 pub mod domain;
 pub mod i18n;
+#[cfg(feature = "ssr")]
+pub mod sign;
 
 #[cfg(feature = "ssr")]
 pub mod api;

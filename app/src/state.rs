@@ -1,8 +1,14 @@
-//! The state every request shares: the database pool and the settings. The app server keeps no
-//! other state, so several instances can run behind a load balancer on one PostgreSQL.
+//! The state every request shares: the database pool, the settings, the rating writer and a
+//! few short-lived read caches. The app server keeps no state of its own, so several instances
+//! can run behind a load balancer on one PostgreSQL.
 
+use crate::cache::TtlCache;
+use crate::db::instruments::Instrument;
+use crate::db::kiosks::Kiosk;
+use crate::db::ratings::{RatingWriter, Rules};
 use crate::db::Db;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Settings the app needs at run time (parsed by the server crate from flags and environment).
 #[derive(Debug, Clone)]
@@ -13,12 +19,59 @@ pub struct AppConfig {
     pub secret: Vec<u8>,
     /// Whether cookies are marked `Secure` (the base URL is HTTPS).
     pub secure_cookies: bool,
+    /// How many days a survey link stays valid.
+    pub survey_days: i64,
+    /// The rules kiosk answers are judged by (opening hours, bursts).
+    pub rules: Rules,
 }
 
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
+    pub ratings: RatingWriter,
+    /// Kiosks by the hash of their device token (None: no such active kiosk).
+    pub kiosks: TtlCache<String, Option<Kiosk>>,
+    /// The published instrument by code.
+    pub instruments: TtlCache<String, Arc<Instrument>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: AppConfig) -> AppState {
+        let ratings = RatingWriter::start(db.clone(), config.rules.clone());
+        AppState {
+            db,
+            config: Arc::new(config),
+            ratings,
+            kiosks: TtlCache::new(Duration::from_secs(15)),
+            instruments: TtlCache::new(Duration::from_secs(30)),
+        }
+    }
+
+    /// The published version of instrument `code`, cached for a few seconds.
+    pub async fn instrument(&self, code: &str) -> Result<Arc<Instrument>, crate::db::DbError> {
+        if let Some(i) = self.instruments.get(&code.to_string()) {
+            return Ok(i);
+        }
+        let i = Arc::new(
+            crate::db::instruments::published(&self.db, code)
+                .await?
+                .ok_or(crate::db::DbError::NotFound)?,
+        );
+        self.instruments.put(code.to_string(), i.clone());
+        Ok(i)
+    }
+
+    /// The active kiosk a device token belongs to, cached for a few seconds.
+    pub async fn kiosk_by_token(&self, token: &str) -> Result<Option<Kiosk>, crate::db::DbError> {
+        let key = crate::db::kiosks::hash_token(token);
+        if let Some(k) = self.kiosks.get(&key) {
+            return Ok(k);
+        }
+        let k = crate::db::kiosks::kiosk_by_token(&self.db, token).await?;
+        self.kiosks.put(key, k.clone());
+        Ok(k)
+    }
 }
 
 impl AppConfig {

@@ -36,6 +36,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
+        Command::Verify => {
+            let db = startup::connect(&opts).await?;
+            let (checked, problems) = langnghe_app::db::ratings::verify(&db).await?;
+            if problems.is_empty() {
+                println!("verify: {checked} ratings checked, every chain intact");
+                Ok(())
+            } else {
+                for p in &problems {
+                    match p.rating_id {
+                        Some(id) => println!("unit {}: rating {id}: {}", p.unit_id, p.what),
+                        None => println!("unit {}: {}", p.unit_id, p.what),
+                    }
+                }
+                anyhow::bail!("verify: {} problem(s) in {checked} ratings", problems.len())
+            }
+        }
         Command::Migrate => {
             let db = startup::connect(&opts).await?;
             println!("migrations applied ({})", db.backend_name());

@@ -47,6 +47,13 @@ pub struct Opts {
     /// Directory of static files (CSS, icons).
     #[arg(long, env = "LANGNGHE_PUBLIC_DIR", global = true)]
     pub public_dir: Option<PathBuf>,
+    /// How many days a survey link sent after a dossier stays valid.
+    #[arg(long, env = "LANGNGHE_SURVEY_DAYS", default_value_t = 7, global = true)]
+    pub survey_days: i64,
+    /// When counters are open (kiosk answers outside these hours are set aside as suspicious):
+    /// `07:00-17:30;sat 07:00-12:00` (the default), or `always`.
+    #[arg(long, env = "LANGNGHE_OPENING_HOURS", global = true)]
+    pub opening_hours: Option<String>,
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -68,6 +75,9 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Check every unit's chain of ratings: reports any row changed, removed or inserted behind
+    /// the application's back (exit status 1 when something is wrong).
+    Verify,
     /// Generate demo data into an empty database (with extra synthetic units for scale tests).
     Demo {
         /// Extra generated communes.
@@ -138,6 +148,23 @@ impl Opts {
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         Ok(s.into_bytes())
+    }
+
+    /// The rating rules: opening hours from `--opening-hours`, the default burst rule.
+    pub fn rules(&self) -> anyhow::Result<langnghe_app::db::ratings::Rules> {
+        use langnghe_app::domain::rating::OpeningHours;
+        let hours = match &self.opening_hours {
+            Some(s) if !s.trim().is_empty() => OpeningHours::parse(s).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--opening-hours: expected e.g. 07:00-17:30;sat 07:00-12:00, or always"
+                )
+            })?,
+            _ => OpeningHours::default(),
+        };
+        Ok(langnghe_app::db::ratings::Rules {
+            hours,
+            ..Default::default()
+        })
     }
 
     pub fn public_dir(&self) -> PathBuf {

@@ -13,7 +13,6 @@ use langnghe_app::db::{accounts, demo, Db};
 use langnghe_app::{middleware as mw, pages, AppConfig, AppState};
 use leptos::prelude::provide_context;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
@@ -29,6 +28,7 @@ pub async fn connect(opts: &Opts) -> anyhow::Result<Db> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", redact(&url)))?;
     db.migrate().await?;
+    langnghe_app::db::instruments::ensure_default(&db).await?;
     Ok(db)
 }
 
@@ -67,6 +67,16 @@ pub async fn print_demo_accounts(db: &Db, base_url: &str) {
         println!("\nLắng Nghe demo is running at {base_url}\nDemo accounts (username, password, role, unit):");
         for l in lines {
             println!("{l}");
+        }
+        if let Ok(Some(k)) =
+            langnghe_app::db::kiosks::kiosk_by_token(db, &demo::demo_kiosk_token(0)).await
+        {
+            println!(
+                "A demo kiosk ({}, {}): {base_url}/kiosk?token={}",
+                k.name,
+                k.unit_name,
+                demo::demo_kiosk_token(0)
+            );
         }
         println!();
     }
@@ -157,11 +167,10 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
         secure_cookies: base_url.starts_with("https://"),
         base_url: base_url.clone(),
         secret: opts.secret()?,
+        survey_days: opts.survey_days,
+        rules: opts.rules()?,
     };
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-    };
+    let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {

@@ -6,5 +6,6 @@ mod auth;
 mod cli;
 mod csrf;
 mod procedures;
+mod ratings;
 mod shell;
 mod units;

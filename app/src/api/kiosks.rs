@@ -89,11 +89,13 @@ pub async fn update_kiosk(
     name: String,
     faces: String,
     active: Option<String>,
+    ask_details: Option<String>,
 ) -> Result<(), ServerFnError> {
     let values = [
         ("name", name.clone()),
         ("faces", faces.clone()),
         ("active", active.clone().unwrap_or_default()),
+        ("ask_details", ask_details.clone().unwrap_or_default()),
     ];
     finish("kiosk_edit", &values, "/admin/kiosks", |cx| async move {
         let mut errs = Errors::default();
@@ -105,8 +107,18 @@ pub async fn update_kiosk(
         let path = crate::domain::UnitPath::parse(&k.unit_path).ok_or(Fail::Msg("err.internal"))?;
         let user = cx.require(Permission::ManageKiosks, Some(&path))?.clone();
         let mut tx = cx.db().begin().await?;
-        kiosks::update_kiosk(&mut tx, Some(user.id), kid, &name, faces, active.is_some()).await?;
+        kiosks::update_kiosk(
+            &mut tx,
+            Some(user.id),
+            kid,
+            &name,
+            faces,
+            active.is_some(),
+            ask_details.is_some(),
+        )
+        .await?;
         tx.commit().await?;
+        cx.state.kiosks.clear();
         Ok(Done::to(format!("/admin/kiosks/{kid}"))
             .with(Flash::ok("flash.kiosk_saved").arg("name", name)))
     })
@@ -124,6 +136,7 @@ pub async fn renew_kiosk_token(id: String) -> Result<(), ServerFnError> {
         let mut tx = cx.db().begin().await?;
         let token = kiosks::renew_token(&mut tx, Some(user.id), kid).await?;
         tx.commit().await?;
+        cx.state.kiosks.clear();
         Ok(Done::to(format!("/admin/kiosks/{kid}")).with(
             Flash::ok("flash.kiosk_token_renewed")
                 .arg("name", k.name)

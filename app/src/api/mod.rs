@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod kiosk;
 pub mod kiosks;
 pub mod procedures;
 pub mod units;

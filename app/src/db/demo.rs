@@ -71,6 +71,15 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 4] = [
     },
 ];
 
+/// The device token of the n-th demo kiosk. Demo tokens are public (printed at start-up and in
+/// the README) so a visitor can open a kiosk; a real kiosk's token is random and shown once.
+pub fn demo_kiosk_token(n: usize) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        format!("langnghe-demo-kiosk-{n}").as_bytes(),
+    ))
+}
+
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
 }
@@ -171,9 +180,17 @@ pub async fn generate(db: &Db, spec: &DemoSpec) -> DbResult<()> {
             counters.insert((c.unit, c.name), id);
         }
     }
-    for k in cat::KIOSKS {
+    for (n, k) in cat::KIOSKS.iter().enumerate() {
         if let Some(counter_id) = counters.get(&(k.unit, k.counter)) {
-            kiosks::register(&mut tx, None, *counter_id, k.name, k.faces).await?;
+            kiosks::register_with_token(
+                &mut tx,
+                None,
+                *counter_id,
+                k.name,
+                k.faces,
+                demo_kiosk_token(n),
+            )
+            .await?;
         }
     }
 

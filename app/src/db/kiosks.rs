@@ -28,6 +28,7 @@ pub struct Kiosk {
     pub faces: i32,
     pub token_hint: String,
     pub active: bool,
+    pub ask_details: bool,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
 }
@@ -37,7 +38,7 @@ const COUNTER_SELECT: &str =
    FROM counters c JOIN units u ON u.id = c.unit_id";
 const KIOSK_SELECT: &str =
     "SELECT k.id, k.counter_id, c.name AS counter_name, u.id AS unit_id, u.name AS unit_name,
-        u.path AS unit_path, k.name, k.faces, k.token_hint, k.active, k.created_at, k.last_seen_at
+        u.path AS unit_path, k.name, k.faces, k.token_hint, k.active, k.ask_details, k.created_at, k.last_seen_at
    FROM kiosks k JOIN counters c ON c.id = k.counter_id JOIN units u ON u.id = c.unit_id";
 
 /// Counters of the units in a subtree.
@@ -128,7 +129,18 @@ pub async fn register(
     name: &str,
     faces: i32,
 ) -> DbResult<(i64, String)> {
-    let token = new_token();
+    register_with_token(tx, actor, counter_id, name, faces, new_token()).await
+}
+
+/// Registers a kiosk with a given token (the demo data uses published tokens).
+pub async fn register_with_token(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    counter_id: i64,
+    name: &str,
+    faces: i32,
+    token: String,
+) -> DbResult<(i64, String)> {
     let now = super::now();
     let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
         "INSERT INTO kiosks (counter_id, name, faces, token_hash, token_hint, active, created_at) VALUES ($1, $2, $3, $4, $5, TRUE, $6) RETURNING id")
@@ -157,9 +169,10 @@ pub async fn update_kiosk(
     name: &str,
     faces: i32,
     active: bool,
+    ask_details: bool,
 ) -> DbResult<()> {
-    tx_run!(tx, c => sqlx::query("UPDATE kiosks SET name = $1, faces = $2, active = $3 WHERE id = $4")
-        .bind(name).bind(faces).bind(active).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    tx_run!(tx, c => sqlx::query("UPDATE kiosks SET name = $1, faces = $2, active = $3, ask_details = $4 WHERE id = $5")
+        .bind(name).bind(faces).bind(active).bind(ask_details).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     audit::record(tx, actor, "kiosk.update", "kiosk", Some(id), name).await?;
     Ok(())
 }

@@ -7,8 +7,11 @@ pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod demo_catalog;
+pub mod instruments;
 pub mod kiosks;
 pub mod procedures;
+pub mod ratings;
+pub mod sipas;
 pub mod units;
 
 use sqlx::{
@@ -135,7 +138,8 @@ impl Db {
 
     pub async fn begin(&self) -> DbResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            // Every transaction here writes: take the write lock at once rather than upgrading later.
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod procedure;
+pub mod rating;
 pub mod text;
 pub mod unit;
 pub mod validate;

@@ -131,6 +131,7 @@ pub async fn show(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
                     {input(&f, "name", "kiosk.name", "text", &k.name, true, None)}
                     {select(&f, "faces", "kiosk.faces", faces_options(), &k.faces.to_string(), true)}
                     {checkbox(&f, "active", "kiosk.active_label", k.active)}
+                    {checkbox(&f, "ask_details", "kiosk.ask_details_label", k.ask_details)}
                     <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
                 </form>
             </section>

@@ -8,6 +8,7 @@ pub mod admin_units;
 pub mod audit;
 pub mod auth;
 pub mod home;
+pub mod kiosk;
 pub mod prefs;
 pub mod procedures;
 pub mod staff;
@@ -51,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/new", get(admin_accounts::new_form))
         .route("/admin/accounts/{id}", get(admin_accounts::show))
         .route("/admin/audit", get(audit::list))
+        .route("/kiosk", get(kiosk::kiosk_home))
+        .route("/kiosk/thanks", get(kiosk::kiosk_thanks))
+        .route("/kiosk/done", get(kiosk::kiosk_done))
 }
 
 /// The answer to a path no route knows.

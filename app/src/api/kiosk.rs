@@ -1,0 +1,138 @@
+//! The kiosk's two posts: the face, then (optionally) the five elements and a comment.
+//! Neither needs a session: the kiosk is known by its device-token cookie.
+
+use crate::db::ratings::{NewRating, SaveError};
+use crate::domain::rating::{face_scores, Channel};
+use crate::pages::kiosk::{current_kiosk, rating_sig};
+use crate::state::AppState;
+use axum::http::request::Parts;
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+fn context() -> Option<(AppState, Parts)> {
+    Some((use_context::<AppState>()?, use_context::<Parts>()?))
+}
+
+/// Saves a kiosk rating (the face tapped). Answers once it is committed: to the thank-you page,
+/// or back to the faces with "not saved" when it could not be saved.
+#[server(endpoint = "kiosk/rate")]
+pub async fn kiosk_rate(score: String, nonce: Option<String>) -> Result<(), ServerFnError> {
+    let Some((state, parts)) = context() else {
+        leptos_axum::redirect("/kiosk?e=1");
+        return Ok(());
+    };
+    let kiosk = match current_kiosk(&state, &parts.headers).await {
+        Ok(Some(k)) => k,
+        Ok(None) => {
+            leptos_axum::redirect("/kiosk");
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "kiosk lookup failed");
+            leptos_axum::redirect("/kiosk?e=1");
+            return Ok(());
+        }
+    };
+    let score = score
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|s| face_scores(kiosk.faces).contains(s));
+    let Some(score) = score else {
+        leptos_axum::redirect("/kiosk?e=1");
+        return Ok(());
+    };
+    let instrument = match state.instrument(crate::db::sipas::CODE).await {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(error = %e, "no published instrument");
+            leptos_axum::redirect("/kiosk?e=1");
+            return Ok(());
+        }
+    };
+    let mut r = NewRating::new(kiosk.unit_id, instrument.id(), Channel::Kiosk, score);
+    r.faces = Some(kiosk.faces);
+    r.counter_id = Some(kiosk.counter_id);
+    r.kiosk_id = Some(kiosk.id);
+    r.client_nonce = nonce
+        .map(|n| n.trim().chars().take(64).collect::<String>())
+        .filter(|n| !n.is_empty());
+    match state.ratings.save(r).await {
+        Ok(saved) => {
+            let sig = rating_sig(&state, saved.id, kiosk.id);
+            leptos_axum::redirect(&format!("/kiosk/thanks?r={}&s={sig}", saved.id));
+        }
+        Err(SaveError::LinkUsed) | Err(SaveError::Stopped) | Err(SaveError::Db(_)) => {
+            tracing::error!(kiosk = kiosk.id, "kiosk rating not saved");
+            leptos_axum::redirect("/kiosk?e=1");
+        }
+    }
+    Ok(())
+}
+
+/// Adds the optional second step to the rating just made on this kiosk.
+#[server(endpoint = "kiosk/details")]
+pub async fn kiosk_details(
+    r: String,
+    s: String,
+    answers: Option<HashMap<String, String>>,
+    comment: Option<String>,
+) -> Result<(), ServerFnError> {
+    let Some((state, parts)) = context() else {
+        leptos_axum::redirect("/kiosk");
+        return Ok(());
+    };
+    let Ok(Some(kiosk)) = current_kiosk(&state, &parts.headers).await else {
+        leptos_axum::redirect("/kiosk");
+        return Ok(());
+    };
+    let rid = r.trim().parse::<i64>().unwrap_or(0);
+    if rid <= 0
+        || !crate::sign::verify(
+            &state.config.secret,
+            &format!("kiosk-rating:{rid}:{}", kiosk.id),
+            s.trim(),
+        )
+    {
+        leptos_axum::redirect("/kiosk");
+        return Ok(());
+    }
+    let instrument = match state.instrument(crate::db::sipas::CODE).await {
+        Ok(i) => i,
+        Err(_) => {
+            leptos_axum::redirect("/kiosk/done");
+            return Ok(());
+        }
+    };
+    let allowed = face_scores(kiosk.faces);
+    let mut list: Vec<(i64, Option<i64>, i32)> = answers
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|(k, v)| {
+            let eid = k.parse::<i64>().ok()?;
+            let score = v.parse::<i32>().ok().filter(|s| allowed.contains(s))?;
+            instrument
+                .elements
+                .iter()
+                .any(|(e, _)| e.id == eid)
+                .then_some((eid, None, score))
+        })
+        .collect();
+    list.sort();
+    let comment: String = comment
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(500)
+        .collect();
+    if !list.is_empty() || !comment.is_empty() {
+        if let Err(e) =
+            crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await
+        {
+            tracing::info!(error = %e, "kiosk details not added");
+        }
+    }
+    leptos_axum::redirect("/kiosk/done");
+    Ok(())
+}

@@ -1,0 +1,635 @@
+//! Ratings: the batching writer (each answer acknowledged only after its transaction commits),
+//! kiosk details, corrections, flags, the officials' list and the chain verification.
+
+use super::{Db, DbError, DbResult, Tx};
+use crate::domain::rating::{
+    answer_hash, chain_hash, comment_hash, judge_kiosk_answer, BurstRule, ChainFields, Channel,
+    OpeningHours, Suspicion, GENESIS,
+};
+use crate::{db_run, tx_run};
+use chrono::{DateTime, DurationRound, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+use tokio::sync::{mpsc, oneshot};
+
+/// A rating to save.
+#[derive(Debug, Clone)]
+pub struct NewRating {
+    pub unit_id: i64,
+    pub instrument_id: i64,
+    pub channel: Channel,
+    pub score: i32,
+    pub faces: Option<i32>,
+    pub counter_id: Option<i64>,
+    pub kiosk_id: Option<i64>,
+    pub procedure_id: Option<i64>,
+    pub dossier_id: Option<i64>,
+    /// (element id, criterion id, score)
+    pub answers: Vec<(i64, Option<i64>, i32)>,
+    pub comment: String,
+    /// A kiosk's own id for this answer, so that a retry is not counted twice.
+    pub client_nonce: Option<String>,
+    /// The one-time survey link this answer uses (marked used in the same transaction).
+    pub survey_link_id: Option<i64>,
+    /// (rating corrected, reason, account)
+    pub correction: Option<(i64, String, i64)>,
+}
+
+impl NewRating {
+    pub fn new(unit_id: i64, instrument_id: i64, channel: Channel, score: i32) -> NewRating {
+        NewRating {
+            unit_id,
+            instrument_id,
+            channel,
+            score,
+            faces: None,
+            counter_id: None,
+            kiosk_id: None,
+            procedure_id: None,
+            dossier_id: None,
+            answers: Vec::new(),
+            comment: String::new(),
+            client_nonce: None,
+            survey_link_id: None,
+            correction: None,
+        }
+    }
+}
+
+/// A saved rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    pub id: i64,
+    pub suspicious: Option<Suspicion>,
+    /// The same kiosk answer (same nonce) was already saved: this is its id.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("the survey link was already used")]
+    LinkUsed,
+    #[error("the rating writer is not running")]
+    Stopped,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// The rules a rating is judged by.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    pub hours: OpeningHours,
+    pub burst: BurstRule,
+}
+
+struct Job {
+    rating: NewRating,
+    at: DateTime<Utc>,
+    reply: oneshot::Sender<Result<Saved, SaveError>>,
+}
+
+/// The one task that writes ratings: it drains every answer waiting, writes them in one
+/// transaction, and only after the commit answers each request. Many answers share one disk sync.
+#[derive(Clone, Debug)]
+pub struct RatingWriter {
+    tx: mpsc::Sender<Job>,
+}
+
+/// The most answers written in one transaction.
+const MAX_BATCH: usize = 256;
+
+impl RatingWriter {
+    pub fn start(db: Db, rules: Rules) -> RatingWriter {
+        let (tx, mut rx) = mpsc::channel::<Job>(8192);
+        tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(MAX_BATCH);
+            while rx.recv_many(&mut buf, MAX_BATCH).await > 0 {
+                let batch = std::mem::take(&mut buf);
+                write_batch(&db, &rules, batch).await;
+            }
+        });
+        RatingWriter { tx }
+    }
+
+    /// Saves a rating; returns once it is durably committed.
+    pub async fn save(&self, rating: NewRating) -> Result<Saved, SaveError> {
+        let (reply, rx) = oneshot::channel();
+        let at = now_micros();
+        self.tx
+            .send(Job { rating, at, reply })
+            .await
+            .map_err(|_| SaveError::Stopped)?;
+        rx.await.map_err(|_| SaveError::Stopped)?
+    }
+}
+
+/// Now, to the microsecond (what both databases keep, so hashes can be recomputed).
+pub fn now_micros() -> DateTime<Utc> {
+    let n = Utc::now();
+    n.duration_trunc(chrono::Duration::microseconds(1))
+        .unwrap_or(n)
+}
+
+fn local_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive()
+}
+
+async fn write_batch(db: &Db, rules: &Rules, batch: Vec<Job>) {
+    let jobs: Vec<(NewRating, DateTime<Utc>)> =
+        batch.iter().map(|j| (j.rating.clone(), j.at)).collect();
+    match write_all(db, rules, &jobs).await {
+        Ok(results) => {
+            for (job, r) in batch.into_iter().zip(results) {
+                let _ = job.reply.send(r);
+            }
+        }
+        Err(e) if batch.len() > 1 => {
+            // One bad answer must not sink the others: write them one by one.
+            tracing::warn!(error = %e, n = batch.len(), "rating batch failed; retrying one by one");
+            for job in batch {
+                let one = [(job.rating.clone(), job.at)];
+                let r = match write_all(db, rules, &one).await {
+                    Ok(mut v) => v.pop().unwrap_or(Err(SaveError::Stopped)),
+                    Err(e) => Err(SaveError::Db(e)),
+                };
+                let _ = job.reply.send(r);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "rating not saved");
+            for job in batch {
+                let _ = job
+                    .reply
+                    .send(Err(SaveError::Db(DbError::Conflict("err.internal"))));
+            }
+        }
+    }
+}
+
+/// Writes the batch in one transaction; per-job outcomes (duplicates, used links) come back in order.
+async fn write_all(
+    db: &Db,
+    rules: &Rules,
+    jobs: &[(NewRating, DateTime<Utc>)],
+) -> DbResult<Vec<Result<Saved, SaveError>>> {
+    let mut tx = db.begin().await?;
+    let is_pg = matches!(tx, Tx::Postgres(_));
+    let mut out: Vec<Option<Result<Saved, SaveError>>> = (0..jobs.len()).map(|_| None).collect();
+
+    // 1. Kiosk retries: a nonce already saved (or twice in this batch) is a duplicate.
+    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
+    for (i, (r, _)) in jobs.iter().enumerate() {
+        if let (Some(k), Some(n)) = (r.kiosk_id, r.client_nonce.as_ref()) {
+            let existing: Option<i64> = tx_run!(&mut tx, c => sqlx::query_scalar("SELECT id FROM ratings WHERE kiosk_id = $1 AND client_nonce = $2")
+                .bind(k).bind(n).fetch_optional(&mut *c).await)?;
+            if let Some(id) = existing {
+                out[i] = Some(Ok(Saved {
+                    id,
+                    suspicious: None,
+                    duplicate: true,
+                }));
+            } else if seen.insert((k, n.clone()), i).is_some() {
+                out[i] = Some(Err(SaveError::LinkUsed)); // resolved below to the first one's id
+            }
+        }
+    }
+
+    // 2. One-time links: mark used, or refuse.
+    for (i, (r, at)) in jobs.iter().enumerate() {
+        if out[i].is_some() {
+            continue;
+        }
+        if let Some(link) = r.survey_link_id {
+            let n = tx_run!(&mut tx, c => sqlx::query("UPDATE survey_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                .bind(*at).bind(link).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            if n == 0 {
+                out[i] = Some(Err(SaveError::LinkUsed));
+            }
+        }
+    }
+
+    // 3. Bursts and odd hours, per kiosk, counting earlier answers of this batch too.
+    let mut recent: HashMap<i64, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
+    let mut suspicion: Vec<Option<Suspicion>> = vec![None; jobs.len()];
+    for (i, (r, at)) in jobs.iter().enumerate() {
+        let (Some(k), true) = (r.kiosk_id, out[i].is_none()) else {
+            continue;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = recent.entry(k) {
+            let since = *at - chrono::Duration::seconds(rules.burst.window_secs + 5);
+            let rows: Vec<(DateTime<Utc>, i32)> = tx_run!(&mut tx, c => sqlx::query_as(
+                "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND created_at >= $2 AND corrects_id IS NULL ORDER BY created_at")
+                .bind(k).bind(since).fetch_all(&mut *c).await)?;
+            slot.insert(rows);
+        }
+        let list = recent.entry(k).or_default();
+        suspicion[i] = judge_kiosk_answer(*at, r.score, list, &rules.hours, rules.burst);
+        list.push((*at, r.score));
+    }
+
+    // 4. Extend each unit's hash chain.
+    let units: HashSet<i64> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| out[*i].is_none())
+        .map(|(_, (r, _))| r.unit_id)
+        .collect();
+    let mut heads: HashMap<i64, (i64, String)> = HashMap::new();
+    let lock = if is_pg { " FOR UPDATE" } else { "" };
+    let head_sql = format!("SELECT seq, hash FROM chain_heads WHERE unit_id = $1{lock}");
+    for u in units {
+        tx_run!(&mut tx, c => sqlx::query("INSERT INTO chain_heads (unit_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (unit_id) DO NOTHING")
+            .bind(u).bind(GENESIS).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        let head: (i64, String) =
+            tx_run!(&mut tx, c => sqlx::query_as(&head_sql).bind(u).fetch_one(&mut *c).await)?;
+        heads.insert(u, head);
+    }
+
+    for (i, (r, at)) in jobs.iter().enumerate() {
+        if out[i].is_some() {
+            continue;
+        }
+        let head = heads.entry(r.unit_id).or_insert((0, GENESIS.to_string()));
+        let seq = head.0 + 1;
+        let (corrects_id, reason, corrected_by) = match &r.correction {
+            Some((id, reason, by)) => (Some(*id), reason.as_str(), Some(*by)),
+            None => (None, "", None),
+        };
+        let fields = ChainFields {
+            unit_id: r.unit_id,
+            seq,
+            instrument_id: r.instrument_id,
+            channel: r.channel.as_str(),
+            score: r.score,
+            faces: r.faces,
+            counter_id: r.counter_id,
+            kiosk_id: r.kiosk_id,
+            procedure_id: r.procedure_id,
+            dossier_id: r.dossier_id,
+            corrects_id,
+            correction_reason: reason,
+            created_at: *at,
+        };
+        let hash = chain_hash(&head.1, &fields);
+        let id: i64 = tx_run!(&mut tx, c => sqlx::query_scalar(
+            "INSERT INTO ratings (unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id, dossier_id,
+                                  corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id")
+            .bind(r.unit_id).bind(seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
+            .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
+            .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(*at).bind(local_day(*at))
+            .bind(&head.1).bind(&hash)
+            .fetch_one(&mut *c).await)?;
+        insert_details(&mut tx, id, &hash, &r.answers, &r.comment, *at).await?;
+        if let Some(s) = suspicion[i] {
+            tx_run!(&mut tx, c => sqlx::query("INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, $2, $3)")
+                .bind(id).bind(s.as_str()).bind(*at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        }
+        *head = (seq, hash);
+        out[i] = Some(Ok(Saved {
+            id,
+            suspicious: suspicion[i],
+            duplicate: false,
+        }));
+    }
+
+    for (u, (seq, hash)) in &heads {
+        tx_run!(&mut tx, c => sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE unit_id = $3")
+            .bind(*seq).bind(hash).bind(*u).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await?;
+
+    // A nonce repeated inside the batch answers with the first one's id.
+    let mut results: Vec<Result<Saved, SaveError>> = Vec::with_capacity(jobs.len());
+    let first_ids: HashMap<(i64, String), i64> = seen
+        .iter()
+        .filter_map(|(k, i)| match &out[*i] {
+            Some(Ok(s)) => Some((k.clone(), s.id)),
+            _ => None,
+        })
+        .collect();
+    for (i, o) in out.into_iter().enumerate() {
+        let r = &jobs[i].0;
+        let dup_in_batch =
+            matches!(o, Some(Err(SaveError::LinkUsed))) && r.survey_link_id.is_none();
+        if dup_in_batch {
+            let key = (
+                r.kiosk_id.unwrap_or_default(),
+                r.client_nonce.clone().unwrap_or_default(),
+            );
+            results.push(match first_ids.get(&key) {
+                Some(id) => Ok(Saved {
+                    id: *id,
+                    suspicious: None,
+                    duplicate: true,
+                }),
+                None => Err(SaveError::Stopped),
+            });
+        } else {
+            results.push(o.unwrap_or(Err(SaveError::Stopped)));
+        }
+    }
+    Ok(results)
+}
+
+async fn insert_details(
+    tx: &mut Tx,
+    rating_id: i64,
+    rating_hash: &str,
+    answers: &[(i64, Option<i64>, i32)],
+    comment: &str,
+    at: DateTime<Utc>,
+) -> DbResult<()> {
+    for (e, c, s) in answers {
+        let h = answer_hash(rating_hash, *e, *c, *s);
+        tx_run!(tx, conn => sqlx::query("INSERT INTO rating_answers (rating_id, element_id, criterion_id, score, hash) VALUES ($1, $2, $3, $4, $5)")
+            .bind(rating_id).bind(*e).bind(*c).bind(*s).bind(&h).execute(&mut *conn).await.map(|r| r.rows_affected()))?;
+    }
+    if !comment.is_empty() {
+        let h = comment_hash(rating_hash, comment);
+        tx_run!(tx, conn => sqlx::query("INSERT INTO rating_comments (rating_id, comment, created_at, hash) VALUES ($1, $2, $3, $4)")
+            .bind(rating_id).bind(comment).bind(at).bind(&h).execute(&mut *conn).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, within
+/// ten minutes of the rating, from the same kiosk.
+pub async fn add_kiosk_details(
+    db: &Db,
+    rating_id: i64,
+    kiosk_id: i64,
+    answers: &[(i64, Option<i64>, i32)],
+    comment: &str,
+) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let row: Option<(String, DateTime<Utc>)> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT hash, created_at FROM ratings WHERE id = $1 AND kiosk_id = $2").bind(rating_id).bind(kiosk_id).fetch_optional(&mut *c).await)?;
+    let Some((hash, created)) = row else {
+        return Err(DbError::NotFound);
+    };
+    if Utc::now() - created > chrono::Duration::minutes(10) {
+        return Err(DbError::Conflict("err.kiosk_details_late"));
+    }
+    let has: i64 = tx_run!(&mut tx, c => sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM rating_answers WHERE rating_id = $1) + (SELECT COUNT(*) FROM rating_comments WHERE rating_id = $1)")
+        .bind(rating_id).fetch_one(&mut *c).await)?;
+    if has > 0 {
+        return Err(DbError::Conflict("err.kiosk_details_done"));
+    }
+    insert_details(&mut tx, rating_id, &hash, answers, comment, now_micros()).await?;
+    tx.commit().await
+}
+
+/// One rating as officials see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub channel: String,
+    pub score: i32,
+    pub created_at: DateTime<Utc>,
+    pub counter_name: Option<String>,
+    pub procedure_name: Option<String>,
+    pub dossier_code: Option<String>,
+    pub comment: Option<String>,
+    pub flag: Option<String>,
+    pub flag_cleared: bool,
+    pub corrects_id: Option<i64>,
+    pub correction_reason: String,
+    pub corrected_by_name: Option<String>,
+    pub corrected_later: bool,
+}
+
+/// Filters of the officials' list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub procedure_id: Option<i64>,
+    pub counter_id: Option<i64>,
+    /// Only flagged (suspicious, not cleared) ratings.
+    pub flagged_only: bool,
+}
+
+/// Ratings of a subtree, low scores first, then newest; returns the page and the total.
+pub async fn list(
+    db: &Db,
+    path_prefix: &str,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<RatingView>, i64)> {
+    let like = format!("{path_prefix}%");
+    let from = f
+        .from
+        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
+    let to =
+        f.to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
+    let cond = "WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3
+                  AND ($4 = 0 OR r.procedure_id = $4) AND ($5 = 0 OR r.counter_id = $5)
+                  AND ($6 = FALSE OR (fl.rating_id IS NOT NULL AND fl.cleared_at IS NULL))";
+    let from_sql = "FROM ratings r JOIN units u ON u.id = r.unit_id
+                    LEFT JOIN counters co ON co.id = r.counter_id
+                    LEFT JOIN procedures p ON p.id = r.procedure_id
+                    LEFT JOIN dossiers d ON d.id = r.dossier_id
+                    LEFT JOIN rating_comments cm ON cm.rating_id = r.id
+                    LEFT JOIN rating_flags fl ON fl.rating_id = r.id
+                    LEFT JOIN accounts a ON a.id = r.corrected_by";
+    let sql = format!(
+        "SELECT r.id, r.unit_id, u.name AS unit_name, r.channel, r.score, r.created_at, co.name AS counter_name,
+                p.name AS procedure_name, d.code AS dossier_code, cm.comment, fl.reason AS flag,
+                (fl.cleared_at IS NOT NULL) AS flag_cleared, r.corrects_id, r.correction_reason,
+                a.full_name AS corrected_by_name,
+                EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id) AS corrected_later
+           {from_sql} {cond}
+          ORDER BY r.score ASC, r.created_at DESC, r.id DESC LIMIT $7 OFFSET $8"
+    );
+    let count_sql = format!("SELECT COUNT(*) {from_sql} {cond}");
+    let pid = f.procedure_id.unwrap_or(0);
+    let cid = f.counter_id.unwrap_or(0);
+    let rows = db_run!(db, c => sqlx::query_as::<_, RatingView>(&sql)
+        .bind(&like).bind(from).bind(to).bind(pid).bind(cid).bind(f.flagged_only).bind(limit).bind(offset)
+        .fetch_all(c).await)?;
+    let total: i64 = db_run!(db, c => sqlx::query_scalar(&count_sql)
+        .bind(&like).bind(from).bind(to).bind(pid).bind(cid).bind(f.flagged_only).fetch_one(c).await)?;
+    Ok((rows, total))
+}
+
+/// The unit and path of a rating (for scope checks).
+pub async fn unit_of(db: &Db, rating_id: i64) -> DbResult<(i64, String)> {
+    db_run!(db, c => sqlx::query_as::<_, (i64, String)>("SELECT r.unit_id, u.path FROM ratings r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")
+        .bind(rating_id).fetch_optional(c).await)?.ok_or(DbError::NotFound)
+}
+
+/// A full rating row, to build its correction.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RatingRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub seq: i64,
+    pub instrument_id: i64,
+    pub channel: String,
+    pub score: i32,
+    pub faces: Option<i32>,
+    pub counter_id: Option<i64>,
+    pub kiosk_id: Option<i64>,
+    pub procedure_id: Option<i64>,
+    pub dossier_id: Option<i64>,
+    pub corrects_id: Option<i64>,
+    pub correction_reason: String,
+    pub created_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+const ROW_SELECT: &str = "SELECT id, unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id,
+        dossier_id, corrects_id, correction_reason, created_at, prev_hash, hash FROM ratings";
+
+pub async fn get(db: &Db, id: i64) -> DbResult<RatingRow> {
+    let sql = format!("{ROW_SELECT} WHERE id = $1");
+    db_run!(db, c => sqlx::query_as::<_, RatingRow>(&sql).bind(id).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)
+}
+
+/// Clears a suspicious flag (the rating then counts in the indices); recorded with who and when.
+pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query("UPDATE rating_flags SET cleared_by = $1, cleared_at = $2 WHERE rating_id = $3 AND cleared_at IS NULL")
+        .bind(actor).bind(Utc::now()).bind(rating_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    super::audit::record(
+        &mut tx,
+        Some(actor),
+        "rating.clear_flag",
+        "rating",
+        Some(rating_id),
+        "",
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Whether a rating counts in the indices: not flagged (or cleared), and not replaced by a correction.
+/// Returns the ratings of a unit that count, as (score) — used by tests and `verify` reports.
+pub async fn counted_scores(db: &Db, unit_id: i64) -> DbResult<Vec<i32>> {
+    Ok(db_run!(db, c => sqlx::query_scalar::<_, i32>(
+        "SELECT r.score FROM ratings r LEFT JOIN rating_flags fl ON fl.rating_id = r.id
+          WHERE r.unit_id = $1 AND (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)
+          ORDER BY r.id")
+        .bind(unit_id).fetch_all(c).await)?)
+}
+
+/// One problem `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainProblem {
+    pub unit_id: i64,
+    pub rating_id: Option<i64>,
+    pub what: String,
+}
+
+/// Recomputes every unit's chain and every answer's and comment's hash; reports what differs
+/// (a row changed, removed or inserted behind the application's back).
+pub async fn verify(db: &Db) -> DbResult<(usize, Vec<ChainProblem>)> {
+    let mut problems = Vec::new();
+    let units: Vec<i64> = db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT DISTINCT unit_id FROM ratings ORDER BY unit_id").fetch_all(c).await)?;
+    let heads: HashMap<i64, (i64, String)> = db_run!(db, c => sqlx::query_as::<_, (i64, i64, String)>("SELECT unit_id, seq, hash FROM chain_heads").fetch_all(c).await)?
+        .into_iter()
+        .map(|(u, s, h)| (u, (s, h)))
+        .collect();
+    let mut checked = 0usize;
+    let sql = format!("{ROW_SELECT} WHERE unit_id = $1 ORDER BY seq");
+    for u in units {
+        let rows =
+            db_run!(db, c => sqlx::query_as::<_, RatingRow>(&sql).bind(u).fetch_all(c).await)?;
+        let mut prev = GENESIS.to_string();
+        let mut expected_seq = 1;
+        let mut hashes: HashMap<i64, String> = HashMap::new();
+        for r in &rows {
+            checked += 1;
+            if r.seq != expected_seq {
+                problems.push(ChainProblem {
+                    unit_id: u,
+                    rating_id: Some(r.id),
+                    what: format!(
+                        "sequence {} where {} was expected (a row is missing)",
+                        r.seq, expected_seq
+                    ),
+                });
+                expected_seq = r.seq;
+            }
+            if r.prev_hash != prev {
+                problems.push(ChainProblem {
+                    unit_id: u,
+                    rating_id: Some(r.id),
+                    what: "previous hash does not match the row before".into(),
+                });
+            }
+            let fields = ChainFields {
+                unit_id: r.unit_id,
+                seq: r.seq,
+                instrument_id: r.instrument_id,
+                channel: &r.channel,
+                score: r.score,
+                faces: r.faces,
+                counter_id: r.counter_id,
+                kiosk_id: r.kiosk_id,
+                procedure_id: r.procedure_id,
+                dossier_id: r.dossier_id,
+                corrects_id: r.corrects_id,
+                correction_reason: &r.correction_reason,
+                created_at: r.created_at,
+            };
+            let h = chain_hash(&r.prev_hash, &fields);
+            if h != r.hash {
+                problems.push(ChainProblem {
+                    unit_id: u,
+                    rating_id: Some(r.id),
+                    what: "row content changed (hash differs)".into(),
+                });
+            }
+            hashes.insert(r.id, r.hash.clone());
+            prev = r.hash.clone();
+            expected_seq += 1;
+        }
+        match heads.get(&u) {
+            Some((seq, hash))
+                if *seq == rows.last().map(|r| r.seq).unwrap_or(0) && *hash == prev => {}
+            _ => problems.push(ChainProblem {
+                unit_id: u,
+                rating_id: None,
+                what: "chain head does not match the last row (rows removed at the end?)".into(),
+            }),
+        }
+        let answers: Vec<(i64, i64, Option<i64>, i32, String)> = db_run!(db, c => sqlx::query_as(
+            "SELECT a.rating_id, a.element_id, a.criterion_id, a.score, a.hash FROM rating_answers a JOIN ratings r ON r.id = a.rating_id WHERE r.unit_id = $1")
+            .bind(u).fetch_all(c).await)?;
+        for (rid, e, cr, s, h) in answers {
+            let expected = hashes.get(&rid).map(|rh| answer_hash(rh, e, cr, s));
+            if expected.as_deref() != Some(h.as_str()) {
+                problems.push(ChainProblem {
+                    unit_id: u,
+                    rating_id: Some(rid),
+                    what: "an answer was changed".into(),
+                });
+            }
+        }
+        let comments: Vec<(i64, String, String)> = db_run!(db, c => sqlx::query_as(
+            "SELECT m.rating_id, m.comment, m.hash FROM rating_comments m JOIN ratings r ON r.id = m.rating_id WHERE r.unit_id = $1")
+            .bind(u).fetch_all(c).await)?;
+        for (rid, text, h) in comments {
+            let expected = hashes.get(&rid).map(|rh| comment_hash(rh, &text));
+            if expected.as_deref() != Some(h.as_str()) {
+                problems.push(ChainProblem {
+                    unit_id: u,
+                    rating_id: Some(rid),
+                    what: "a comment was changed".into(),
+                });
+            }
+        }
+    }
+    Ok((checked, problems))
+}

@@ -1,0 +1,411 @@
+//! Satisfaction ratings: the 1–5 scale, kiosk faces, "satisfied", suspicious bursts, and the
+//! hash chain that makes each unit's ratings tamper-evident.
+
+use chrono::{DateTime, Datelike, NaiveTime, Timelike, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A score on the SIPAS scale: 1 rất không hài lòng … 5 rất hài lòng.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Score(u8);
+
+impl Score {
+    pub fn new(v: i64) -> Option<Score> {
+        (1..=5).contains(&v).then_some(Score(v as u8))
+    }
+    pub fn parse(s: &str) -> Option<Score> {
+        s.trim().parse::<i64>().ok().and_then(Score::new)
+    }
+    pub fn get(self) -> i32 {
+        self.0 as i32
+    }
+    /// "Satisfied" means 4 or 5.
+    pub fn satisfied(self) -> bool {
+        self.0 >= 4
+    }
+    /// The i18n key of the scale label.
+    pub fn label_key(self) -> &'static str {
+        ["scale.1", "scale.2", "scale.3", "scale.4", "scale.5"][self.0 as usize - 1]
+    }
+}
+
+/// The scores a kiosk with 3, 4 or 5 faces offers, from the unhappiest face to the happiest.
+/// Each face maps onto the 1–5 scale so that every kiosk feeds the same index.
+pub fn face_scores(faces: i32) -> &'static [i32] {
+    match faces {
+        3 => &[1, 3, 5],
+        4 => &[1, 2, 4, 5],
+        _ => &[1, 2, 3, 4, 5],
+    }
+}
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Kiosk,
+    Web,
+    SmsLink,
+    Session,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Kiosk => "kiosk",
+            Channel::Web => "web",
+            Channel::SmsLink => "sms",
+            Channel::Session => "session",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        match s {
+            "kiosk" => Some(Channel::Kiosk),
+            "web" => Some(Channel::Web),
+            "sms" => Some(Channel::SmsLink),
+            "session" => Some(Channel::Session),
+            _ => None,
+        }
+    }
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Channel::Kiosk => "channel.kiosk",
+            Channel::Web => "channel.web",
+            Channel::SmsLink => "channel.sms",
+            Channel::Session => "channel.session",
+        }
+    }
+}
+
+/// When the one-stop counters serve citizens (local time). Answers outside these hours from a
+/// kiosk are suspicious: nobody was served then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    /// Monday–Friday opening and closing.
+    pub weekday: (NaiveTime, NaiveTime),
+    /// Saturday (many units open on Saturday morning), or None.
+    pub saturday: Option<(NaiveTime, NaiveTime)>,
+    /// Sunday, or None.
+    pub sunday: Option<(NaiveTime, NaiveTime)>,
+}
+
+impl Default for OpeningHours {
+    fn default() -> Self {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap_or(NaiveTime::MIN);
+        // A margin of half an hour each side of the usual 7:30–17:00.
+        OpeningHours {
+            weekday: (t(7, 0), t(17, 30)),
+            saturday: Some((t(7, 0), t(12, 0))),
+            sunday: None,
+        }
+    }
+}
+
+impl OpeningHours {
+    /// Every hour of every day (no answer is suspicious for its time).
+    pub fn always() -> OpeningHours {
+        let span = (
+            NaiveTime::MIN,
+            NaiveTime::from_hms_opt(23, 59, 59).unwrap_or(NaiveTime::MIN),
+        );
+        OpeningHours {
+            weekday: span,
+            saturday: Some(span),
+            sunday: Some(span),
+        }
+    }
+
+    /// Parses `07:00-17:30` (Monday–Friday), optionally followed by `;sat 07:00-12:00` and
+    /// `;sun 08:00-11:00`, or `always`.
+    pub fn parse(s: &str) -> Option<OpeningHours> {
+        let s = s.trim();
+        if s == "always" {
+            return Some(OpeningHours::always());
+        }
+        let span = |p: &str| -> Option<(NaiveTime, NaiveTime)> {
+            let (a, b) = p.trim().split_once('-')?;
+            let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+            let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+            (a < b).then_some((a, b))
+        };
+        let mut parts = s.split(';');
+        let weekday = span(parts.next()?)?;
+        let (mut saturday, mut sunday) = (None, None);
+        for p in parts {
+            let p = p.trim();
+            if let Some(rest) = p.strip_prefix("sat") {
+                saturday = Some(span(rest)?);
+            } else if let Some(rest) = p.strip_prefix("sun") {
+                sunday = Some(span(rest)?);
+            } else {
+                return None;
+            }
+        }
+        Some(OpeningHours {
+            weekday,
+            saturday,
+            sunday,
+        })
+    }
+
+    /// Whether a moment (in Asia/Ho_Chi_Minh) falls within opening hours.
+    pub fn is_open(&self, at: DateTime<Utc>) -> bool {
+        let local = at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+        let time = NaiveTime::from_hms_opt(local.hour(), local.minute(), local.second())
+            .unwrap_or(NaiveTime::MIN);
+        let span = match local.weekday() {
+            Weekday::Sat => self.saturday,
+            Weekday::Sun => self.sunday,
+            _ => Some(self.weekday),
+        };
+        span.is_some_and(|(open, close)| open <= time && time <= close)
+    }
+}
+
+/// The burst rule: from one kiosk, `count` or more identical answers within `window_secs`
+/// seconds are not a queue of citizens but a finger (or a script) on the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BurstRule {
+    pub count: usize,
+    pub window_secs: i64,
+}
+
+impl Default for BurstRule {
+    fn default() -> Self {
+        BurstRule {
+            count: 5,
+            window_secs: 20,
+        }
+    }
+}
+
+/// Why a rating is set aside from the indices until an admin clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suspicion {
+    Burst,
+    OutsideHours,
+}
+
+impl Suspicion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Suspicion::Burst => "burst",
+            Suspicion::OutsideHours => "outside_hours",
+        }
+    }
+}
+
+/// Judges a new kiosk answer. `recent` are the earlier answers of the same kiosk within the
+/// rule's window (time, score), newest last; the new answer counts too.
+pub fn judge_kiosk_answer(
+    at: DateTime<Utc>,
+    score: i32,
+    recent: &[(DateTime<Utc>, i32)],
+    hours: &OpeningHours,
+    rule: BurstRule,
+) -> Option<Suspicion> {
+    let same = recent
+        .iter()
+        .filter(|(t, s)| *s == score && (at - *t).num_seconds().abs() <= rule.window_secs)
+        .count();
+    if same + 1 >= rule.count {
+        return Some(Suspicion::Burst);
+    }
+    if !hours.is_open(at) {
+        return Some(Suspicion::OutsideHours);
+    }
+    None
+}
+
+/// The fields of a rating that its hash covers, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainFields<'a> {
+    pub unit_id: i64,
+    pub seq: i64,
+    pub instrument_id: i64,
+    pub channel: &'a str,
+    pub score: i32,
+    pub faces: Option<i32>,
+    pub counter_id: Option<i64>,
+    pub kiosk_id: Option<i64>,
+    pub procedure_id: Option<i64>,
+    pub dossier_id: Option<i64>,
+    pub corrects_id: Option<i64>,
+    pub correction_reason: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The hash of the first link of every unit's chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 over the previous hash and the rating's fields: changing any stored field, or
+/// removing or reordering rows, breaks every hash after it.
+pub fn chain_hash(prev: &str, f: &ChainFields<'_>) -> String {
+    let mut h = Sha256::new();
+    let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let text = format!(
+        "{prev}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}:{}|{}",
+        f.unit_id,
+        f.seq,
+        f.instrument_id,
+        f.channel,
+        f.score,
+        f.faces.map(|v| v.to_string()).unwrap_or_default(),
+        opt(f.counter_id),
+        opt(f.kiosk_id),
+        opt(f.procedure_id),
+        opt(f.dossier_id),
+        opt(f.corrects_id),
+        f.correction_reason.len(),
+        f.correction_reason,
+        f.created_at.timestamp_micros(),
+    );
+    h.update(text.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// The hash of one answer of a rating, chained onto the rating's own hash.
+pub fn answer_hash(
+    rating_hash: &str,
+    element_id: i64,
+    criterion_id: Option<i64>,
+    score: i32,
+) -> String {
+    let c = criterion_id.map(|v| v.to_string()).unwrap_or_default();
+    hex::encode(Sha256::digest(
+        format!("{rating_hash}|a|{element_id}|{c}|{score}").as_bytes(),
+    ))
+}
+
+/// The hash of a rating's comment, chained onto the rating's own hash.
+pub fn comment_hash(rating_hash: &str, comment: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{rating_hash}|c|{comment}").as_bytes(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn faces_map_onto_the_scale() {
+        assert_eq!(face_scores(3), &[1, 3, 5]);
+        assert_eq!(face_scores(4), &[1, 2, 4, 5]);
+        assert_eq!(face_scores(5), &[1, 2, 3, 4, 5]);
+        assert!(Score::new(4).unwrap().satisfied());
+        assert!(!Score::new(3).unwrap().satisfied());
+        assert_eq!(Score::new(0), None);
+        assert_eq!(Score::parse(" 5 "), Score::new(5));
+    }
+
+    #[test]
+    fn opening_hours_in_vietnam_time() {
+        let h = OpeningHours::default();
+        assert!(h.is_open(vn(2026, 11, 23, 9, 0)), "Monday morning");
+        assert!(!h.is_open(vn(2026, 11, 23, 22, 0)), "Monday night");
+        assert!(h.is_open(vn(2026, 11, 21, 10, 0)), "Saturday morning");
+        assert!(!h.is_open(vn(2026, 11, 21, 15, 0)), "Saturday afternoon");
+        assert!(!h.is_open(vn(2026, 11, 22, 9, 0)), "Sunday");
+    }
+
+    #[test]
+    fn opening_hours_parse() {
+        let h = OpeningHours::parse("07:30-17:00;sat 08:00-11:00").unwrap();
+        assert!(h.is_open(vn(2026, 11, 23, 7, 45)));
+        assert!(!h.is_open(vn(2026, 11, 23, 7, 15)));
+        assert!(h.is_open(vn(2026, 11, 21, 10, 0)));
+        assert!(!h.is_open(vn(2026, 11, 22, 10, 0)));
+        assert!(OpeningHours::parse("always")
+            .unwrap()
+            .is_open(vn(2026, 11, 22, 3, 0)));
+        assert!(OpeningHours::parse("17:00-07:00").is_none());
+        assert!(OpeningHours::parse("07:00-17:00;mon 1-2").is_none());
+    }
+
+    #[test]
+    fn bursts_and_odd_hours_are_suspicious() {
+        let h = OpeningHours::default();
+        let rule = BurstRule::default();
+        let t0 = vn(2026, 11, 23, 9, 0);
+        let recent: Vec<_> = (0..4)
+            .map(|i| (t0 + chrono::Duration::seconds(i * 2), 5))
+            .collect();
+        let at = t0 + chrono::Duration::seconds(9);
+        assert_eq!(
+            judge_kiosk_answer(at, 5, &recent, &h, rule),
+            Some(Suspicion::Burst)
+        );
+        assert_eq!(
+            judge_kiosk_answer(at, 4, &recent, &h, rule),
+            None,
+            "a different answer is not the burst"
+        );
+        assert_eq!(
+            judge_kiosk_answer(at, 5, &recent[..2], &h, rule),
+            None,
+            "three in a row is a queue"
+        );
+        let late = t0 + chrono::Duration::seconds(60);
+        assert_eq!(
+            judge_kiosk_answer(late, 5, &recent, &h, rule),
+            None,
+            "outside the window"
+        );
+        assert_eq!(
+            judge_kiosk_answer(vn(2026, 11, 23, 23, 0), 5, &[], &h, rule),
+            Some(Suspicion::OutsideHours)
+        );
+    }
+
+    #[test]
+    fn the_chain_notices_any_change() {
+        let f = ChainFields {
+            unit_id: 1,
+            seq: 1,
+            instrument_id: 1,
+            channel: "kiosk",
+            score: 5,
+            faces: Some(5),
+            counter_id: Some(2),
+            kiosk_id: Some(3),
+            procedure_id: None,
+            dossier_id: None,
+            corrects_id: None,
+            correction_reason: "",
+            created_at: vn(2026, 11, 23, 9, 0),
+        };
+        let a = chain_hash(GENESIS, &f);
+        assert_eq!(a, chain_hash(GENESIS, &f.clone()), "deterministic");
+        assert_ne!(
+            a,
+            chain_hash(
+                GENESIS,
+                &ChainFields {
+                    score: 4,
+                    ..f.clone()
+                }
+            )
+        );
+        assert_ne!(
+            a,
+            chain_hash(
+                GENESIS,
+                &ChainFields {
+                    kiosk_id: Some(4),
+                    ..f.clone()
+                }
+            )
+        );
+        assert_ne!(answer_hash(&a, 1, None, 5), answer_hash(&a, 1, None, 4));
+        assert_ne!(comment_hash(&a, "Tốt"), comment_hash(&a, "Tốt!"));
+        assert_ne!(a, chain_hash(&a, &f), "the previous hash is part of it");
+    }
+}

@@ -1,0 +1,277 @@
+//! Kiosk mode at a one-stop counter: a full-screen page of large faces, an optional second step
+//! (the five elements and a comment), and a thank-you screen that returns to the start by itself.
+//! Works without JavaScript; `kiosk.js` adds retries so that a rating made while the network is
+//! down is said plainly to be "not saved yet" and is sent again, never lost silently.
+
+use super::PageResult;
+use crate::components::faces::face;
+use crate::ctx::{lang_of, parse_query, render_html};
+use crate::db::kiosks::Kiosk;
+use crate::domain::rating::face_scores;
+use crate::i18n::{t, Lang};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use leptos::prelude::*;
+
+/// The cookie that holds a kiosk's device token.
+pub const KIOSK_COOKIE: &str = "kiosk";
+
+/// The kiosk's device token from its cookie.
+pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == KIOSK_COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The signature that lets a thank-you page add details to the rating just made, on this kiosk.
+pub fn rating_sig(state: &AppState, rating_id: i64, kiosk_id: i64) -> String {
+    crate::sign::sign(
+        &state.config.secret,
+        &format!("kiosk-rating:{rating_id}:{kiosk_id}"),
+    )
+}
+
+/// A kiosk page: its own full-screen document, large type, no site navigation.
+fn kiosk_doc(
+    lang: Lang,
+    title: String,
+    refresh: Option<(u32, &'static str)>,
+    body: impl IntoView + 'static,
+) -> Response {
+    let html = render_html(lang, move || {
+        let refresh = refresh.map(
+            |(secs, to)| view! { <meta http-equiv="refresh" content=format!("{secs};url={to}")/> },
+        );
+        view! {
+            <html lang=lang.code()>
+                <head>
+                    <meta charset="utf-8"/>
+                    <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                    {refresh}
+                    <title>{title}</title>
+                    <link rel="stylesheet" href="/style.css"/>
+                    <link rel="stylesheet" href="/kiosk.css"/>
+                </head>
+                <body class="kiosk">
+                    <main id="main" class="kiosk-main">{body}</main>
+                    <script src="/kiosk.js" defer></script>
+                </body>
+            </html>
+        }
+    });
+    let mut res = Html(html).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn lang_switch(lang: Lang) -> impl IntoView {
+    let other = if lang == Lang::Vi { Lang::En } else { Lang::Vi };
+    let label = if other == Lang::En {
+        "English"
+    } else {
+        "Tiếng Việt"
+    };
+    view! { <a class="kiosk-lang" href=format!("/prefs?lang={}&next=%2Fkiosk", other.code()) lang=other.code()>{label}</a> }
+}
+
+/// The kiosk that this browser is, if its cookie holds a valid device token.
+pub async fn current_kiosk(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Kiosk>, crate::error::AppError> {
+    match kiosk_token(headers) {
+        Some(tok) => Ok(state.kiosk_by_token(&tok).await?),
+        None => Ok(None),
+    }
+}
+
+/// `GET /kiosk`: the faces, or the set-up form when this browser is not a registered kiosk.
+/// `GET /kiosk?token=…` registers this browser as that kiosk (a long-lived cookie) and goes on.
+pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
+    let lang = lang_of(&headers);
+    let q = parse_query(uri.query());
+    if let Some(tok) = q.get("token").map(|t| t.trim().to_lowercase()) {
+        return Ok(match state.kiosk_by_token(&tok).await? {
+            Some(_) => {
+                let secure = if state.config.secure_cookies {
+                    "; Secure"
+                } else {
+                    ""
+                };
+                let cookie = format!("{KIOSK_COOKIE}={tok}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Lax{secure}");
+                let mut res = Redirect::to("/kiosk").into_response();
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    res.headers_mut().insert(header::SET_COOKIE, v);
+                }
+                res
+            }
+            None => setup_page(lang, true),
+        });
+    }
+    let Some(kiosk) = current_kiosk(&state, &headers).await? else {
+        return Ok(setup_page(lang, false));
+    };
+    let not_saved = q.contains_key("e");
+    let scores = face_scores(kiosk.faces);
+    let faces_class = format!("faces faces-{}", scores.len());
+    Ok(kiosk_doc(
+        lang,
+        t("kiosk_page.title"),
+        None,
+        view! {
+            <header class="kiosk-head">
+                <span class="kiosk-unit">{kiosk.unit_name.clone()}</span>
+                <span class="kiosk-counter">{kiosk.counter_name.clone()}</span>
+                {lang_switch(lang)}
+            </header>
+            {not_saved.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_page.not_saved")}</div> })}
+            <h1 class="kiosk-question">{t("kiosk_page.question")}</h1>
+            <form class=faces_class method="post" action="/api/kiosk/rate" data-kiosk="rate"
+                data-sending=t("kiosk_page.offline_saving") data-offline=t("kiosk_js.offline")
+                data-pending=t("kiosk_js.pending") data-flushed=t("kiosk_js.flushed")>
+                <input type="hidden" name="nonce" value=""/>
+                {scores.iter().map(|s| view! {
+                    <button class=format!("face face-{s}") type="submit" name="score" value=s.to_string()>
+                        {face(*s)}
+                        <span class="face-label">{t(&format!("scale.{s}"))}</span>
+                    </button>
+                }).collect_view()}
+            </form>
+            <p class="kiosk-note">{t("kiosk_page.anonymous")}</p>
+            <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
+        },
+    ))
+}
+
+fn setup_page(lang: Lang, bad_token: bool) -> Response {
+    let mut res = kiosk_doc(
+        lang,
+        t("kiosk_setup.title"),
+        None,
+        view! {
+            <section class="kiosk-setup">
+                <h1>{t("kiosk_setup.title")}</h1>
+                <p>{t("kiosk_setup.text")}</p>
+                {bad_token.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_setup.bad_token")}</div> })}
+                <form class="form" method="get" action="/kiosk">
+                    <div class="field">
+                        <label for="token">{t("kiosk_setup.token")}</label>
+                        <input id="token" name="token" type="text" autocomplete="off" required=true/>
+                    </div>
+                    <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("kiosk_setup.submit")}</button></div>
+                </form>
+            </section>
+        },
+    );
+    if bad_token {
+        *res.status_mut() = StatusCode::NOT_FOUND;
+    }
+    res
+}
+
+/// `GET /kiosk/thanks?r=…&s=…`: thanks, and on kiosks that ask it, the optional second step.
+pub async fn kiosk_thanks(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> PageResult {
+    let lang = lang_of(&headers);
+    let q = parse_query(uri.query());
+    let Some(kiosk) = current_kiosk(&state, &headers).await? else {
+        return Ok(Redirect::to("/kiosk").into_response());
+    };
+    let rid = q.get("r").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let sig = q.get("s").cloned().unwrap_or_default();
+    let valid = rid > 0
+        && crate::sign::verify(
+            &state.config.secret,
+            &format!("kiosk-rating:{rid}:{}", kiosk.id),
+            &sig,
+        );
+    if !kiosk.ask_details || !valid {
+        return Ok(done_page(lang));
+    }
+    let instrument = state.instrument(crate::db::sipas::CODE).await?;
+    let scores = face_scores(kiosk.faces.clamp(3, 5));
+    let elements: Vec<(i64, String)> = instrument
+        .elements
+        .iter()
+        .map(|(e, _)| {
+            (
+                e.id,
+                if lang == Lang::En {
+                    e.name_en.clone()
+                } else {
+                    e.name_vi.clone()
+                },
+            )
+        })
+        .collect();
+    Ok(kiosk_doc(
+        lang,
+        t("kiosk_page.thanks"),
+        Some((90, "/kiosk")),
+        view! {
+            <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
+            <p class="kiosk-lead">{t("kiosk_page.details_lead")}</p>
+            <form class="kiosk-details" method="post" action="/api/kiosk/details">
+                <input type="hidden" name="r" value=rid.to_string()/>
+                <input type="hidden" name="s" value=sig/>
+                {elements.into_iter().map(|(eid, name)| view! {
+                    <fieldset class="element-row">
+                        <legend>{name}</legend>
+                        <div class="mini-faces">
+                            {scores.iter().map(|s| {
+                                let id = format!("e{eid}-{s}");
+                                view! {
+                                    <input type="radio" id=id.clone() name=format!("answers[{eid}]") value=s.to_string()/>
+                                    <label for=id class=format!("mini-face face-{s}") title=t(&format!("scale.{s}"))>
+                                        {face(*s)}<span class="visually-hidden">{t(&format!("scale.{s}"))}</span>
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                }).collect_view()}
+                <div class="field">
+                    <label for="comment">{t("kiosk_page.comment")}</label>
+                    <textarea id="comment" name="comment" maxlength="500" rows="3"></textarea>
+                </div>
+                <div class="kiosk-actions">
+                    <button class="btn btn-primary btn-big" type="submit">{t("kiosk_page.send_details")}</button>
+                    <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.skip")}</a>
+                </div>
+            </form>
+        },
+    ))
+}
+
+fn done_page(lang: Lang) -> Response {
+    kiosk_doc(
+        lang,
+        t("kiosk_page.thanks"),
+        Some((4, "/kiosk")),
+        view! {
+            <div class="kiosk-done">
+                {face(5)}
+                <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
+                <p class="kiosk-lead">{t("kiosk_page.saved")}</p>
+                <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.back")}</a>
+            </div>
+        },
+    )
+}
+
+/// `GET /kiosk/done`: the last screen after the second step.
+pub async fn kiosk_done(headers: HeaderMap) -> Response {
+    done_page(lang_of(&headers))
+}

@@ -1,0 +1,75 @@
+// Lắng Nghe kiosk: optional improvement of the rating page. Without this file the faces are a
+// plain form. With it, each rating carries a one-time id (so a retry is never counted twice) and
+// a rating that cannot reach the server is kept on the device, the screen says plainly that it
+// is NOT saved yet, and it is sent again every 15 seconds until the server confirms it.
+(function () {
+  "use strict";
+  var form = document.querySelector('form[data-kiosk="rate"]');
+  if (!form || !window.fetch) return;
+  var status = document.getElementById("kiosk-status");
+  var KEY = "langnghe.kiosk.pending";
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(16) + "-" + Math.random().toString(16).slice(2);
+  }
+  function load() {
+    try { return JSON.parse(localStorage.getItem(KEY) || "[]"); } catch (e) { return []; }
+  }
+  function store(list) {
+    try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (e) { /* storage full or off */ }
+  }
+  function say(text, alert) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = alert ? "kiosk-status kiosk-alert" : "kiosk-status";
+  }
+  function send(item) {
+    var body = new URLSearchParams();
+    body.set("score", item.score);
+    body.set("nonce", item.nonce);
+    return fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    }).then(function (res) {
+      if (!res.ok || res.url.indexOf("/kiosk/thanks") < 0) throw new Error("not saved");
+      return res.url;
+    });
+  }
+  function flush() {
+    var list = load();
+    if (!list.length) return Promise.resolve();
+    var rest = [];
+    return list.reduce(function (p, item) {
+      return p.then(function () { return send(item).catch(function () { rest.push(item); }); });
+    }, Promise.resolve()).then(function () {
+      store(rest);
+      if (rest.length) say(form.dataset.pending.replace("%{n}", rest.length), true);
+      else say(form.dataset.flushed, false);
+    });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    var button = ev.submitter;
+    if (!button || !button.value) return;
+    ev.preventDefault();
+    var item = { score: button.value, nonce: uuid(), at: Date.now() };
+    form.classList.add("sending");
+    say(form.dataset.sending, false);
+    send(item).then(function (url) {
+      window.location.href = url;
+    }).catch(function () {
+      var list = load();
+      list.push(item);
+      store(list);
+      form.classList.remove("sending");
+      say(form.dataset.offline, true);
+    });
+  });
+
+  if (load().length) say(form.dataset.pending.replace("%{n}", load().length), true);
+  setInterval(flush, 15000);
+  flush();
+})();

@@ -1,0 +1,230 @@
+use langnghe_app::db::{demo, kiosks, ratings};
+use langnghe_tests::{both_databases, location, TestApp};
+
+/// Opens the first demo kiosk in this client (sets its cookie) and returns it.
+async fn open_kiosk(app: &TestApp) -> kiosks::Kiosk {
+    let token = demo::demo_kiosk_token(0);
+    let r = app.get(&format!("/kiosk?token={token}")).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/kiosk");
+    let (status, body) = app.page("/kiosk").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Ông/Bà có hài lòng với sự phục vụ hôm nay không?"));
+    kiosks::kiosk_by_token(&app.db, &token)
+        .await
+        .unwrap()
+        .expect("demo kiosk")
+}
+
+async fn rate(app: &TestApp, score: &str, nonce: Option<&str>) -> String {
+    let mut form = vec![("score", score)];
+    if let Some(n) = nonce {
+        form.push(("nonce", n));
+    }
+    let r = app.post_form("/kiosk", "/api/kiosk/rate", &form).await;
+    assert_eq!(r.status(), 302);
+    location(&r)
+}
+
+both_databases!(
+    a_kiosk_rating_lands_with_its_kiosk_counter_and_unit,
+    |app: TestApp| async move {
+        let kiosk = open_kiosk(&app).await;
+        let to = rate(&app, "4", None).await;
+        assert!(to.starts_with("/kiosk/thanks?r="), "{to}");
+        let id: i64 = to
+            .split("r=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let row = ratings::get(&app.db, id).await.unwrap();
+        assert_eq!(
+            (row.kiosk_id, row.counter_id, row.unit_id),
+            (Some(kiosk.id), Some(kiosk.counter_id), kiosk.unit_id)
+        );
+        assert_eq!(
+            (row.channel.as_str(), row.score, row.faces),
+            ("kiosk", 4, Some(kiosk.faces))
+        );
+        // The thank-you page offers the second step; its answers are added once.
+        let (status, body) = app.page(&to).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Tiếp cận dịch vụ"));
+        let inst = langnghe_app::db::instruments::published(&app.db, "SIPAS")
+            .await
+            .unwrap()
+            .unwrap();
+        let e1 = inst.elements[0].0.id.to_string();
+        let sig = to.split("s=").nth(1).unwrap().to_string();
+        let key = format!("answers[{e1}]");
+        let r = app
+            .post_form(
+                &to,
+                "/api/kiosk/details",
+                &[
+                    ("r", &id.to_string()),
+                    ("s", &sig),
+                    (&key, "2"),
+                    ("comment", "Thiếu ghế chờ"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/kiosk/done");
+        let (_, body) = app.page("/kiosk/done").await;
+        assert!(body.contains("Xin cảm ơn ông/bà!"));
+        // A forged signature adds nothing.
+        let r = app
+            .post_form(
+                &to,
+                "/api/kiosk/details",
+                &[("r", &id.to_string()), ("s", "00"), ("comment", "giả")],
+            )
+            .await;
+        assert_eq!(location(&r), "/kiosk");
+        let (checked, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!((checked, problems.len()), (1, 0));
+        // A face the kiosk does not show is refused, nothing saved.
+        let faces = kiosk.faces;
+        if faces == 3 {
+            assert_eq!(rate(&app, "2", None).await, "/kiosk?e=1");
+        }
+        assert_eq!(rate(&app, "9", None).await, "/kiosk?e=1");
+        let (_, body) = app.page("/kiosk?e=1").await;
+        assert!(
+            body.contains("CHƯA được lưu"),
+            "the kiosk says plainly that a rating was not saved"
+        );
+    }
+);
+
+both_databases!(
+    a_retried_kiosk_rating_counts_once,
+    |app: TestApp| async move {
+        let kiosk = open_kiosk(&app).await;
+        let a = rate(&app, "5", Some("nonce-123")).await;
+        let b = rate(&app, "5", Some("nonce-123")).await;
+        assert_eq!(
+            a.split('&').next(),
+            b.split('&').next(),
+            "the same rating id"
+        );
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.unit_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+);
+
+both_databases!(a_burst_is_flagged_and_left_out, |app: TestApp| async move {
+    let kiosk = open_kiosk(&app).await;
+    rate(&app, "3", None).await;
+    for _ in 0..6 {
+        rate(&app, "5", None).await;
+    }
+    let counted = ratings::counted_scores(&app.db, kiosk.unit_id)
+        .await
+        .unwrap();
+    // The first four 5s are a queue of citizens; from the fifth on it is a burst.
+    assert_eq!(
+        counted,
+        vec![3, 5, 5, 5, 5],
+        "flagged answers are kept out of the count"
+    );
+    let f = ratings::Filter {
+        flagged_only: true,
+        ..Default::default()
+    };
+    let (flagged, total) = ratings::list(&app.db, "/", &f, 50, 0).await.unwrap();
+    assert_eq!(total, 2);
+    assert!(flagged
+        .iter()
+        .all(|r| r.flag.as_deref() == Some("burst") && r.score == 5));
+    // An admin clears one: it counts again.
+    let admin = langnghe_app::db::accounts::in_subtree(&app.db, "/")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.username == "quantri")
+        .unwrap();
+    ratings::clear_flag(&app.db, admin.id, flagged[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        ratings::counted_scores(&app.db, kiosk.unit_id)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+});
+
+both_databases!(
+    verify_finds_a_row_altered_by_direct_sql,
+    |app: TestApp| async move {
+        open_kiosk(&app).await;
+        let mut ids = Vec::new();
+        for s in ["1", "3", "5"] {
+            let to = rate(&app, s, None).await;
+            ids.push(
+                to.split("r=")
+                    .nth(1)
+                    .unwrap()
+                    .split('&')
+                    .next()
+                    .unwrap()
+                    .parse::<i64>()
+                    .unwrap(),
+            );
+        }
+        let (checked, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!((checked, problems.len()), (3, 0));
+        // Someone with database access turns a 1 into a 5.
+        let sql = "UPDATE ratings SET score = 5 WHERE id = $1";
+        match &app.db {
+            langnghe_app::db::Db::Sqlite(p) => {
+                sqlx::query(sql).bind(ids[0]).execute(p).await.map(|_| ())
+            }
+            langnghe_app::db::Db::Postgres(p) => {
+                sqlx::query(sql).bind(ids[0]).execute(p).await.map(|_| ())
+            }
+        }
+        .unwrap();
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].rating_id, Some(ids[0]));
+        // The command says so and fails.
+        use clap::Parser;
+        let cli = langnghe_server::config::Cli::parse_from([
+            "langnghe",
+            "--database-url",
+            &app.database_url,
+            "--data-dir",
+            &app.data_dir.display().to_string(),
+            "verify",
+        ]);
+        assert!(langnghe_server::cli::run(cli).await.is_err());
+        // Deleting the last row is noticed too.
+        let sql = "DELETE FROM ratings WHERE id = $1";
+        match &app.db {
+            langnghe_app::db::Db::Sqlite(p) => {
+                sqlx::query(sql).bind(ids[2]).execute(p).await.map(|_| ())
+            }
+            langnghe_app::db::Db::Postgres(p) => {
+                sqlx::query(sql).bind(ids[2]).execute(p).await.map(|_| ())
+            }
+        }
+        .unwrap();
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert!(
+            problems.iter().any(|p| p.rating_id.is_none()),
+            "the chain head notices a removed last row: {problems:?}"
+        );
+    }
+);
