@@ -10,6 +10,8 @@ pub mod domain;
 pub mod i18n;
 #[cfg(feature = "ssr")]
 pub mod sign;
+#[cfg(feature = "ssr")]
+pub mod survey;
 
 #[cfg(feature = "ssr")]
 pub mod api;

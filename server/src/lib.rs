@@ -1,5 +1,6 @@
 //! Lắng Nghe server: configuration, start-up (router, layers, sessions), the command line.
 
+pub mod api_v1;
 pub mod cli;
 pub mod config;
 pub mod session_store;

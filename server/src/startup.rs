@@ -126,6 +126,7 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
     let router = pages::router()
+        .merge(crate::api_v1::router())
         .route("/healthz", get(healthz))
         .route("/api/{*fn_name}", post(server_fn))
         .fallback_service(ServeDir::new(public_dir).fallback(get(not_found)))

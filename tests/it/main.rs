@@ -8,4 +8,5 @@ mod csrf;
 mod procedures;
 mod ratings;
 mod shell;
+mod survey;
 mod units;

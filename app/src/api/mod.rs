@@ -5,10 +5,14 @@
 //! the visitor's values and the field errors (the post/redirect/get pattern, without JavaScript).
 
 pub mod accounts;
+pub mod api_keys;
 pub mod auth;
+pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;
 pub mod procedures;
+pub mod ratings;
+pub mod survey;
 pub mod units;
 
 use crate::ctx::{safe_local_path, Ctx, Flash, FormState, SESSION_FLASH};

@@ -24,3 +24,10 @@ pub fn key() -> impl IntoView {
 pub fn briefcase() -> impl IntoView {
     icon(r#"<rect x="3" y="7" width="18" height="13" rx="2"/><path d="M9 7V4h6v3M3 13h18"/>"#)
 }
+
+/// A smiling face: rate a service.
+pub fn smile() -> impl IntoView {
+    icon(
+        r#"<circle cx="12" cy="12" r="9"/><path d="M8 14c1 1.5 2.3 2.2 4 2.2s3-.7 4-2.2"/><path d="M9 9.5h.01M15 9.5h.01"/>"#,
+    )
+}

@@ -40,6 +40,7 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         } else {
             items.push(("/admin/units".into(), "nav.units"));
         }
+        items.push(("/ratings".into(), "nav.ratings"));
         if u.can(Permission::ManageCatalogue, None) {
             items.push(("/admin/procedures".into(), "nav.catalogue"));
         }

@@ -5,3 +5,4 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod pager;
+pub mod qr;

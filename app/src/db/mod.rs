@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod demo_catalog;
+pub mod dossiers;
 pub mod instruments;
 pub mod kiosks;
 pub mod procedures;

@@ -456,6 +456,27 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// Count, mean score and satisfied count of the ratings a filter selects that count in indices
+/// (not flagged, not corrected by a later record).
+pub async fn summary(db: &Db, path_prefix: &str, f: &Filter) -> DbResult<(i64, f64, i64)> {
+    let like = format!("{path_prefix}%");
+    let from = f
+        .from
+        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
+    let to =
+        f.to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
+    let row: (i64, Option<f64>, Option<i64>) = db_run!(db, c => sqlx::query_as(
+        "SELECT COUNT(*), AVG(CAST(r.score AS DOUBLE PRECISION)), CAST(SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END) AS BIGINT)
+           FROM ratings r JOIN units u ON u.id = r.unit_id LEFT JOIN rating_flags fl ON fl.rating_id = r.id
+          WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3
+            AND ($4 = 0 OR r.procedure_id = $4) AND ($5 = 0 OR r.counter_id = $5)
+            AND (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)")
+        .bind(&like).bind(from).bind(to).bind(f.procedure_id.unwrap_or(0)).bind(f.counter_id.unwrap_or(0))
+        .fetch_one(c).await)?;
+    Ok((row.0, row.1.unwrap_or(0.0), row.2.unwrap_or(0)))
+}
+
 /// The unit and path of a rating (for scope checks).
 pub async fn unit_of(db: &Db, rating_id: i64) -> DbResult<(i64, String)> {
     db_run!(db, c => sqlx::query_as::<_, (i64, String)>("SELECT r.unit_id, u.path FROM ratings r JOIN units u ON u.id = r.unit_id WHERE r.id = $1")

@@ -60,14 +60,20 @@ pub enum Permission {
     ManageCatalogue,
     /// Read the audit log of changes made in the subtree.
     ViewAudit,
+    /// Read the satisfaction ratings of the subtree.
+    ViewRatings,
+    /// Clear a suspicious flag, record a correction.
+    ModerateRatings,
+    /// Survey instruments: draft, edit, publish (province administrator).
+    ManageInstruments,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Admin => true,
-        Role::Leader => matches!(perm, ViewUnit | ViewAudit),
-        Role::Official => matches!(perm, ViewUnit),
+        Role::Leader => matches!(perm, ViewUnit | ViewAudit | ViewRatings),
+        Role::Official => matches!(perm, ViewUnit | ViewRatings),
     }
 }
 
@@ -78,7 +84,10 @@ pub fn can(role: Role, scope: &UnitPath, perm: Permission, target: Option<&UnitP
     if !role_allows(role, perm) {
         return false;
     }
-    if perm == Permission::ManageCatalogue {
+    if matches!(
+        perm,
+        Permission::ManageCatalogue | Permission::ManageInstruments
+    ) {
         return scope.is_root();
     }
     match target {

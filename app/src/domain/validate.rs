@@ -105,6 +105,26 @@ pub fn pick_id(s: &str) -> Result<i64, &'static str> {
         .ok_or("err.choose")
 }
 
+/// A Vietnamese phone number, normalised to `0xxxxxxxxx` (10 digits); `+84…` and `84…` accepted,
+/// spaces, dots and dashes ignored.
+pub fn phone(s: &str) -> Result<String, &'static str> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    let local = if let Some(rest) = digits.strip_prefix("84") {
+        format!("0{rest}")
+    } else {
+        digits.to_string()
+    };
+    if local.len() == 10 && local.starts_with('0') && local.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(local)
+    } else {
+        Err("err.phone")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +149,15 @@ mod tests {
         assert_eq!(required_text("abcdef", 3), Err("err.too_long"));
         assert_eq!(code("stp"), Ok("STP".to_string()));
         assert_eq!(code("S T"), Err("err.code_format"));
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(phone("0912 345 678"), Ok("0912345678".into()));
+        assert_eq!(phone("+84 912.345.678"), Ok("0912345678".into()));
+        assert_eq!(phone("84912345678"), Ok("0912345678".into()));
+        assert_eq!(phone("12345"), Err("err.phone"));
+        assert_eq!(phone("09123456ab"), Err("err.phone"));
     }
 
     #[test]

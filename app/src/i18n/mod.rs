@@ -143,6 +143,17 @@ mod tests {
             "audit",
             "pager",
             "role",
+            "scale",
+            "channel",
+            "kiosk_page",
+            "kiosk_setup",
+            "kiosk_js",
+            "ratings",
+            "instruments",
+            "instrument",
+            "api_keys",
+            "survey",
+            "survey_find",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [
@@ -160,6 +171,13 @@ mod tests {
             "kiosk.register",
             "kiosk.update",
             "kiosk.renew_token",
+            "rating.clear_flag",
+            "rating.correct",
+            "instrument.draft",
+            "instrument.edit",
+            "instrument.publish",
+            "api_key.create",
+            "api_key.revoke",
         ];
         let mut missing = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(

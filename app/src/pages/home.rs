@@ -60,6 +60,11 @@ pub async fn home(ctx: Ctx) -> PageResult {
         view! {
             {page_head(tf("home.heading", &[("province", &province_name)]), Some(t("home.lead")))}
             <div class="tiles">
+                <a class="tile" href="/survey">
+                    <span class="tile-icon">{icons::smile()}</span>
+                    <span class="tile-title">{t("home.tile_rate")}</span>
+                    <span class="tile-text">{t("home.tile_rate_text")}</span>
+                </a>
                 <a class="tile" href="/procedures">
                     <span class="tile-icon">{icons::document()}</span>
                     <span class="tile-title">{t("home.tile_procedures")}</span>

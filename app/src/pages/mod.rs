@@ -2,6 +2,8 @@
 //! renders a view in the page shell.
 
 pub mod admin_accounts;
+pub mod admin_api_keys;
+pub mod admin_instruments;
 pub mod admin_kiosks;
 pub mod admin_procedures;
 pub mod admin_units;
@@ -11,7 +13,9 @@ pub mod home;
 pub mod kiosk;
 pub mod prefs;
 pub mod procedures;
+pub mod ratings;
 pub mod staff;
+pub mod survey;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -52,9 +56,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/accounts/new", get(admin_accounts::new_form))
         .route("/admin/accounts/{id}", get(admin_accounts::show))
         .route("/admin/audit", get(audit::list))
+        .route("/admin/api-keys", get(admin_api_keys::list))
+        .route("/admin/instruments", get(admin_instruments::list))
+        .route("/admin/instruments/{id}", get(admin_instruments::show))
+        .route("/ratings", get(ratings::list))
+        .route("/ratings/{id}/correct", get(ratings::correct_form))
         .route("/kiosk", get(kiosk::kiosk_home))
         .route("/kiosk/thanks", get(kiosk::kiosk_thanks))
         .route("/kiosk/done", get(kiosk::kiosk_done))
+        .route("/survey", get(survey::survey_lookup))
+        .route("/s/done", get(survey::survey_done))
+        .route("/s/{token}", get(survey::survey_page))
+        .route("/s/{token}/qr.svg", get(survey::qr_svg))
+        .route("/s/{token}/qr.png", get(survey::qr_png))
 }
 
 /// The answer to a path no route knows.

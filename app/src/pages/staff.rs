@@ -14,46 +14,68 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     let n_units = units::subtree(ctx.db(), &scope).await?.len();
     let n_kiosks = kiosks::kiosks_in(ctx.db(), &scope).await?.len();
     let n_accounts = accounts::in_subtree(ctx.db(), &scope).await?.len();
-    let links: Vec<(String, &str, &str)> = [
+    let own_unit = format!("/admin/units/{}", user.unit_id);
+    let candidates: [(Permission, &str, &str, &str); 9] = [
         (
-            Some(format!("/admin/units/{}", user.unit_id)),
+            Permission::ViewUnit,
+            own_unit.as_str(),
             "staff.link_my_unit",
             "staff.link_my_unit_text",
         ),
         (
-            user.can(Permission::ManageUnits, None)
-                .then(|| "/admin/units".to_string()),
+            Permission::ViewRatings,
+            "/ratings",
+            "staff.link_ratings",
+            "staff.link_ratings_text",
+        ),
+        (
+            Permission::ManageUnits,
+            "/admin/units",
             "staff.link_units",
             "staff.link_units_text",
         ),
         (
-            user.can(Permission::ManageCatalogue, None)
-                .then(|| "/admin/procedures".to_string()),
+            Permission::ManageCatalogue,
+            "/admin/procedures",
             "staff.link_catalogue",
             "staff.link_catalogue_text",
         ),
         (
-            user.can(Permission::ManageKiosks, None)
-                .then(|| "/admin/kiosks".to_string()),
+            Permission::ManageInstruments,
+            "/admin/instruments",
+            "staff.link_instruments",
+            "staff.link_instruments_text",
+        ),
+        (
+            Permission::ManageKiosks,
+            "/admin/kiosks",
             "staff.link_kiosks",
             "staff.link_kiosks_text",
         ),
         (
-            user.can(Permission::ManageAccounts, None)
-                .then(|| "/admin/accounts".to_string()),
+            Permission::ManageKiosks,
+            "/admin/api-keys",
+            "staff.link_api_keys",
+            "staff.link_api_keys_text",
+        ),
+        (
+            Permission::ManageAccounts,
+            "/admin/accounts",
             "staff.link_accounts",
             "staff.link_accounts_text",
         ),
         (
-            user.can(Permission::ViewAudit, None)
-                .then(|| "/admin/audit".to_string()),
+            Permission::ViewAudit,
+            "/admin/audit",
             "staff.link_audit",
             "staff.link_audit_text",
         ),
-    ]
-    .into_iter()
-    .filter_map(|(h, a, b)| h.map(|h| (h, a, b)))
-    .collect();
+    ];
+    let links: Vec<(String, &str, &str)> = candidates
+        .iter()
+        .filter(|(perm, ..)| user.can(*perm, None))
+        .map(|(_, href, title, text)| (href.to_string(), *title, *text))
+        .collect();
     Ok(ctx.render(&t("staff.title"), move || {
         view! {
             {page_head(tf("staff.heading", &[("name", &user.full_name)]), Some(tf("staff.lead", &[("role", &t(user.role.label_key())), ("unit", &user.unit_name)])))}

@@ -1,0 +1,371 @@
+//! The machine API for the one-stop software (`/api/v1/…`), authenticated with API keys and
+//! described by an OpenAPI document at `/api/v1/openapi.json`.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use langnghe_app::db::dossiers::{self, DossierInput};
+use langnghe_app::db::{kiosks, procedures, units};
+use langnghe_app::domain::UnitPath;
+use langnghe_app::AppState;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{OpenApi, ToSchema};
+
+/// A dossier completed (or received) at a one-stop counter.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct DossierIn {
+    /// The dossier code in the one-stop software (unique; posting it again changes nothing).
+    #[schema(example = "H41.12-251121-0001")]
+    pub code: String,
+    /// Code of the unit that handled it (see the units page).
+    #[schema(example = "XAPL")]
+    pub unit_code: String,
+    /// Code of the procedure in the catalogue.
+    #[schema(example = "1.001193")]
+    pub procedure_code: Option<String>,
+    /// Id of the one-stop counter, when known.
+    pub counter_id: Option<i64>,
+    /// The citizen's phone number, to find the survey again (kept only as a keyed hash).
+    #[schema(example = "0912345678")]
+    pub citizen_phone: Option<String>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// The one-time survey link of a dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyLink {
+    /// Print it as a QR code on the receipt, or send it by text message.
+    pub url: String,
+    pub qr_svg_url: String,
+    pub qr_png_url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DossierOut {
+    pub dossier_id: i64,
+    pub code: String,
+    /// True when this post created the dossier; false when it was already known.
+    pub created: bool,
+    pub survey: SurveyLink,
+}
+
+/// What went wrong, with the field at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    /// `unauthorized`, `forbidden`, `validation` or `unavailable`.
+    pub error: String,
+    /// The field at fault, for `validation`.
+    pub field: Option<String>,
+    pub message: String,
+    pub message_vi: String,
+}
+
+/// Why a request was refused; becomes the JSON error body.
+#[derive(Debug)]
+enum Refusal {
+    Unauthorized {
+        en: &'static str,
+        vi: &'static str,
+    },
+    Forbidden,
+    Invalid {
+        field: &'static str,
+        en: &'static str,
+        vi: &'static str,
+    },
+    Unavailable(String),
+}
+
+fn invalid(field: &'static str, en: &'static str, vi: &'static str) -> Refusal {
+    Refusal::Invalid { field, en, vi }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, error, field, en, vi) = match self {
+            Refusal::Unauthorized { en, vi } => {
+                (StatusCode::UNAUTHORIZED, "unauthorized", None, en, vi)
+            }
+            Refusal::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                Some("unit_code"),
+                "This API key may not send dossiers of that unit.",
+                "Khóa API này không được gửi hồ sơ của đơn vị đó.",
+            ),
+            Refusal::Invalid { field, en, vi } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                Some(field),
+                en,
+                vi,
+            ),
+            Refusal::Unavailable(cause) => {
+                tracing::error!(error = %cause, "dossier API");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    None,
+                    "The service is temporarily unavailable; retry later.",
+                    "Hệ thống tạm thời gián đoạn, vui lòng gửi lại sau.",
+                )
+            }
+        };
+        let body = ApiError {
+            error: error.into(),
+            field: field.map(str::to_string),
+            message: en.into(),
+            message_vi: vi.into(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<langnghe_app::db::DbError> for Refusal {
+    fn from(e: langnghe_app::db::DbError) -> Self {
+        Refusal::Unavailable(e.to_string())
+    }
+}
+
+fn api_key(headers: &HeaderMap) -> Option<String> {
+    if let Some(v) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(v.trim().to_string());
+    }
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string())
+}
+
+fn opt_str<'a>(v: &'a Value, field: &'static str) -> Result<Option<&'a str>, Refusal> {
+    match v.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim())),
+        Some(_) => Err(invalid(field, "must be a string", "phải là chuỗi ký tự")),
+    }
+}
+
+fn opt_time(v: &Value, field: &'static str) -> Result<Option<DateTime<Utc>>, Refusal> {
+    match opt_str(v, field)? {
+        None => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                invalid(
+                    field,
+                    "must be an RFC 3339 time, e.g. 2025-11-21T09:30:00+07:00",
+                    "phải là thời điểm theo RFC 3339, ví dụ 2025-11-21T09:30:00+07:00",
+                )
+            }),
+    }
+}
+
+/// Registers a dossier and returns its one-time survey link and QR code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers",
+    request_body = DossierIn,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Dossier created", body = DossierOut),
+        (status = 200, description = "Dossier already known (same code): nothing changed but missing times", body = DossierOut),
+        (status = 401, description = "Missing or unknown API key", body = ApiError),
+        (status = 403, description = "The unit is outside the key's scope", body = ApiError),
+        (status = 422, description = "A field is missing or malformed", body = ApiError),
+    )
+)]
+pub async fn post_dossier(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle_dossier(&state, &headers, &body).await {
+        Ok((status, out)) => (status, Json(out)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn handle_dossier(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(StatusCode, DossierOut), Refusal> {
+    let key = api_key(headers).ok_or(Refusal::Unauthorized {
+        en: "An API key is required (header X-API-Key or Authorization: Bearer).",
+        vi: "Cần khóa API (tiêu đề X-API-Key hoặc Authorization: Bearer).",
+    })?;
+    let key = dossiers::authenticate_key(&state.db, &key)
+        .await?
+        .ok_or(Refusal::Unauthorized {
+            en: "Unknown or revoked API key.",
+            vi: "Khóa API không đúng hoặc đã bị thu hồi.",
+        })?;
+    let v: Value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return Err(invalid(
+                "body",
+                "the body must be a JSON object",
+                "nội dung phải là một đối tượng JSON",
+            ))
+        }
+    };
+    let code = match opt_str(&v, "code")? {
+        Some(c) if c.len() <= 60 && !c.chars().any(char::is_control) => c.to_string(),
+        Some(_) => {
+            return Err(invalid(
+                "code",
+                "at most 60 printable characters",
+                "tối đa 60 ký tự",
+            ))
+        }
+        None => return Err(invalid("code", "required", "bắt buộc")),
+    };
+    let unit_code = opt_str(&v, "unit_code")?
+        .ok_or(invalid("unit_code", "required", "bắt buộc"))?
+        .to_uppercase();
+    let all = units::all(&state.db).await?;
+    let unit = all.iter().find(|u| u.code == unit_code).ok_or(invalid(
+        "unit_code",
+        "no unit has this code",
+        "không có đơn vị với mã này",
+    ))?;
+    let scope = UnitPath::parse(&key.unit_path).unwrap_or_else(|| UnitPath::root(key.unit_id));
+    if !scope.contains(&unit.unit_path()) {
+        return Err(Refusal::Forbidden);
+    }
+    let procedure_id = match opt_str(&v, "procedure_code")? {
+        Some(pc) => Some(
+            procedures::get_by_code(&state.db, &pc.to_uppercase())
+                .await?
+                .ok_or(invalid(
+                    "procedure_code",
+                    "no procedure has this code",
+                    "không có thủ tục với mã này",
+                ))?
+                .id,
+        ),
+        None => None,
+    };
+    let counter_id = match v.get("counter_id") {
+        None | Some(Value::Null) => None,
+        Some(n) => {
+            let id = n.as_i64().ok_or(invalid(
+                "counter_id",
+                "must be a whole number",
+                "phải là số nguyên",
+            ))?;
+            match kiosks::counter(&state.db, id).await {
+                Ok(c) if c.unit_id == unit.id => Some(id),
+                Ok(_) | Err(langnghe_app::db::DbError::NotFound) => {
+                    return Err(invalid(
+                        "counter_id",
+                        "no counter with this id in that unit",
+                        "đơn vị không có quầy này",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let (phone_hash, phone_hint) = match opt_str(&v, "citizen_phone")? {
+        Some(p) => {
+            let p = langnghe_app::domain::validate::phone(p).map_err(|_| {
+                invalid(
+                    "citizen_phone",
+                    "not a Vietnamese phone number",
+                    "số điện thoại không hợp lệ",
+                )
+            })?;
+            (
+                langnghe_app::survey::phone_hash(&state.config, &p),
+                p[p.len() - 3..].to_string(),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    let received_at = opt_time(&v, "received_at")?;
+    let due_at = opt_time(&v, "due_at")?;
+    let completed_at = opt_time(&v, "completed_at")?;
+    let input = DossierInput {
+        code,
+        unit_id: unit.id,
+        procedure_id,
+        counter_id,
+        phone_hash,
+        phone_hint,
+        received_at,
+        due_at,
+        completed_at,
+    };
+    let mut tx = state.db.begin().await?;
+    let (id, created) = dossiers::upsert(&mut tx, &input).await?;
+    let token = langnghe_app::survey::token(&state.config, id);
+    let expires = Utc::now() + chrono::Duration::days(state.config.survey_days);
+    let expires_at =
+        dossiers::ensure_link(&mut tx, id, &dossiers::hash_token(&token), expires).await?;
+    tx.commit().await?;
+    let url = langnghe_app::survey::url(&state.config, &token);
+    let out = DossierOut {
+        dossier_id: id,
+        code: input.code,
+        created,
+        survey: SurveyLink {
+            qr_svg_url: format!("{url}/qr.svg"),
+            qr_png_url: format!("{url}/qr.png"),
+            url,
+            expires_at,
+        },
+    };
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        out,
+    ))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lắng Nghe API", description = "Dossiers from the one-stop software; each gets a one-time satisfaction survey link."),
+    paths(post_dossier),
+    components(schemas(DossierIn, DossierOut, SurveyLink, ApiError)),
+    modifiers(&SecurityAddon)
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "api_key",
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+            );
+        }
+    }
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/dossiers", post(post_dossier))
+        .route("/api/v1/openapi.json", get(openapi))
+}
