@@ -98,9 +98,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let db = langnghe_server::startup::connect(&opts)
         .await
         .expect("connect");
-    langnghe_server::startup::seed_demo_if_empty(&db)
-        .await
-        .expect("demo data");
+    langnghe_server::startup::seed_demo_if_empty(
+        &db,
+        &langnghe_app::db::demo::DemoSpec::structure_only(),
+    )
+    .await
+    .expect("demo data");
     let running = langnghe_server::startup::start(&opts, db.clone())
         .await
         .expect("start");
@@ -266,4 +269,117 @@ macro_rules! both_databases {
             }
         }
     };
+}
+
+/// A headless Chromium driven through chromedriver (Debian's `chromium` and `chromium-driver`).
+pub struct Browser {
+    pub client: fantoccini::Client,
+    child: std::process::Child,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a window of `width`×`height`. Returns
+    /// `None` (with a loud message) when they are not installed, unless `CI=true`.
+    pub async fn start(width: u32, height: u32) -> Option<Browser> {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+            l.local_addr().ok()?.port()
+        };
+        let child = match std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
+                    panic!("CI=true but chromedriver cannot start ({e}): install chromium and chromium-driver");
+                }
+                eprintln!("\n*** chromedriver not found: this browser test was SKIPPED (apt-get install chromium chromium-driver) ***\n");
+                return None;
+            }
+        };
+        let mut caps = serde_json::Map::new();
+        let mut args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-dev-shm-usage".into(),
+            format!("--window-size={width},{height}"),
+        ];
+        if let Ok(bin) = std::env::var("CHROMIUM_BIN") {
+            args.push(format!("--binary={bin}"));
+        }
+        let mut opts = serde_json::json!({ "args": args });
+        if std::path::Path::new("/usr/bin/chromium").exists() {
+            opts["binary"] = serde_json::json!("/usr/bin/chromium");
+        }
+        caps.insert("goog:chromeOptions".into(), opts);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_err = String::new();
+        for _ in 0..50 {
+            match fantoccini::ClientBuilder::rustls()
+                .expect("tls")
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => return Some(Browser { client, child }),
+                Err(e) => {
+                    last_err = e.to_string();
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("cannot start a browser session: {last_err}");
+    }
+
+    /// Saves a screenshot under `target/screenshots/<name>.png` (used when a journey fails).
+    pub async fn screenshot(&self, name: &str) {
+        if let Ok(png) = self.client.screenshot().await {
+            let dir =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    /// Waits until the page's path starts with `prefix`.
+    pub async fn wait_for_path(&self, prefix: &str) -> Result<String, String> {
+        self.wait_until(|p| p.starts_with(prefix), prefix).await
+    }
+
+    /// Waits until the page's path is exactly `path`.
+    pub async fn wait_for_exact_path(&self, path: &str) -> Result<String, String> {
+        self.wait_until(|p| p == path, path).await
+    }
+
+    async fn wait_until(&self, ok: impl Fn(&str) -> bool, prefix: &str) -> Result<String, String> {
+        for _ in 0..100 {
+            if let Ok(u) = self.client.current_url().await {
+                if ok(u.path()) {
+                    return Ok(format!(
+                        "{}{}",
+                        u.path(),
+                        u.query().map(|q| format!("?{q}")).unwrap_or_default()
+                    ));
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(format!("the page never reached {prefix}"))
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

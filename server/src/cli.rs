@@ -23,7 +23,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let db = startup::connect(&opts).await?;
-            if !opts.no_demo && startup::seed_demo_if_empty(&db).await? {
+            let spec = demo::DemoSpec {
+                secret: Some(opts.secret()?),
+                ..Default::default()
+            };
+            if !opts.no_demo && startup::seed_demo_if_empty(&db, &spec).await? {
                 tracing::info!("new database: demo province created");
             }
             let running = startup::start(&opts, db.clone()).await?;
@@ -60,20 +64,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo {
             synthetic_units,
             seed,
+            ratings,
+            dossiers,
+            days,
         } => {
             let db = startup::connect(&opts).await?;
             if !demo::is_empty(&db).await? {
                 anyhow::bail!("the database already has units; the demo generator only fills an empty database");
             }
             let started = std::time::Instant::now();
-            demo::generate(
-                &db,
-                &demo::DemoSpec {
-                    synthetic_units,
-                    seed,
-                },
-            )
-            .await?;
+            let spec = demo::DemoSpec {
+                synthetic_units,
+                seed,
+                ratings,
+                dossiers,
+                days,
+                secret: Some(opts.secret()?),
+            };
+            demo::generate(&db, &spec).await?;
             println!(
                 "demo data generated in {:.1} s",
                 started.elapsed().as_secs_f64()

@@ -86,6 +86,15 @@ pub enum Command {
         /// Random seed (the same seed gives the same data).
         #[arg(long, default_value_t = 2026)]
         seed: u64,
+        /// Kiosk ratings to generate.
+        #[arg(long, default_value_t = 600)]
+        ratings: usize,
+        /// Completed dossiers with survey links (about two in three answered).
+        #[arg(long, default_value_t = 60)]
+        dossiers: usize,
+        /// Over how many past days.
+        #[arg(long, default_value_t = 60)]
+        days: i64,
     },
 }
 

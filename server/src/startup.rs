@@ -44,9 +44,9 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Fills an empty database with the demo province; returns whether it did.
-pub async fn seed_demo_if_empty(db: &Db) -> anyhow::Result<bool> {
+pub async fn seed_demo_if_empty(db: &Db, spec: &demo::DemoSpec) -> anyhow::Result<bool> {
     if demo::is_empty(db).await? {
-        demo::generate(db, &demo::DemoSpec::default()).await?;
+        demo::generate(db, spec).await?;
         return Ok(true);
     }
     Ok(false)

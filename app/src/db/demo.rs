@@ -5,10 +5,15 @@
 //! later data sets (ratings, dossiers) are generated the same way, in bulk.
 
 use super::demo_catalog as cat;
-use super::{accounts, kiosks, procedures, units, Db, DbResult};
+use super::{
+    accounts, dossiers, instruments, kiosks, procedures, ratings, sipas, units, Db, DbError,
+    DbResult,
+};
 use crate::domain::procedure::ProcedureInput;
+use crate::domain::rating::{face_scores, Channel};
 use crate::domain::Role;
 use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 
@@ -19,6 +24,13 @@ pub struct DemoSpec {
     pub synthetic_units: usize,
     /// The random seed: the same seed gives the same data.
     pub seed: u64,
+    /// Kiosk ratings to generate over the last `days` days (before today).
+    pub ratings: usize,
+    /// Completed dossiers with survey links (about two in three answered).
+    pub dossiers: usize,
+    pub days: i64,
+    /// The server secret, to derive the dossiers' survey links (no dossiers without it).
+    pub secret: Option<Vec<u8>>,
 }
 
 impl Default for DemoSpec {
@@ -26,6 +38,21 @@ impl Default for DemoSpec {
         DemoSpec {
             synthetic_units: 0,
             seed: 2026,
+            ratings: 600,
+            dossiers: 60,
+            days: 60,
+            secret: None,
+        }
+    }
+}
+
+impl DemoSpec {
+    /// The structure only: units, procedures, counters, kiosks, accounts; no ratings.
+    pub fn structure_only() -> DemoSpec {
+        DemoSpec {
+            ratings: 0,
+            dossiers: 0,
+            ..DemoSpec::default()
         }
     }
 }
@@ -207,5 +234,185 @@ pub async fn generate(db: &Db, spec: &DemoSpec) -> DbResult<()> {
             accounts::create(&mut tx, None, &new).await?;
         }
     }
-    tx.commit().await
+    tx.commit().await?;
+    generate_ratings(db, spec, &ids).await
+}
+
+/// A moment on a weekday `days_ago` days before today, between 07:30 and 16:30 local time.
+fn service_time(rng: &mut impl Rng, today: NaiveDate, max_days: i64) -> DateTime<Utc> {
+    loop {
+        let d = today - chrono::Duration::days(rng.gen_range(1..=max_days.max(1)));
+        if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            continue;
+        }
+        let secs = rng.gen_range(7 * 3600 + 1800..16 * 3600 + 1800);
+        let local = d
+            .and_hms_opt(secs / 3600, (secs % 3600) / 60, secs % 60)
+            .unwrap_or_default();
+        if let Some(t) = chrono_tz::Asia::Ho_Chi_Minh
+            .from_local_datetime(&local)
+            .single()
+        {
+            return t.with_timezone(&Utc);
+        }
+    }
+}
+
+/// A score drawn for a unit of quality `q` (share of satisfied answers it tends to get).
+fn draw_score(rng: &mut impl Rng, q: f64) -> i32 {
+    let x: f64 = rng.gen();
+    if x < q * 0.55 {
+        5
+    } else if x < q {
+        4
+    } else if x < q + (1.0 - q) * 0.5 {
+        3
+    } else if x < q + (1.0 - q) * 0.8 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Ratings at the demo kiosks and answered surveys of demo dossiers, over the last days, with
+/// a realistic spread between units and one burst (which is flagged) to show what admins review.
+async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) -> DbResult<()> {
+    if spec.ratings == 0 && spec.dossiers == 0 {
+        return Ok(());
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(1));
+    let today = Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive();
+    let instrument = instruments::published(db, sipas::CODE)
+        .await?
+        .ok_or(DbError::NotFound)?;
+    let root = ids.get(cat::PROVINCE.code).copied().unwrap_or_default();
+    let root_path = units::get(db, root).await?.path;
+    let kiosk_list = kiosks::kiosks_in(db, &root_path).await?;
+    let mut quality: HashMap<i64, f64> = HashMap::new();
+    let mut list: Vec<(ratings::NewRating, DateTime<Utc>)> = Vec::new();
+    for _ in 0..spec
+        .ratings
+        .min(if kiosk_list.is_empty() { 0 } else { usize::MAX })
+    {
+        let k = &kiosk_list[rng.gen_range(0..kiosk_list.len())];
+        let q = *quality
+            .entry(k.unit_id)
+            .or_insert_with(|| rng.gen_range(0.55..0.95));
+        let mut score = draw_score(&mut rng, q);
+        let faces = face_scores(k.faces);
+        if !faces.contains(&score) {
+            score = *faces
+                .iter()
+                .min_by_key(|f| (*f - score).abs())
+                .unwrap_or(&3);
+        }
+        let mut r = ratings::NewRating::new(k.unit_id, instrument.id(), Channel::Kiosk, score);
+        r.faces = Some(k.faces);
+        r.counter_id = Some(k.counter_id);
+        r.kiosk_id = Some(k.id);
+        if rng.gen_bool(0.25) {
+            r.answers = instrument
+                .elements
+                .iter()
+                .map(|(e, _)| {
+                    let s = (score + rng.gen_range(-1..=1)).clamp(1, 5);
+                    let s = *faces.iter().min_by_key(|f| (*f - s).abs()).unwrap_or(&s);
+                    (e.id, None, s)
+                })
+                .collect();
+        }
+        if rng.gen_bool(0.15) {
+            let pool = if score >= 4 {
+                cat::COMMENTS_POSITIVE
+            } else {
+                cat::COMMENTS_NEGATIVE
+            };
+            if score != 3 {
+                r.comment = pool[rng.gen_range(0..pool.len())].to_string();
+            }
+        }
+        list.push((r, service_time(&mut rng, today, spec.days)));
+    }
+    // One burst: somebody pressing the happiest face again and again.
+    if let Some(k) = kiosk_list.first() {
+        let t0 = service_time(&mut rng, today, spec.days.min(7));
+        for i in 0..6 {
+            let mut r = ratings::NewRating::new(k.unit_id, instrument.id(), Channel::Kiosk, 5);
+            r.faces = Some(k.faces);
+            r.counter_id = Some(k.counter_id);
+            r.kiosk_id = Some(k.id);
+            list.push((r, t0 + chrono::Duration::seconds(i * 2)));
+        }
+    }
+    // Dossiers with their survey links; about two in three answered in full.
+    if let Some(secret) = &spec.secret {
+        let all_procs = procedures::search(db, "", None, 1000, 0).await?.0;
+        let communes: Vec<(i64, &str)> = cat::UNITS
+            .iter()
+            .filter(|u| u.effective_to.is_empty() && u.kind != "province")
+            .filter_map(|u| ids.get(u.code).map(|id| (*id, u.group)))
+            .collect();
+        for n in 0..spec.dossiers {
+            let (unit_id, group) = communes[rng.gen_range(0..communes.len())];
+            let procs: Vec<_> = cat::PROCEDURES
+                .iter()
+                .filter(|p| p.group == group)
+                .collect();
+            let proc_id = procs
+                .get(rng.gen_range(0..procs.len().max(1)))
+                .and_then(|p| all_procs.iter().find(|x| x.code == p.code))
+                .map(|p| p.id);
+            let completed = service_time(&mut rng, today, spec.days.min(30));
+            let phone = format!("09{:08}", rng.gen_range(0..100_000_000u32));
+            let input = dossiers::DossierInput {
+                code: format!("LG-{}-{:05}", completed.format("%y%m%d"), n + 1),
+                unit_id,
+                procedure_id: proc_id,
+                counter_id: None,
+                phone_hash: crate::sign::sign(secret, &format!("phone:{phone}")),
+                phone_hint: phone[7..].to_string(),
+                received_at: Some(completed - chrono::Duration::days(rng.gen_range(1..10))),
+                due_at: Some(completed + chrono::Duration::days(1)),
+                completed_at: Some(completed),
+            };
+            let mut tx = db.begin().await?;
+            let (id, _) = dossiers::upsert(&mut tx, &input).await?;
+            let token = crate::sign::sign(secret, &format!("survey:{id}"));
+            dossiers::ensure_link(
+                &mut tx,
+                id,
+                &dossiers::hash_token(&token),
+                completed + chrono::Duration::days(3650),
+            )
+            .await?;
+            tx.commit().await?;
+            if rng.gen_bool(0.66) {
+                let link = dossiers::link_by_token(db, &token)
+                    .await?
+                    .ok_or(DbError::NotFound)?;
+                let q = *quality
+                    .entry(unit_id)
+                    .or_insert_with(|| rng.gen_range(0.55..0.95));
+                let score = draw_score(&mut rng, q);
+                let mut r =
+                    ratings::NewRating::new(unit_id, instrument.id(), Channel::SmsLink, score);
+                r.procedure_id = proc_id;
+                r.dossier_id = Some(id);
+                r.survey_link_id = Some(link.id);
+                r.answers = instrument
+                    .elements
+                    .iter()
+                    .flat_map(|(e, cs)| cs.iter().map(move |c| (e.id, Some(c.id))))
+                    .map(|(e, c)| (e, c, (score + rng.gen_range(-1..=1)).clamp(1, 5)))
+                    .collect();
+                list.push((r, completed + chrono::Duration::hours(rng.gen_range(1..48))));
+            }
+        }
+    }
+    list.sort_by_key(|(_, at)| *at);
+    let rules = ratings::Rules::default();
+    ratings::save_many(db, &rules, list).await?;
+    Ok(())
 }

@@ -165,6 +165,30 @@ async fn write_batch(db: &Db, rules: &Rules, batch: Vec<Job>) {
     }
 }
 
+/// Writes many ratings with given times in transactions of `MAX_BATCH` (the demo and synthetic
+/// data generator); the same checks, flags and chain as live answers.
+pub async fn save_many(
+    db: &Db,
+    rules: &Rules,
+    list: Vec<(NewRating, DateTime<Utc>)>,
+) -> DbResult<Vec<Result<Saved, SaveError>>> {
+    let mut out = Vec::with_capacity(list.len());
+    for chunk in list.chunks(MAX_BATCH) {
+        let chunk: Vec<_> = chunk
+            .iter()
+            .map(|(r, at)| {
+                (
+                    r.clone(),
+                    at.duration_trunc(chrono::Duration::microseconds(1))
+                        .unwrap_or(*at),
+                )
+            })
+            .collect();
+        out.extend(write_all(db, rules, &chunk).await?);
+    }
+    Ok(out)
+}
+
 /// Writes the batch in one transaction; per-job outcomes (duplicates, used links) come back in order.
 async fn write_all(
     db: &Db,
