@@ -71,21 +71,28 @@ pub async fn refuse_cross_site(
 /// Renders the body of error responses ([`ErrorPage`]) as a full page in the visitor's
 /// language; an `Unauthorized` page visit becomes a redirect to sign-in.
 pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
-    let headers = parts.headers.clone();
-    let path = parts
-        .uri
+    // Keep only what the error page needs (the uri, the cookies, the session handle): cheap
+    // copies, so the common case (no error) costs little.
+    let uri = req.uri().clone();
+    let path = uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
+    let mut headers = HeaderMap::new();
+    for v in req.headers().get_all(header::COOKIE) {
+        headers.append(header::COOKIE, v.clone());
+    }
+    let session = req.extensions().get::<tower_sessions::Session>().cloned();
+    let res = next.run(req).await;
     let parts_for_ctx = {
         let mut p = Request::new(Body::empty());
-        *p.headers_mut() = parts.headers.clone();
-        *p.uri_mut() = parts.uri.clone();
-        p.extensions_mut().clone_from(&parts.extensions);
+        *p.headers_mut() = headers.clone();
+        *p.uri_mut() = uri;
+        if let Some(s) = session {
+            p.extensions_mut().insert(s);
+        }
         p.into_parts().0
     };
-    let res = next.run(Request::from_parts(parts, body)).await;
     let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
         return res;
     };

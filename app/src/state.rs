@@ -34,6 +34,8 @@ pub struct AppState {
     pub kiosks: TtlCache<String, Option<Kiosk>>,
     /// The published instrument by code.
     pub instruments: TtlCache<String, Arc<Instrument>>,
+    /// Rendered kiosk faces pages by (kiosk, language, "not saved" banner).
+    pub kiosk_pages: TtlCache<(i64, &'static str, bool), Arc<str>>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             ratings,
             kiosks: TtlCache::new(Duration::from_secs(15)),
             instruments: TtlCache::new(Duration::from_secs(30)),
+            kiosk_pages: TtlCache::new(Duration::from_secs(10)),
         }
     }
 

@@ -45,6 +45,8 @@ pub struct SurveyLink {
     pub url: String,
     pub qr_svg_url: String,
     pub qr_png_url: String,
+    /// The QR code itself, as an SVG document.
+    pub qr_svg: String,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -323,6 +325,7 @@ async fn handle_dossier(
         survey: SurveyLink {
             qr_svg_url: format!("{url}/qr.svg"),
             qr_png_url: format!("{url}/qr.png"),
+            qr_svg: langnghe_app::components::qr::svg(&url).unwrap_or_default(),
             url,
             expires_at,
         },

@@ -74,6 +74,10 @@ both_databases!(
         assert_eq!(first["created"], true);
         let url = first["survey"]["url"].as_str().unwrap().to_string();
         assert!(url.starts_with(&app.base) && url.contains("/s/"));
+        assert!(
+            first["survey"]["qr_svg"].as_str().unwrap().contains("<svg"),
+            "the reply carries the QR code"
+        );
         let (s, again) = post_dossier(&app, Some(&key), &dossier_json("HS-1")).await;
         assert_eq!(s, 200);
         assert_eq!(

@@ -119,6 +119,7 @@ pub async fn update_kiosk(
         .await?;
         tx.commit().await?;
         cx.state.kiosks.clear();
+        cx.state.kiosk_pages.clear();
         Ok(Done::to(format!("/admin/kiosks/{kid}"))
             .with(Flash::ok("flash.kiosk_saved").arg("name", name)))
     })
@@ -137,6 +138,7 @@ pub async fn renew_kiosk_token(id: String) -> Result<(), ServerFnError> {
         let token = kiosks::renew_token(&mut tx, Some(user.id), kid).await?;
         tx.commit().await?;
         cx.state.kiosks.clear();
+        cx.state.kiosk_pages.clear();
         Ok(Done::to(format!("/admin/kiosks/{kid}")).with(
             Flash::ok("flash.kiosk_token_renewed")
                 .arg("name", k.name)

@@ -8,7 +8,7 @@ use crate::domain::rating::{
 };
 use crate::{db_run, tx_run};
 use chrono::{DateTime, DurationRound, NaiveDate, Utc};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 /// A rating to save.
@@ -79,6 +79,31 @@ pub enum SaveError {
 pub struct Rules {
     pub hours: OpeningHours,
     pub burst: BurstRule,
+    /// What the writers remember of each kiosk between batches.
+    pub memory: std::sync::Arc<KioskMemory>,
+}
+
+/// A kiosk's last answers: (time, score), oldest first.
+type Answers = Vec<(DateTime<Utc>, i32)>;
+
+/// Each kiosk's last few answers (for the burst rule; read from the database the first time a
+/// kiosk is seen, so a restart forgets nothing) and when its `last_seen_at` was last written.
+#[derive(Debug, Default)]
+pub struct KioskMemory {
+    recent: std::sync::Mutex<HashMap<i64, Answers>>,
+    seen_written: std::sync::Mutex<HashMap<i64, DateTime<Utc>>>,
+    /// SQLite only (one writer): the chain heads as last committed. Every use is checked by the
+    /// UPDATE that moves the head on (it must find the remembered sequence), and any failure
+    /// forgets them all.
+    heads: std::sync::Mutex<HashMap<i64, (i64, String)>>,
+}
+
+impl KioskMemory {
+    fn forget_heads(&self) {
+        if let Ok(mut h) = self.heads.lock() {
+            h.clear();
+        }
+    }
 }
 
 struct Job {
@@ -98,15 +123,27 @@ pub struct RatingWriter {
 const MAX_BATCH: usize = 256;
 
 impl RatingWriter {
+    /// Starts the writers: one on SQLite (one writer at a time is all SQLite allows), a few on
+    /// PostgreSQL, where batches for different units commit side by side (each unit's chain head
+    /// is locked, in unit order, while a batch extends it).
     pub fn start(db: Db, rules: Rules) -> RatingWriter {
-        let (tx, mut rx) = mpsc::channel::<Job>(8192);
-        tokio::spawn(async move {
-            let mut buf = Vec::with_capacity(MAX_BATCH);
-            while rx.recv_many(&mut buf, MAX_BATCH).await > 0 {
-                let batch = std::mem::take(&mut buf);
-                write_batch(&db, &rules, batch).await;
-            }
-        });
+        let (tx, rx) = mpsc::channel::<Job>(8192);
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        let writers = if matches!(db, Db::Postgres(_)) { 4 } else { 1 };
+        for _ in 0..writers {
+            let (db, rules, rx) = (db.clone(), rules.clone(), rx.clone());
+            tokio::spawn(async move {
+                let mut buf = Vec::with_capacity(MAX_BATCH);
+                loop {
+                    let n = rx.lock().await.recv_many(&mut buf, MAX_BATCH).await;
+                    if n == 0 {
+                        break;
+                    }
+                    let batch = std::mem::take(&mut buf);
+                    write_batch(&db, &rules, batch).await;
+                }
+            });
+        }
         RatingWriter { tx }
     }
 
@@ -136,7 +173,14 @@ fn local_day(at: DateTime<Utc>) -> NaiveDate {
 async fn write_batch(db: &Db, rules: &Rules, batch: Vec<Job>) {
     let jobs: Vec<(NewRating, DateTime<Utc>)> =
         batch.iter().map(|j| (j.rating.clone(), j.at)).collect();
-    match write_all(db, rules, &jobs).await {
+    let started = std::time::Instant::now();
+    let written = write_all(db, rules, &jobs).await;
+    tracing::debug!(
+        n = jobs.len(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "rating batch"
+    );
+    match written {
         Ok(results) => {
             for (job, r) in batch.into_iter().zip(results) {
                 let _ = job.reply.send(r);
@@ -231,52 +275,128 @@ async fn write_all(
         }
     }
 
-    // 3. Bursts and odd hours, per kiosk, counting earlier answers of this batch too.
-    let mut recent: HashMap<i64, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
-    let mut suspicion: Vec<Option<Suspicion>> = vec![None; jobs.len()];
-    for (i, (r, at)) in jobs.iter().enumerate() {
-        let (Some(k), true) = (r.kiosk_id, out[i].is_none()) else {
-            continue;
-        };
-        if let std::collections::hash_map::Entry::Vacant(slot) = recent.entry(k) {
-            let since = *at - chrono::Duration::seconds(rules.burst.window_secs + 5);
-            let rows: Vec<(DateTime<Utc>, i32)> = tx_run!(&mut tx, c => sqlx::query_as(
-                "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND created_at >= $2 AND corrects_id IS NULL ORDER BY created_at")
-                .bind(k).bind(since).fetch_all(&mut *c).await)?;
-            slot.insert(rows);
+    // 3. Bursts and odd hours, judged against each kiosk's last few answers.
+    let kiosk_ids: std::collections::BTreeSet<i64> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| out[*i].is_none())
+        .filter_map(|(_, (r, _))| r.kiosk_id)
+        .collect();
+    let missing: Vec<i64> = match rules.memory.recent.lock() {
+        Ok(m) => kiosk_ids
+            .iter()
+            .filter(|k| !m.contains_key(k))
+            .copied()
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    for k in missing {
+        let mut rows: Vec<(DateTime<Utc>, i32)> = tx_run!(&mut tx, c => sqlx::query_as(
+            "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND corrects_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $2")
+            .bind(k).bind(rules.burst.count as i64).fetch_all(&mut *c).await)?;
+        rows.reverse();
+        if let Ok(mut m) = rules.memory.recent.lock() {
+            m.entry(k).or_insert(rows);
         }
-        let list = recent.entry(k).or_default();
-        suspicion[i] = judge_kiosk_answer(*at, r.score, list, &rules.hours, rules.burst);
-        list.push((*at, r.score));
+    }
+    let mut suspicion: Vec<Option<Suspicion>> = vec![None; jobs.len()];
+    if let Ok(mut recent) = rules.memory.recent.lock() {
+        for (i, (r, at)) in jobs.iter().enumerate() {
+            let (Some(k), true) = (r.kiosk_id, out[i].is_none()) else {
+                continue;
+            };
+            let list = recent.entry(k).or_default();
+            suspicion[i] = judge_kiosk_answer(*at, r.score, list, &rules.hours, rules.burst);
+            list.push((*at, r.score));
+            let keep = rules.burst.count.max(1);
+            if list.len() > keep {
+                list.drain(..list.len() - keep);
+            }
+        }
     }
 
-    // 4. Extend each unit's hash chain.
-    let units: HashSet<i64> = jobs
+    // 4. Extend each unit's hash chain. Heads are created if missing and read (locked on
+    //    PostgreSQL) in unit order, so concurrent batches never wait on each other in a circle.
+    let units: Vec<i64> = jobs
         .iter()
         .enumerate()
         .filter(|(i, _)| out[*i].is_none())
         .map(|(_, (r, _))| r.unit_id)
+        .collect::<std::collections::BTreeSet<i64>>()
+        .into_iter()
         .collect();
     let mut heads: HashMap<i64, (i64, String)> = HashMap::new();
-    let lock = if is_pg { " FOR UPDATE" } else { "" };
-    let head_sql = format!("SELECT seq, hash FROM chain_heads WHERE unit_id = $1{lock}");
-    for u in units {
-        tx_run!(&mut tx, c => sqlx::query("INSERT INTO chain_heads (unit_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (unit_id) DO NOTHING")
-            .bind(u).bind(GENESIS).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-        let head: (i64, String) =
-            tx_run!(&mut tx, c => sqlx::query_as(&head_sql).bind(u).fetch_one(&mut *c).await)?;
-        heads.insert(u, head);
+    if !is_pg {
+        if let Ok(cached) = rules.memory.heads.lock() {
+            for u in &units {
+                if let Some(h) = cached.get(u) {
+                    heads.insert(*u, h.clone());
+                }
+            }
+        }
     }
+    let to_read: Vec<i64> = units
+        .iter()
+        .filter(|u| !heads.contains_key(u))
+        .copied()
+        .collect();
+    if !to_read.is_empty() {
+        let lock = if is_pg { " FOR UPDATE" } else { "" };
+        let select = format!(
+            "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id{lock}",
+            placeholders(1, to_read.len())
+        );
+        let mut rows: Vec<(i64, i64, String)> = tx_run!(&mut tx, c => {
+            let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
+            for u in &to_read {
+                q = q.bind(*u);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        if rows.len() < to_read.len() {
+            // A unit's first rating: create its chain head, then read (and lock) them all.
+            let values: Vec<String> = (0..to_read.len())
+                .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
+                .collect();
+            let sql = format!("INSERT INTO chain_heads (unit_id, seq, hash) VALUES {} ON CONFLICT (unit_id) DO NOTHING", values.join(", "));
+            tx_run!(&mut tx, c => {
+                let mut q = sqlx::query(&sql);
+                for u in &to_read {
+                    q = q.bind(*u);
+                }
+                q.execute(&mut *c).await.map(|r| r.rows_affected())
+            })?;
+            rows = tx_run!(&mut tx, c => {
+                let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
+                for u in &to_read {
+                    q = q.bind(*u);
+                }
+                q.fetch_all(&mut *c).await
+            })?;
+        }
+        heads.extend(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))));
+    }
+    let old_seqs: HashMap<i64, i64> = heads.iter().map(|(u, (seq, _))| (*u, *seq)).collect();
 
+    // Compute every new row's place in its chain, then insert the rows many at a time.
+    struct Row<'a> {
+        i: usize,
+        r: &'a NewRating,
+        at: DateTime<Utc>,
+        seq: i64,
+        prev: String,
+        hash: String,
+    }
+    let mut rows: Vec<Row> = Vec::new();
     for (i, (r, at)) in jobs.iter().enumerate() {
         if out[i].is_some() {
             continue;
         }
         let head = heads.entry(r.unit_id).or_insert((0, GENESIS.to_string()));
         let seq = head.0 + 1;
-        let (corrects_id, reason, corrected_by) = match &r.correction {
-            Some((id, reason, by)) => (Some(*id), reason.as_str(), Some(*by)),
-            None => (None, "", None),
+        let (corrects_id, reason) = match &r.correction {
+            Some((id, reason, _)) => (Some(*id), reason.as_str()),
+            None => (None, ""),
         };
         let fields = ChainFields {
             unit_id: r.unit_id,
@@ -294,33 +414,176 @@ async fn write_all(
             created_at: *at,
         };
         let hash = chain_hash(&head.1, &fields);
-        let id: i64 = tx_run!(&mut tx, c => sqlx::query_scalar(
+        rows.push(Row {
+            i,
+            r,
+            at: *at,
+            seq,
+            prev: std::mem::replace(&mut head.1, hash.clone()),
+            hash,
+        });
+        head.0 = seq;
+    }
+    const COLS: usize = 18;
+    let mut flags: Vec<(i64, &str, DateTime<Utc>)> = Vec::new();
+    // Chunks of 64, 32, 16 … rows: few distinct statements, so each stays prepared in the cache.
+    let mut chunks: Vec<&[Row]> = Vec::new();
+    let mut rest: &[Row] = &rows;
+    while !rest.is_empty() {
+        let size = if rest.len() >= 64 {
+            64
+        } else {
+            1 << (usize::BITS - 1 - rest.len().leading_zeros())
+        };
+        let (head, tail) = rest.split_at(size);
+        chunks.push(head);
+        rest = tail;
+    }
+    for chunk in chunks {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO ratings (unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id, dossier_id,
                                   corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id")
-            .bind(r.unit_id).bind(seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
-            .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
-            .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(*at).bind(local_day(*at))
-            .bind(&head.1).bind(&hash)
-            .fetch_one(&mut *c).await)?;
-        insert_details(&mut tx, id, &hash, &r.answers, &r.comment, *at).await?;
-        if let Some(s) = suspicion[i] {
-            tx_run!(&mut tx, c => sqlx::query("INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, $2, $3)")
-                .bind(id).bind(s.as_str()).bind(*at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+             VALUES {} RETURNING id, unit_id, seq",
+            values.join(", ")
+        );
+        let ids: Vec<(i64, i64, i64)> = tx_run!(&mut tx, c => {
+            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+            for row in chunk {
+                let r = row.r;
+                let (corrects_id, reason, corrected_by) = match &r.correction {
+                    Some((id, reason, by)) => (Some(*id), reason.as_str(), Some(*by)),
+                    None => (None, "", None),
+                };
+                q = q.bind(r.unit_id).bind(row.seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
+                    .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
+                    .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(row.at).bind(local_day(row.at))
+                    .bind(&row.prev).bind(&row.hash);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        let by_key: HashMap<(i64, i64), i64> =
+            ids.into_iter().map(|(id, u, seq)| ((u, seq), id)).collect();
+        for row in chunk {
+            let id = *by_key
+                .get(&(row.r.unit_id, row.seq))
+                .ok_or(DbError::Conflict("err.internal"))?;
+            insert_details(
+                &mut tx,
+                id,
+                &row.hash,
+                &row.r.answers,
+                &row.r.comment,
+                row.at,
+            )
+            .await?;
+            if let Some(s) = suspicion[row.i] {
+                flags.push((id, s.as_str(), row.at));
+            }
+            out[row.i] = Some(Ok(Saved {
+                id,
+                suspicious: suspicion[row.i],
+                duplicate: false,
+            }));
         }
-        *head = (seq, hash);
-        out[i] = Some(Ok(Saved {
-            id,
-            suspicious: suspicion[i],
-            duplicate: false,
-        }));
     }
 
-    for (u, (seq, hash)) in &heads {
-        tx_run!(&mut tx, c => sqlx::query("UPDATE chain_heads SET seq = $1, hash = $2 WHERE unit_id = $3")
-            .bind(*seq).bind(hash).bind(*u).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    for chunk in flags.chunks(64) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES {}",
+            values.join(", ")
+        );
+        tx_run!(&mut tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (id, reason, at) in chunk {
+                q = q.bind(*id).bind(*reason).bind(*at);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
     }
-    tx.commit().await?;
+
+    // Kiosks that answered are alive: write `last_seen_at` about once a minute per kiosk.
+    let mut kiosk_rows: Vec<(i64, DateTime<Utc>)> = Vec::new();
+    if let Ok(mut written) = rules.memory.seen_written.lock() {
+        for (r, at) in jobs.iter() {
+            let Some(k) = r.kiosk_id else { continue };
+            let stale = written
+                .get(&k)
+                .is_none_or(|t| *at - *t > chrono::Duration::seconds(60));
+            if stale && !kiosk_rows.iter().any(|(x, _)| *x == k) {
+                written.insert(k, *at);
+                kiosk_rows.push((k, *at));
+            }
+        }
+    }
+    if !kiosk_rows.is_empty() {
+        let sql = set_update_sql(
+            is_pg,
+            "kiosks",
+            "id",
+            &[("last_seen_at", "TIMESTAMPTZ")],
+            None,
+            kiosk_rows.len(),
+        );
+        tx_run!(&mut tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (k, seen) in &kiosk_rows {
+                q = q.bind(*k).bind(*seen);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    if !heads.is_empty() {
+        // Move each head on from the sequence it was read at; anything else means another
+        // writer moved it, and the whole batch is refused (then retried one by one).
+        let list: Vec<(i64, i64, String, i64)> = heads
+            .iter()
+            .map(|(u, (seq, hash))| {
+                (
+                    *u,
+                    *seq,
+                    hash.clone(),
+                    old_seqs.get(u).copied().unwrap_or(-1),
+                )
+            })
+            .collect();
+        let sql = set_update_sql(
+            is_pg,
+            "chain_heads",
+            "unit_id",
+            &[("seq", "BIGINT"), ("hash", "TEXT")],
+            Some(("seq", "BIGINT")),
+            list.len(),
+        );
+        let moved = tx_run!(&mut tx, c => {
+            let mut q = sqlx::query(&sql);
+            for (u, seq, hash, old) in &list {
+                q = q.bind(*u).bind(*seq).bind(hash).bind(*old);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+        if moved != list.len() as u64 {
+            rules.memory.forget_heads();
+            return Err(DbError::Conflict("err.chain_moved"));
+        }
+    }
+    if let Err(e) = tx.commit().await {
+        rules.memory.forget_heads();
+        return Err(e);
+    }
+    if !is_pg {
+        if let Ok(mut cached) = rules.memory.heads.lock() {
+            cached.extend(heads);
+        }
+    }
 
     // A nonce repeated inside the batch answers with the first one's id.
     let mut results: Vec<Result<Saved, SaveError>> = Vec::with_capacity(jobs.len());
@@ -353,6 +616,82 @@ async fn write_all(
         }
     }
     Ok(results)
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An UPDATE of `n` rows in one statement: parameters are (key, col1, col2, …[, guard]) per
+/// row. With a guard `(column, type)`, a row is updated only while its column still holds the
+/// guard value given for it.
+fn set_update_sql(
+    is_pg: bool,
+    table: &str,
+    key: &str,
+    cols: &[(&str, &str)],
+    guard: Option<(&str, &str)>,
+    n: usize,
+) -> String {
+    let types: Vec<&str> = std::iter::once("BIGINT")
+        .chain(cols.iter().map(|(_, t)| *t))
+        .chain(guard.map(|(_, t)| t))
+        .collect();
+    let width = types.len();
+    let rows: Vec<String> = (0..n)
+        .map(|r| {
+            let cells: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(c, ty)| {
+                    let p = format!("${}", r * width + c + 1);
+                    // PostgreSQL needs the types of the VALUES columns spelled out.
+                    if is_pg {
+                        format!("CAST({p} AS {ty})")
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect();
+    let names: Vec<&str> = std::iter::once(key)
+        .chain(cols.iter().map(|(c, _)| *c))
+        .chain(guard.map(|_| "guard"))
+        .collect();
+    if is_pg {
+        let sets: Vec<String> = cols.iter().map(|(c, _)| format!("{c} = v.{c}")).collect();
+        let cond = guard
+            .map(|(g, _)| format!(" AND {table}.{g} = v.guard"))
+            .unwrap_or_default();
+        format!(
+            "UPDATE {table} SET {} FROM (VALUES {}) AS v({}) WHERE {table}.{key} = v.{key}{cond}",
+            sets.join(", "),
+            rows.join(", "),
+            names.join(", ")
+        )
+    } else {
+        let sets: Vec<String> = cols
+            .iter()
+            .map(|(c, _)| format!("{c} = (SELECT v.{c} FROM v WHERE v.{key} = {table}.{key})"))
+            .collect();
+        let cond = guard
+            .map(|(g, _)| {
+                format!(" AND {g} = (SELECT v.guard FROM v WHERE v.{key} = {table}.{key})")
+            })
+            .unwrap_or_default();
+        format!(
+            "WITH v({}) AS (VALUES {}) UPDATE {table} SET {} WHERE {key} IN (SELECT {key} FROM v){cond}",
+            names.join(", "),
+            rows.join(", "),
+            sets.join(", ")
+        )
+    }
 }
 
 async fn insert_details(

@@ -161,7 +161,7 @@ impl OpeningHours {
     }
 }
 
-/// The burst rule: from one kiosk, `count` or more identical answers within `window_secs`
+/// The burst rule: from one kiosk, `count` identical answers in a row within `window_secs`
 /// seconds are not a queue of citizens but a finger (or a script) on the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BurstRule {
@@ -194,8 +194,8 @@ impl Suspicion {
     }
 }
 
-/// Judges a new kiosk answer. `recent` are the earlier answers of the same kiosk within the
-/// rule's window (time, score), newest last; the new answer counts too.
+/// Judges a new kiosk answer. `recent` are the latest earlier answers of the same kiosk
+/// (time, score), oldest first; only the last `rule.count - 1` matter.
 pub fn judge_kiosk_answer(
     at: DateTime<Utc>,
     score: i32,
@@ -203,12 +203,15 @@ pub fn judge_kiosk_answer(
     hours: &OpeningHours,
     rule: BurstRule,
 ) -> Option<Suspicion> {
-    let same = recent
-        .iter()
-        .filter(|(t, s)| *s == score && (at - *t).num_seconds().abs() <= rule.window_secs)
-        .count();
-    if same + 1 >= rule.count {
-        return Some(Suspicion::Burst);
+    let need = rule.count.saturating_sub(1);
+    if need > 0 && recent.len() >= need {
+        let last = &recent[recent.len() - need..];
+        if last
+            .iter()
+            .all(|(t, s)| *s == score && (at - *t).num_seconds() <= rule.window_secs)
+        {
+            return Some(Suspicion::Burst);
+        }
     }
     if !hours.is_open(at) {
         return Some(Suspicion::OutsideHours);

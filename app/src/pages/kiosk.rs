@@ -46,7 +46,33 @@ fn kiosk_doc(
     refresh: Option<(u32, &'static str)>,
     body: impl IntoView + 'static,
 ) -> Response {
-    let html = render_html(lang, move || {
+    kiosk_response(kiosk_html(lang, title, refresh, body).into())
+}
+
+fn kiosk_response(html: std::sync::Arc<str>) -> Response {
+    let body = axum::body::Body::from(axum::body::Bytes::from_owner(ArcStr(html)));
+    let mut res = Html(body).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// Shares a rendered page between responses without copying it.
+struct ArcStr(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for ArcStr {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+fn kiosk_html(
+    lang: Lang,
+    title: String,
+    refresh: Option<(u32, &'static str)>,
+    body: impl IntoView + 'static,
+) -> String {
+    render_html(lang, move || {
         let refresh = refresh.map(
             |(secs, to)| view! { <meta http-equiv="refresh" content=format!("{secs};url={to}")/> },
         );
@@ -66,11 +92,7 @@ fn kiosk_doc(
                 </body>
             </html>
         }
-    });
-    let mut res = Html(html).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    })
 }
 
 fn lang_switch(lang: Lang) -> impl IntoView {
@@ -121,9 +143,14 @@ pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: 
         return Ok(setup_page(lang, false));
     };
     let not_saved = q.contains_key("e");
+    // The faces page is the same for every visit of a kiosk: keep it a few seconds.
+    let key = (kiosk.id, lang.code(), not_saved);
+    if let Some(html) = state.kiosk_pages.get(&key) {
+        return Ok(kiosk_response(html));
+    }
     let scores = face_scores(kiosk.faces);
     let faces_class = format!("faces faces-{}", scores.len());
-    Ok(kiosk_doc(
+    let html = kiosk_html(
         lang,
         t("kiosk_page.title"),
         None,
@@ -149,7 +176,10 @@ pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: 
             <p class="kiosk-note">{t("kiosk_page.anonymous")}</p>
             <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
         },
-    ))
+    );
+    let html: std::sync::Arc<str> = html.into();
+    state.kiosk_pages.put(key, html.clone());
+    Ok(kiosk_response(html))
 }
 
 fn setup_page(lang: Lang, bad_token: bool) -> Response {
