@@ -20,15 +20,9 @@ pub const KIOSK_COOKIE: &str = "kiosk";
 
 /// The kiosk's device token from its cookie.
 pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == KIOSK_COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::ctx::cookie(headers, KIOSK_COOKIE)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
 }
 
 /// The signature that lets a thank-you page add details to the rating just made, on this kiosk.
