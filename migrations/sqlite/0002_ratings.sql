@@ -107,12 +107,13 @@ CREATE TABLE ratings (
     day               DATE NOT NULL,
     prev_hash         TEXT NOT NULL,
     hash              TEXT NOT NULL,
-    UNIQUE (unit_id, seq),
-    UNIQUE (kiosk_id, client_nonce)
+    UNIQUE (unit_id, seq)
 );
 CREATE INDEX ratings_unit_day ON ratings(unit_id, day);
 CREATE INDEX ratings_kiosk_time ON ratings(kiosk_id, created_at);
-CREATE INDEX ratings_corrects ON ratings(corrects_id);
+-- Partial indexes: only the few rows that carry a value pay for them.
+CREATE INDEX ratings_corrects ON ratings(corrects_id) WHERE corrects_id IS NOT NULL;
+CREATE UNIQUE INDEX ratings_kiosk_nonce ON ratings(kiosk_id, client_nonce) WHERE client_nonce IS NOT NULL;
 
 -- Answers per element (kiosk second step) or per criterion (full survey). Insert-only; each
 -- row's hash is chained onto its rating's hash.

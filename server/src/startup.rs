@@ -100,8 +100,17 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::response::Response {
+    // An unknown action is a translated 404 page, not the framework's English text.
+    let known =
+        leptos::server_fn::axum::get_server_fn_service(req.uri().path(), req.method().clone())
+            .is_some();
+    if !known {
+        return pages::not_found().await.into_response();
+    }
+    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
+        .await
+        .into_response()
 }
 
 /// The whole application: pages, server functions, static files and every layer.

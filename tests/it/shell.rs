@@ -97,3 +97,12 @@ both_databases!(
         }
     }
 );
+
+both_databases!(
+    an_unknown_action_is_a_translated_404,
+    |app: TestApp| async move {
+        let r = app.post_form("/", "/api/khong-co", &[("a", "1")]).await;
+        assert_eq!(r.status(), 404);
+        assert!(r.text().await.unwrap().contains("Không tìm thấy trang"));
+    }
+);
