@@ -106,3 +106,25 @@ both_databases!(
         assert!(r.text().await.unwrap().contains("Không tìm thấy trang"));
     }
 );
+
+both_databases!(
+    english_pages_and_kiosk_are_in_english,
+    |app: TestApp| async move {
+        app.get("/prefs?lang=en&next=%2F").await;
+        let (_, body) = app.page("/procedures").await;
+        assert!(
+            body.contains("<title>Administrative procedures · Lắng Nghe</title>"),
+            "the title is translated too"
+        );
+        let token = langnghe_app::db::demo::demo_kiosk_token(0);
+        app.get(&format!("/kiosk?token={token}")).await;
+        let (_, body) = app.page("/kiosk").await;
+        assert!(
+            body.contains("Are you satisfied with the service you received today?"),
+            "the kiosk speaks English"
+        );
+        assert!(body.contains("Very satisfied") && !body.contains("Rất hài lòng"));
+        let (_, body) = app.page("/kiosk?token=0000").await;
+        assert!(body.contains("Set up this rating kiosk"));
+    }
+);

@@ -20,7 +20,7 @@ fn role_options() -> Vec<(String, String)> {
 pub async fn list(ctx: Ctx) -> PageResult {
     let user = ctx.require(Permission::ManageAccounts, None)?.clone();
     let list = accounts::in_subtree(ctx.db(), user.scope.as_str()).await?;
-    Ok(ctx.render(&t("accounts.title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("accounts.title"), move || view! {
         {page_head(t("accounts.title"), Some(tf("accounts.count", &[("n", &list.len().to_string())])))}
         <div class="page-actions"><a class="btn btn-primary" href="/admin/accounts/new">{t("accounts.new")}</a></div>
         <div class="table-wrap"><table class="data">
@@ -42,7 +42,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
     let scope_units = units::subtree(ctx.db(), user.scope.as_str()).await?;
     let unit = ctx.q("unit");
     let f = ctx.form("account");
-    Ok(ctx.render(&t("accounts.new"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("accounts.new"), move || view! {
         {page_head(t("accounts.new"), Some(t("accounts.new_lead")))}
         <section class="card">
             <form class="form" method="post" action="/api/accounts/create">

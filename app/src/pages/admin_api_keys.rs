@@ -23,7 +23,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
         .map(str::to_string);
     let f = ctx.form("api_key");
     let base = ctx.state.config.base_url.clone();
-    Ok(ctx.render(&t("api_keys.title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("api_keys.title"), move || view! {
         {page_head(t("api_keys.title"), Some(t("api_keys.lead")))}
         {new_key.map(|k| view! {
             <section class="card">

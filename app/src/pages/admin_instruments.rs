@@ -26,7 +26,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
         usage.push(instruments::usage(ctx.db(), r.id).await?);
     }
     let lang = ctx.lang;
-    Ok(ctx.render(&t("instruments.title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("instruments.title"), move || view! {
         {page_head(t("instruments.title"), Some(t("instruments.lead")))}
         <div class="page-actions">
             <form class="inline" method="post" action="/api/instruments/draft">
@@ -56,7 +56,7 @@ pub async fn show(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let editable = inst.row.status == "draft" && used == 0;
     let lang = ctx.lang;
     let f = ctx.form("add_criterion");
-    Ok(ctx.render(&t("instruments.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("instruments.title"), move || {
         let iid = inst.id().to_string();
         let title = format!("{} · {}", if lang == Lang::En { inst.row.name_en.clone() } else { inst.row.name_vi.clone() }, tf("instruments.version_n", &[("n", &inst.row.version.to_string())]));
         view! {

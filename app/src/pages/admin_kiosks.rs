@@ -24,7 +24,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     let list = kiosks::kiosks_in(ctx.db(), &scope).await?;
     let scope_units = units::subtree(ctx.db(), &scope).await?;
     let f = ctx.form("counter");
-    Ok(ctx.render(&t("kiosks.title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("kiosks.title"), move || view! {
         {page_head(t("kiosks.title"), Some(t("kiosks.lead")))}
         <div class="page-actions"><a class="btn btn-primary" href="/admin/kiosks/new">{t("kiosks.new")}</a></div>
         <section class="card">
@@ -72,7 +72,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
         .filter(|c| c.active && unit_filter.is_none_or(|u| c.unit_id == u))
         .collect();
     let f = ctx.form("kiosk");
-    Ok(ctx.render(&t("kiosks.new"), move || {
+    Ok(ctx.render(&ctx.lang.t("kiosks.new"), move || {
         let options: Vec<(String, String)> = counters.iter().map(|c| (c.id.to_string(), format!("{} — {}", c.unit_name, c.name))).collect();
         view! {
             {page_head(t("kiosks.new"), Some(t("kiosks.new_lead")))}

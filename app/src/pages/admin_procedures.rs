@@ -18,7 +18,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     let page = page_of(&ctx.q("page"));
     let (rows, total) =
         procedures::search(ctx.db(), &q, None, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
-    Ok(ctx.render(&t("catalogue.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("catalogue.title"), move || {
         let params = [("q", q.clone())];
         view! {
             {page_head(t("catalogue.title"), Some(tf("procedures.count", &[("n", &total.to_string())])))}
@@ -74,7 +74,7 @@ fn procedure_form(f: crate::ctx::FormView, p: Option<Procedure>) -> impl IntoVie
 pub async fn new_form(ctx: Ctx) -> PageResult {
     ctx.require(Permission::ManageCatalogue, None)?;
     let f = ctx.form("procedure");
-    Ok(ctx.render(&t("catalogue.new"), move || {
+    Ok(ctx.render(&ctx.lang.t("catalogue.new"), move || {
         view! {
             {page_head(t("catalogue.new"), None)}
             <section class="card">{procedure_form(f, None)}</section>
@@ -89,7 +89,7 @@ pub async fn edit_form(
     ctx.require(Permission::ManageCatalogue, None)?;
     let p = procedures::get(ctx.db(), path_id(&id)?).await?;
     let f = ctx.form("procedure");
-    let title = tf("catalogue.edit_title", &[("code", &p.code)]);
+    let title = ctx.lang.tf("catalogue.edit_title", &[("code", &p.code)]);
     Ok(ctx.render(&title.clone(), move || {
         view! {
             {page_head(title, Some(p.name.clone()))}
@@ -106,7 +106,7 @@ pub async fn import_page(ctx: Ctx) -> PageResult {
         .and_then(|f| f.extra.clone())
         .and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default();
-    Ok(ctx.render(&t("import.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("import.title"), move || {
         let report_view = (!report.is_empty()).then(|| view! {
             <section class="card">
                 <h2>{t("import.report")}</h2>

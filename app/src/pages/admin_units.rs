@@ -83,7 +83,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     let can_manage = user.can(Permission::ManageUnits, None);
     let lang = ctx.lang;
     let base_depth = user.scope.depth();
-    Ok(ctx.render(&t("units.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("units.title"), move || {
         let names: std::collections::HashMap<i64, String> = list.iter().map(|u| (u.id, u.name.clone())).collect();
         let actions = can_manage.then(|| view! {
             <div class="page-actions">
@@ -284,7 +284,7 @@ pub async fn new_form(ctx: Ctx) -> PageResult {
     let f = ctx.form("unit");
     let lang = ctx.lang;
     let today = today().to_string();
-    Ok(ctx.render(&t("units.new"), move || {
+    Ok(ctx.render(&ctx.lang.t("units.new"), move || {
         let _ = &today;
         view! {
             {page_head(t("units.new"), None)}
@@ -308,7 +308,7 @@ pub async fn edit_form(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let f = ctx.form("unit");
     let lang = ctx.lang;
     let parent = unit.parent_id.map(|p| p.to_string()).unwrap_or_default();
-    let title = tf("units.edit_title", &[("name", &unit.name)]);
+    let title = ctx.lang.tf("units.edit_title", &[("name", &unit.name)]);
     Ok(ctx.render(&title.clone(), move || {
         view! {
             {page_head(title, None)}
@@ -330,7 +330,7 @@ pub async fn merge_form(ctx: Ctx) -> PageResult {
         .map(str::to_string)
         .collect();
     let scope = user.scope.clone();
-    Ok(ctx.render(&t("units.merge"), move || {
+    Ok(ctx.render(&ctx.lang.t("units.merge"), move || {
         let candidates: Vec<&Unit> = scope_units.iter().filter(|u| u.parent_id.is_some() && u.in_force_on(day) && scope.contains(&u.unit_path())).collect();
         let pred_err = f.error("predecessors");
         let has_pred_err = pred_err.is_some();

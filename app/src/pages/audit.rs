@@ -22,7 +22,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     .await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     let total = (page - 1) * PAGE_SIZE + rows.len() as i64;
-    Ok(ctx.render(&t("audit.title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("audit.title"), move || view! {
         {page_head(t("audit.title"), Some(t("audit.lead")))}
         <div class="table-wrap"><table class="data">
             <thead><tr><th>{t("audit.at")}</th><th>{t("audit.who")}</th><th>{t("audit.action")}</th><th>{t("audit.object")}</th><th>{t("audit.detail")}</th></tr></thead>

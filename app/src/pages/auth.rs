@@ -14,7 +14,7 @@ pub async fn login_page(ctx: Ctx) -> PageResult {
     }
     let f = ctx.form("login");
     let next = crate::ctx::safe_local_path(&ctx.q("next")).unwrap_or_default();
-    Ok(ctx.render(&t("login.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("login.title"), move || {
         view! {
             {page_head(t("login.title"), Some(t("login.lead")))}
             <section class="card narrow">
@@ -34,7 +34,7 @@ pub async fn login_page(ctx: Ctx) -> PageResult {
 pub async fn account_page(ctx: Ctx) -> PageResult {
     let user = ctx.user()?.clone();
     let f = ctx.form("password");
-    Ok(ctx.render(&t("account.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("account.title"), move || {
         view! {
             {page_head(t("account.title"), None)}
             <section class="card">

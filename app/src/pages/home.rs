@@ -37,7 +37,7 @@ pub async fn home(ctx: Ctx) -> PageResult {
         })
         .collect();
     let n_units = all.iter().filter(|u| u.in_force_on(today)).count();
-    Ok(ctx.render(&t("home.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("home.title"), move || {
         let staff_tile = if signed_in {
             view! {
                 <a class="tile" href="/staff">

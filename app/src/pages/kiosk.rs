@@ -144,58 +144,62 @@ pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: 
     }
     let scores = face_scores(kiosk.faces);
     let faces_class = format!("faces faces-{}", scores.len());
-    let html = kiosk_html(
-        lang,
-        t("kiosk_page.title"),
-        None,
-        view! {
-            <header class="kiosk-head">
-                <span class="kiosk-unit">{kiosk.unit_name.clone()}</span>
-                <span class="kiosk-counter">{kiosk.counter_name.clone()}</span>
-                {lang_switch(lang)}
-            </header>
-            {not_saved.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_page.not_saved")}</div> })}
-            <h1 class="kiosk-question">{t("kiosk_page.question")}</h1>
-            <form class=faces_class method="post" action="/api/kiosk/rate" data-kiosk="rate"
-                data-sending=t("kiosk_page.offline_saving") data-offline=t("kiosk_js.offline")
-                data-pending=t("kiosk_js.pending") data-flushed=t("kiosk_js.flushed")>
-                <input type="hidden" name="nonce" value=""/>
-                {scores.iter().map(|s| view! {
-                    <button class=format!("face face-{s}") type="submit" name="score" value=s.to_string()>
-                        {face(*s)}
-                        <span class="face-label">{t(&format!("scale.{s}"))}</span>
-                    </button>
-                }).collect_view()}
-            </form>
-            <p class="kiosk-note">{t("kiosk_page.anonymous")}</p>
-            <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
-        },
-    );
+    let html = crate::i18n::with_lang(lang, || {
+        kiosk_html(
+            lang,
+            t("kiosk_page.title"),
+            None,
+            view! {
+                <header class="kiosk-head">
+                    <span class="kiosk-unit">{kiosk.unit_name.clone()}</span>
+                    <span class="kiosk-counter">{kiosk.counter_name.clone()}</span>
+                    {lang_switch(lang)}
+                </header>
+                {not_saved.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_page.not_saved")}</div> })}
+                <h1 class="kiosk-question">{t("kiosk_page.question")}</h1>
+                <form class=faces_class method="post" action="/api/kiosk/rate" data-kiosk="rate"
+                    data-sending=t("kiosk_page.offline_saving") data-offline=t("kiosk_js.offline")
+                    data-pending=t("kiosk_js.pending") data-flushed=t("kiosk_js.flushed")>
+                    <input type="hidden" name="nonce" value=""/>
+                    {scores.iter().map(|s| view! {
+                        <button class=format!("face face-{s}") type="submit" name="score" value=s.to_string()>
+                            {face(*s)}
+                            <span class="face-label">{t(&format!("scale.{s}"))}</span>
+                        </button>
+                    }).collect_view()}
+                </form>
+                <p class="kiosk-note">{t("kiosk_page.anonymous")}</p>
+                <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
+            },
+        )
+    });
     let html: std::sync::Arc<str> = html.into();
     state.kiosk_pages.put(key, html.clone());
     Ok(kiosk_response(html))
 }
 
 fn setup_page(lang: Lang, bad_token: bool) -> Response {
-    let mut res = kiosk_doc(
-        lang,
-        t("kiosk_setup.title"),
-        None,
-        view! {
-            <section class="kiosk-setup">
-                <h1>{t("kiosk_setup.title")}</h1>
-                <p>{t("kiosk_setup.text")}</p>
-                {bad_token.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_setup.bad_token")}</div> })}
-                <form class="form" method="get" action="/kiosk">
-                    <div class="field">
-                        <label for="token">{t("kiosk_setup.token")}</label>
-                        <input id="token" name="token" type="text" autocomplete="off" required=true/>
-                    </div>
-                    <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("kiosk_setup.submit")}</button></div>
-                </form>
-            </section>
-        },
-    );
+    let mut res = crate::i18n::with_lang(lang, || {
+        kiosk_doc(
+            lang,
+            t("kiosk_setup.title"),
+            None,
+            view! {
+                <section class="kiosk-setup">
+                    <h1>{t("kiosk_setup.title")}</h1>
+                    <p>{t("kiosk_setup.text")}</p>
+                    {bad_token.then(|| view! { <div class="kiosk-alert" role="alert">{t("kiosk_setup.bad_token")}</div> })}
+                    <form class="form" method="get" action="/kiosk">
+                        <div class="field">
+                            <label for="token">{t("kiosk_setup.token")}</label>
+                            <input id="token" name="token" type="text" autocomplete="off" required=true/>
+                        </div>
+                        <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("kiosk_setup.submit")}</button></div>
+                    </form>
+                </section>
+            },
+        )
+    });
     if bad_token {
         *res.status_mut() = StatusCode::NOT_FOUND;
     }
@@ -240,59 +244,63 @@ pub async fn kiosk_thanks(
             )
         })
         .collect();
-    Ok(kiosk_doc(
-        lang,
-        t("kiosk_page.thanks"),
-        Some((90, "/kiosk")),
-        view! {
-            <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
-            <p class="kiosk-lead">{t("kiosk_page.details_lead")}</p>
-            <form class="kiosk-details" method="post" action="/api/kiosk/details">
-                <input type="hidden" name="r" value=rid.to_string()/>
-                <input type="hidden" name="s" value=sig/>
-                {elements.into_iter().map(|(eid, name)| view! {
-                    <fieldset class="element-row">
-                        <legend>{name}</legend>
-                        <div class="mini-faces">
-                            {scores.iter().map(|s| {
-                                let id = format!("e{eid}-{s}");
-                                view! {
-                                    <input type="radio" id=id.clone() name=format!("answers[{eid}]") value=s.to_string()/>
-                                    <label for=id class=format!("mini-face face-{s}") title=t(&format!("scale.{s}"))>
-                                        {face(*s)}<span class="visually-hidden">{t(&format!("scale.{s}"))}</span>
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                    </fieldset>
-                }).collect_view()}
-                <div class="field">
-                    <label for="comment">{t("kiosk_page.comment")}</label>
-                    <textarea id="comment" name="comment" maxlength="500" rows="3"></textarea>
-                </div>
-                <div class="kiosk-actions">
-                    <button class="btn btn-primary btn-big" type="submit">{t("kiosk_page.send_details")}</button>
-                    <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.skip")}</a>
-                </div>
-            </form>
-        },
-    ))
+    Ok(crate::i18n::with_lang(lang, || {
+        kiosk_doc(
+            lang,
+            t("kiosk_page.thanks"),
+            Some((90, "/kiosk")),
+            view! {
+                <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
+                <p class="kiosk-lead">{t("kiosk_page.details_lead")}</p>
+                <form class="kiosk-details" method="post" action="/api/kiosk/details">
+                    <input type="hidden" name="r" value=rid.to_string()/>
+                    <input type="hidden" name="s" value=sig/>
+                    {elements.into_iter().map(|(eid, name)| view! {
+                        <fieldset class="element-row">
+                            <legend>{name}</legend>
+                            <div class="mini-faces">
+                                {scores.iter().map(|s| {
+                                    let id = format!("e{eid}-{s}");
+                                    view! {
+                                        <input type="radio" id=id.clone() name=format!("answers[{eid}]") value=s.to_string()/>
+                                        <label for=id class=format!("mini-face face-{s}") title=t(&format!("scale.{s}"))>
+                                            {face(*s)}<span class="visually-hidden">{t(&format!("scale.{s}"))}</span>
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        </fieldset>
+                    }).collect_view()}
+                    <div class="field">
+                        <label for="comment">{t("kiosk_page.comment")}</label>
+                        <textarea id="comment" name="comment" maxlength="500" rows="3"></textarea>
+                    </div>
+                    <div class="kiosk-actions">
+                        <button class="btn btn-primary btn-big" type="submit">{t("kiosk_page.send_details")}</button>
+                        <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.skip")}</a>
+                    </div>
+                </form>
+            },
+        )
+    }))
 }
 
 fn done_page(lang: Lang) -> Response {
-    kiosk_doc(
-        lang,
-        t("kiosk_page.thanks"),
-        Some((4, "/kiosk")),
-        view! {
-            <div class="kiosk-done">
-                {face(5)}
-                <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
-                <p class="kiosk-lead">{t("kiosk_page.saved")}</p>
-                <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.back")}</a>
-            </div>
-        },
-    )
+    crate::i18n::with_lang(lang, || {
+        kiosk_doc(
+            lang,
+            t("kiosk_page.thanks"),
+            Some((4, "/kiosk")),
+            view! {
+                <div class="kiosk-done">
+                    {face(5)}
+                    <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
+                    <p class="kiosk-lead">{t("kiosk_page.saved")}</p>
+                    <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.back")}</a>
+                </div>
+            },
+        )
+    })
 }
 
 /// `GET /kiosk/done`: the last screen after the second step.

@@ -30,7 +30,7 @@ pub async fn catalogue(ctx: Ctx) -> PageResult {
     )
     .await?;
     let fields = procedures::fields(ctx.db()).await?;
-    Ok(ctx.render(&t("procedures.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("procedures.title"), move || {
         let params = [("q", q.clone()), ("field", field.clone())];
         view! {
             {page_head(t("procedures.title"), Some(t("procedures.lead")))}

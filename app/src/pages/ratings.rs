@@ -37,7 +37,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     let (n, mean, satisfied) = ratings::summary(ctx.db(), &scope, &filter).await?;
     let (procs, _) = procedures::search(ctx.db(), "", None, 1000, 0).await?;
     let counters = kiosks::counters_in(ctx.db(), &scope).await?;
-    Ok(ctx.render(&t("ratings.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("ratings.title"), move || {
         let params = [
             ("from", from_s.clone()),
             ("to", to_s.clone()),
@@ -126,7 +126,7 @@ pub async fn correct_form(
     ctx.require(Permission::ModerateRatings, Some(&path))?;
     let row = ratings::get(ctx.db(), id).await?;
     let f = ctx.form("correct");
-    Ok(ctx.render(&t("ratings.correct_title"), move || view! {
+    Ok(ctx.render(&ctx.lang.t("ratings.correct_title"), move || view! {
         {page_head(t("ratings.correct_title"), Some(t("ratings.correct_lead")))}
         <section class="card narrow">
             <p>{tf("ratings.correct_original", &[("score", &t(&format!("scale.{}", row.score))), ("time", &fmt_time(row.created_at))])}</p>

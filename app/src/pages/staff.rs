@@ -76,7 +76,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
         .filter(|(perm, ..)| user.can(*perm, None))
         .map(|(_, href, title, text)| (href.to_string(), *title, *text))
         .collect();
-    Ok(ctx.render(&t("staff.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("staff.title"), move || {
         view! {
             {page_head(tf("staff.heading", &[("name", &user.full_name)]), Some(tf("staff.lead", &[("role", &t(user.role.label_key())), ("unit", &user.unit_name)])))}
             <div class="stats">
