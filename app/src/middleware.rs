@@ -102,7 +102,7 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
     }
     // With the session available the page gets the full shell; otherwise a plain one.
     let mut out = match Ctx::from_parts(&parts_for_ctx, &state).await {
-        Ok(ctx) => ctx.render_status(page.status, &t_in(&ctx, page.title_key), move || {
+        Ok(ctx) => ctx.render_status(page.status, &ctx.lang.t(page.title_key), move || {
             error_body(page)
         }),
         Err(_) => {
@@ -121,10 +121,6 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         }
     }
     out
-}
-
-fn t_in(ctx: &Ctx, key: &str) -> String {
-    ctx.lang.t(key)
 }
 
 fn error_body(page: ErrorPage) -> impl IntoView {

@@ -346,15 +346,19 @@ async fn write_all(
             "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id{lock}",
             placeholders(1, to_read.len())
         );
-        let mut rows: Vec<(i64, i64, String)> = tx_run!(&mut tx, c => {
-            let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
-            for u in &to_read {
-                q = q.bind(*u);
+        // Read (and lock) the heads; a unit's first rating creates its head, then they are read again.
+        let mut rows: Vec<(i64, i64, String)> = Vec::new();
+        for attempt in 0..2 {
+            rows = tx_run!(&mut tx, c => {
+                let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
+                for u in &to_read {
+                    q = q.bind(*u);
+                }
+                q.fetch_all(&mut *c).await
+            })?;
+            if rows.len() == to_read.len() || attempt == 1 {
+                break;
             }
-            q.fetch_all(&mut *c).await
-        })?;
-        if rows.len() < to_read.len() {
-            // A unit's first rating: create its chain head, then read (and lock) them all.
             let values: Vec<String> = (0..to_read.len())
                 .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
                 .collect();
@@ -365,13 +369,6 @@ async fn write_all(
                     q = q.bind(*u);
                 }
                 q.execute(&mut *c).await.map(|r| r.rows_affected())
-            })?;
-            rows = tx_run!(&mut tx, c => {
-                let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
-                for u in &to_read {
-                    q = q.bind(*u);
-                }
-                q.fetch_all(&mut *c).await
             })?;
         }
         heads.extend(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))));
@@ -775,6 +772,18 @@ pub struct Filter {
     pub flagged_only: bool,
 }
 
+impl Filter {
+    /// The period as dates both databases compare, open ends replaced by far dates.
+    fn bounds(&self) -> (NaiveDate, NaiveDate) {
+        (
+            self.from
+                .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default()),
+            self.to
+                .unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()),
+        )
+    }
+}
+
 /// Ratings of a subtree, low scores first, then newest; returns the page and the total.
 pub async fn list(
     db: &Db,
@@ -784,11 +793,7 @@ pub async fn list(
     offset: i64,
 ) -> DbResult<(Vec<RatingView>, i64)> {
     let like = format!("{path_prefix}%");
-    let from = f
-        .from
-        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
-    let to =
-        f.to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
+    let (from, to) = f.bounds();
     let cond = "WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3
                   AND ($4 = 0 OR r.procedure_id = $4) AND ($5 = 0 OR r.counter_id = $5)
                   AND ($6 = FALSE OR (fl.rating_id IS NOT NULL AND fl.cleared_at IS NULL))";
@@ -823,11 +828,7 @@ pub async fn list(
 /// (not flagged, not corrected by a later record).
 pub async fn summary(db: &Db, path_prefix: &str, f: &Filter) -> DbResult<(i64, f64, i64)> {
     let like = format!("{path_prefix}%");
-    let from = f
-        .from
-        .unwrap_or(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
-    let to =
-        f.to.unwrap_or(NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default());
+    let (from, to) = f.bounds();
     let row: (i64, Option<f64>, Option<i64>) = db_run!(db, c => sqlx::query_as(
         "SELECT COUNT(*), AVG(CAST(r.score AS DOUBLE PRECISION)), CAST(SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END) AS BIGINT)
            FROM ratings r JOIN units u ON u.id = r.unit_id LEFT JOIN rating_flags fl ON fl.rating_id = r.id

@@ -35,7 +35,7 @@ pub async fn link_state(ctx: &Ctx, token: &str) -> Result<LinkState, AppError> {
 }
 
 fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String) -> Response {
-    let title = t_in(ctx.lang, title_key);
+    let title = ctx.lang.t(title_key);
     ctx.render_status(status, &title.clone(), move || {
         view! {
             <div class="error-page">
@@ -44,10 +44,6 @@ fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String) ->
             </div>
         }
     })
-}
-
-fn t_in(lang: Lang, key: &str) -> String {
-    lang.t(key)
 }
 
 pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
@@ -91,7 +87,7 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let f = ctx.form("survey");
     let lang = ctx.lang;
     let via = ctx.q("via");
-    Ok(ctx.render(&t_in(lang, "survey.title"), move || {
+    Ok(ctx.render(&lang.t("survey.title"), move || {
         let overall = f.value("overall", "");
         let overall_err = f.error("overall");
         let overall_class = if overall_err.is_some() { "overall has-error" } else { "overall" };
@@ -167,7 +163,7 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
 }
 
 pub async fn survey_done(ctx: Ctx) -> PageResult {
-    Ok(ctx.render(&t_in(ctx.lang, "survey.thanks_title"), || {
+    Ok(ctx.render(&ctx.lang.t("survey.thanks_title"), || {
         view! {
             <div class="error-page">
                 <span class="done-face">{face(5)}</span>
@@ -181,7 +177,7 @@ pub async fn survey_done(ctx: Ctx) -> PageResult {
 /// `GET /survey`: reach a dossier's survey with its code and the phone number given at the counter.
 pub async fn survey_lookup(ctx: Ctx) -> PageResult {
     let f = ctx.form("survey_find");
-    Ok(ctx.render(&t_in(ctx.lang, "survey_find.title"), move || {
+    Ok(ctx.render(&ctx.lang.t("survey_find.title"), move || {
         view! {
             {page_head(t("survey_find.title"), Some(t("survey_find.lead")))}
             <section class="card narrow">
