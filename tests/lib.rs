@@ -22,7 +22,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub data_dir: PathBuf,
-    _shutdown: tokio::sync::watch::Sender<bool>,
+    _shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 fn unique(prefix: &str) -> String {
@@ -93,6 +93,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         public_dir: None,
         survey_days: 7,
         opening_hours: Some("always".into()),
+        deadline_check_minutes: 0,
         log_format: "text".into(),
     };
     let db = langnghe_server::startup::connect(&opts)
@@ -107,6 +108,21 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let running = langnghe_server::startup::start(&opts, db.clone())
         .await
         .expect("start");
+    let (client, jar) = new_client();
+    Some(TestApp {
+        base: running.base_url.clone(),
+        db,
+        client,
+        jar,
+        backend,
+        database_url,
+        data_dir,
+        _shutdown: std::sync::Arc::new(running.shutdown),
+    })
+}
+
+/// A client with its own cookie jar, redirects not followed, asking for HTML.
+fn new_client() -> (Client, std::sync::Arc<reqwest::cookie::Jar>) {
     let mut headers = HeaderMap::new();
     headers.insert(
         ACCEPT,
@@ -119,19 +135,25 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .default_headers(headers)
         .build()
         .expect("client");
-    Some(TestApp {
-        base: running.base_url.clone(),
-        db,
-        client,
-        jar,
-        backend,
-        database_url,
-        data_dir,
-        _shutdown: running.shutdown,
-    })
+    (client, jar)
 }
 
 impl TestApp {
+    /// The same app seen by another visitor (a browser with no cookies yet).
+    pub fn another_visitor(&self) -> TestApp {
+        let (client, jar) = new_client();
+        TestApp {
+            base: self.base.clone(),
+            db: self.db.clone(),
+            client,
+            jar,
+            backend: self.backend,
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            _shutdown: self._shutdown.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -80,6 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 dossiers,
                 days,
                 secret: Some(opts.secret()?),
+                feedback: true,
             };
             demo::generate(&db, &spec).await?;
             println!(

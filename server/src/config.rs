@@ -54,6 +54,15 @@ pub struct Opts {
     /// `07:00-17:30;sat 07:00-12:00` (the default), or `always`.
     #[arg(long, env = "LANGNGHE_OPENING_HOURS", global = true)]
     pub opening_hours: Option<String>,
+    /// Minutes between two checks for overdue feedback cases (each gets an apology with a new
+    /// date); 0 turns the check off on this instance.
+    #[arg(
+        long,
+        env = "LANGNGHE_DEADLINE_CHECK_MINUTES",
+        default_value_t = 10,
+        global = true
+    )]
+    pub deadline_check_minutes: u64,
     /// Log format: `text` or `json`.
     #[arg(
         long,

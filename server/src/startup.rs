@@ -139,11 +139,18 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         .route("/healthz", get(healthz))
         .route("/api/{*fn_name}", post(server_fn))
         .fallback_service(ServeDir::new(public_dir).fallback(get(not_found)))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
+        // The case form carries attachments (3 files of at most 5 MiB each).
+        .route(
+            "/api/feedback/submit",
+            post(server_fn).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                20 * 1024 * 1024,
+            )),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), mw::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), mw::error_pages))
         .layer(sessions)
         .layer(middleware::from_fn(mw::security_headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 // Only method and path: query strings may carry tokens or personal data.
@@ -182,6 +189,7 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
     };
     let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;
+    spawn_deadline_watch(state.db.clone(), opts.deadline_check_minutes);
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {
         axum::serve(listener, router)
@@ -197,6 +205,35 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
         handle,
         shutdown: tx,
     })
+}
+
+/// Every `minutes` (and at start), sends the apology notice with a new date for each feedback
+/// case past its deadline. Several instances may run it at once: each case is claimed once.
+fn spawn_deadline_watch(db: Db, minutes: u64) {
+    if minutes == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60 * minutes));
+        loop {
+            tick.tick().await;
+            if let Err(e) = apologise_overdue(&db).await {
+                tracing::warn!(error = %e, "overdue feedback check failed");
+            }
+        }
+    });
+}
+
+/// One pass of the overdue check (also run by tests).
+pub async fn apologise_overdue(db: &Db) -> anyhow::Result<usize> {
+    use langnghe_app::db::{calendar, feedback};
+    let cal = calendar::load(db).await?;
+    let settings = calendar::feedback_settings(db).await?;
+    let n = feedback::apologise_overdue(db, &cal, &settings, langnghe_app::db::today()).await?;
+    if n > 0 {
+        tracing::info!(cases = n, "apology notices sent for overdue feedback cases");
+    }
+    Ok(n)
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).

@@ -76,3 +76,115 @@ both_databases!(
         }
     }
 );
+
+both_databases!(
+    a_citizen_sends_a_case_in_the_browser_and_finds_it_by_its_code,
+    |app: TestApp| async move {
+        let Some(b) = Browser::start(360, 800).await else {
+            return;
+        };
+        let result = async {
+            let e = |e: fantoccini::error::CmdError| e.to_string();
+            b.client.goto(&app.url("/feedback/new")).await.map_err(e)?;
+            for (field, value) in [
+                ("f-name", "Phan Thị Thu"),
+                ("f-phone", "0905 123 456"),
+                ("f-address", "Thôn Đông, xã An Phú Lâm"),
+                ("f-content", "Đề nghị niêm yết lệ phí chứng thực tại quầy."),
+            ] {
+                b.client
+                    .find(Locator::Id(field))
+                    .await
+                    .map_err(e)?
+                    .send_keys(value)
+                    .await
+                    .map_err(e)?;
+            }
+            let png = std::env::temp_dir().join(format!("langnghe-{}.png", std::process::id()));
+            std::fs::write(
+                &png,
+                b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0",
+            )
+            .map_err(|e| e.to_string())?;
+            b.client
+                .find(Locator::Id("f-files"))
+                .await
+                .map_err(e)?
+                .send_keys(&png.display().to_string())
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Css("input[name=consent]"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Css("form button[type=submit].btn-big"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            let path = b.wait_for_path("/feedback/track/PA").await?;
+            let code = path.trim_start_matches("/feedback/track/").to_string();
+            let case = langnghe_app::db::feedback::by_code(&app.db, &code)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("case not saved")?;
+            let files = langnghe_app::db::feedback::attachments(&app.db, case.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            if case.citizen_name != "Phan Thị Thu" || files.len() != 1 {
+                return Err(format!("saved {case:?} with {} files", files.len()));
+            }
+            // Another day, another browser session: find it by code and phone.
+            b.client.delete_all_cookies().await.map_err(e)?;
+            b.client
+                .goto(&app.url("/feedback/track"))
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Id("f-code"))
+                .await
+                .map_err(e)?
+                .send_keys(&code)
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Id("f-contact"))
+                .await
+                .map_err(e)?
+                .send_keys("0905123456")
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Css("form button[type=submit]"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_exact_path(&format!("/feedback/track/{code}"))
+                .await?;
+            let text = b
+                .client
+                .find(Locator::Css("main"))
+                .await
+                .map_err(e)?
+                .text()
+                .await
+                .map_err(e)?;
+            if !text.contains(&code) || !text.contains("Mới tiếp nhận") {
+                return Err(format!("lookup page: {text}"));
+            }
+            Ok::<_, String>(())
+        }
+        .await;
+        if let Err(e) = result {
+            b.screenshot("feedback-case").await;
+            panic!("feedback journey failed: {e}");
+        }
+    }
+);

@@ -6,6 +6,7 @@ mod auth;
 mod browser;
 mod cli;
 mod csrf;
+mod feedback;
 mod procedures;
 mod ratings;
 mod shell;

@@ -7,6 +7,8 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod calendar;
+pub mod feedback;
 pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;

@@ -100,3 +100,40 @@ pub fn checkbox(f: &FormView, name: &'static str, label_key: &str, default: bool
 pub fn hidden(name: &'static str, value: String) -> impl IntoView {
     view! { <input type="hidden" name=name value=value/> }
 }
+
+/// A labelled multi-line text area.
+pub fn textarea(
+    f: &FormView,
+    name: &'static str,
+    label_key: &str,
+    default: &str,
+    required: bool,
+    hint: Option<String>,
+    rows: u32,
+) -> impl IntoView {
+    let err = f.error(name);
+    let class = if err.is_some() {
+        "field has-error"
+    } else {
+        "field"
+    };
+    let id = format!("f-{name}");
+    let value = f.value(name, default);
+    let described = err.as_ref().map(|_| format!("{id}-err"));
+    let invalid = err.as_ref().map(|_| "true");
+    view! {
+        <div class=class>
+            <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>
+            <textarea id=id.clone() name=name rows=rows required=required aria-invalid=invalid
+                aria-describedby=described>{value}</textarea>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            {err.map(|e| view! { <p class="error-text" id=format!("{id}-err")>{e}</p> })}
+        </div>
+    }
+}
+
+/// The error of a field that is not a plain input (a group of radio buttons, a file input).
+pub fn field_error(f: &FormView, name: &str) -> impl IntoView {
+    f.error(name)
+        .map(|e| view! { <p class="error-text" id=format!("f-{name}-err")>{e}</p> })
+}

@@ -31,3 +31,13 @@ pub fn smile() -> impl IntoView {
         r#"<circle cx="12" cy="12" r="9"/><path d="M8 14c1 1.5 2.3 2.2 4 2.2s3-.7 4-2.2"/><path d="M9 9.5h.01M15 9.5h.01"/>"#,
     )
 }
+
+/// A speech bubble: send feedback.
+pub fn chat() -> impl IntoView {
+    icon(r#"<path d="M4 5h16v11H9l-5 4z"/><path d="M8 9h8M8 12h5"/>"#)
+}
+
+/// A magnifier: look up a case.
+pub fn search() -> impl IntoView {
+    icon(r#"<circle cx="10.5" cy="10.5" r="6.5"/><path d="M15.5 15.5L21 21"/>"#)
+}

@@ -41,6 +41,9 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
             items.push(("/admin/units".into(), "nav.units"));
         }
         items.push(("/ratings".into(), "nav.ratings"));
+        if u.can(Permission::HandleFeedback, None) {
+            items.push(("/feedback/cases".into(), "nav.feedback"));
+        }
         if u.can(Permission::ManageCatalogue, None) {
             items.push(("/admin/procedures".into(), "nav.catalogue"));
         }
@@ -50,9 +53,15 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         if u.can(Permission::ManageAccounts, None) {
             items.push(("/admin/accounts".into(), "nav.accounts"));
         }
+        if u.can(Permission::ManageCalendar, None) {
+            items.push(("/admin/calendar".into(), "nav.calendar"));
+        }
         if u.can(Permission::ViewAudit, None) {
             items.push(("/admin/audit".into(), "nav.audit"));
         }
+    } else {
+        items.push(("/feedback/new".into(), "nav.feedback_new"));
+        items.push(("/feedback/track".into(), "nav.feedback_track"));
     }
     // The current item is the longest href the path starts with.
     let path = ctx.path.as_str();

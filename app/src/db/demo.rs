@@ -31,6 +31,8 @@ pub struct DemoSpec {
     pub days: i64,
     /// The server secret, to derive the dossiers' survey links (no dossiers without it).
     pub secret: Option<Vec<u8>>,
+    /// A dozen feedback cases in every state of the workflow.
+    pub feedback: bool,
 }
 
 impl Default for DemoSpec {
@@ -42,6 +44,7 @@ impl Default for DemoSpec {
             dossiers: 60,
             days: 60,
             secret: None,
+            feedback: true,
         }
     }
 }
@@ -52,6 +55,7 @@ impl DemoSpec {
         DemoSpec {
             ratings: 0,
             dossiers: 0,
+            feedback: false,
             ..DemoSpec::default()
         }
     }
@@ -235,7 +239,11 @@ pub async fn generate(db: &Db, spec: &DemoSpec) -> DbResult<()> {
         }
     }
     tx.commit().await?;
-    generate_ratings(db, spec, &ids).await
+    generate_ratings(db, spec, &ids).await?;
+    if spec.feedback {
+        super::demo_feedback::generate(db, &ids).await?;
+    }
+    Ok(())
 }
 
 /// A moment on a weekday `days_ago` days before today, between 07:30 and 16:30 local time.

@@ -5,11 +5,15 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod demo;
 pub mod demo_catalog;
+pub mod demo_feedback;
 pub mod dossiers;
+pub mod feedback;
 pub mod instruments;
 pub mod kiosks;
+pub mod outbox;
 pub mod procedures;
 pub mod ratings;
 pub mod sipas;
@@ -163,4 +167,27 @@ impl Tx {
 /// The current time, as stored.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+/// Today's date in Vietnam (deadlines count in local days).
+pub fn today() -> chrono::NaiveDate {
+    local_date(now())
+}
+
+/// The local (Vietnam) day of an instant.
+pub fn local_date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive()
+}
+
+/// Noon in Vietnam on `day`, as stored.
+pub fn local_noon(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    day.and_hms_opt(12, 0, 0)
+        .and_then(|t| {
+            chrono_tz::Asia::Ho_Chi_Minh
+                .from_local_datetime(&t)
+                .single()
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(now)
 }

@@ -66,14 +66,24 @@ pub enum Permission {
     ModerateRatings,
     /// Survey instruments: draft, edit, publish (province administrator).
     ManageInstruments,
+    /// Read the feedback cases of the subtree, with the citizen's contact and attachments;
+    /// assign, classify, forward, answer, close them, enter cases received by phone or paper.
+    HandleFeedback,
+    /// Approve an answer before it is published (when approval is required).
+    ApproveFeedback,
+    /// The working-day calendar and the feedback deadlines (province administrator).
+    ManageCalendar,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
     use Permission::*;
     match role {
         Role::Admin => true,
-        Role::Leader => matches!(perm, ViewUnit | ViewAudit | ViewRatings),
-        Role::Official => matches!(perm, ViewUnit | ViewRatings),
+        Role::Leader => matches!(
+            perm,
+            ViewUnit | ViewAudit | ViewRatings | HandleFeedback | ApproveFeedback
+        ),
+        Role::Official => matches!(perm, ViewUnit | ViewRatings | HandleFeedback),
     }
 }
 
@@ -86,7 +96,7 @@ pub fn can(role: Role, scope: &UnitPath, perm: Permission, target: Option<&UnitP
     }
     if matches!(
         perm,
-        Permission::ManageCatalogue | Permission::ManageInstruments
+        Permission::ManageCatalogue | Permission::ManageInstruments | Permission::ManageCalendar
     ) {
         return scope.is_root();
     }

@@ -2,6 +2,8 @@
 //! Everything here is unit-tested in place.
 
 pub mod access;
+pub mod calendar;
+pub mod feedback;
 pub mod procedure;
 pub mod rating;
 pub mod text;

@@ -125,6 +125,28 @@ pub fn phone(s: &str) -> Result<String, &'static str> {
     }
 }
 
+/// An e-mail address: one `@`, a dotted domain, no spaces, at most 254 characters (lower-cased).
+pub fn email(s: &str) -> Result<String, &'static str> {
+    let s = s.trim().to_lowercase();
+    let ok = s.len() <= 254
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match s.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if ok {
+        Ok(s)
+    } else {
+        Err("err.email")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +180,10 @@ mod tests {
         assert_eq!(phone("84912345678"), Ok("0912345678".into()));
         assert_eq!(phone("12345"), Err("err.phone"));
         assert_eq!(phone("09123456ab"), Err("err.phone"));
+        assert_eq!(email(" An@Example.VN "), Ok("an@example.vn".into()));
+        assert_eq!(email("an@example"), Err("err.email"));
+        assert_eq!(email("a n@example.vn"), Err("err.email"));
+        assert_eq!(email("@example.vn"), Err("err.email"));
     }
 
     #[test]

@@ -154,6 +154,8 @@ mod tests {
             "api_keys",
             "survey",
             "survey_find",
+            "fb",
+            "cal",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [

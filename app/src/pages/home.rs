@@ -65,6 +65,21 @@ pub async fn home(ctx: Ctx) -> PageResult {
                     <span class="tile-title">{t("home.tile_rate")}</span>
                     <span class="tile-text">{t("home.tile_rate_text")}</span>
                 </a>
+                <a class="tile" href="/feedback/new">
+                    <span class="tile-icon">{icons::chat()}</span>
+                    <span class="tile-title">{t("home.tile_feedback")}</span>
+                    <span class="tile-text">{t("home.tile_feedback_text")}</span>
+                </a>
+                <a class="tile" href="/feedback/track">
+                    <span class="tile-icon">{icons::search()}</span>
+                    <span class="tile-title">{t("home.tile_track")}</span>
+                    <span class="tile-text">{t("home.tile_track_text")}</span>
+                </a>
+                <a class="tile" href="/feedback/answers">
+                    <span class="tile-icon">{icons::document()}</span>
+                    <span class="tile-title">{t("home.tile_answers")}</span>
+                    <span class="tile-text">{t("home.tile_answers_text")}</span>
+                </a>
                 <a class="tile" href="/procedures">
                     <span class="tile-icon">{icons::document()}</span>
                     <span class="tile-title">{t("home.tile_procedures")}</span>

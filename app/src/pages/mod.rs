@@ -3,12 +3,15 @@
 
 pub mod admin_accounts;
 pub mod admin_api_keys;
+pub mod admin_calendar;
 pub mod admin_instruments;
 pub mod admin_kiosks;
 pub mod admin_procedures;
 pub mod admin_units;
 pub mod audit;
 pub mod auth;
+pub mod feedback;
+pub mod feedback_staff;
 pub mod home;
 pub mod kiosk;
 pub mod prefs;
@@ -59,6 +62,19 @@ pub fn router() -> Router<AppState> {
         .route("/admin/api-keys", get(admin_api_keys::list))
         .route("/admin/instruments", get(admin_instruments::list))
         .route("/admin/instruments/{id}", get(admin_instruments::show))
+        .route("/admin/calendar", get(admin_calendar::page))
+        .route("/feedback/new", get(feedback::new_case))
+        .route("/feedback/track", get(feedback::track_form))
+        .route("/feedback/track/{code}", get(feedback::track_case))
+        .route("/feedback/sent/{code}", get(feedback::sent_on_kiosk))
+        .route("/feedback/answers", get(feedback::public_answers))
+        .route("/feedback/cases", get(feedback_staff::inbox))
+        .route("/feedback/cases/new", get(feedback_staff::new_case))
+        .route("/feedback/cases/{id}", get(feedback_staff::show))
+        .route(
+            "/feedback/cases/{id}/files/{file}",
+            get(feedback_staff::attachment),
+        )
         .route("/ratings", get(ratings::list))
         .route("/ratings/{id}/correct", get(ratings::correct_form))
         .route("/kiosk", get(kiosk::kiosk_home))

@@ -15,12 +15,27 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     let n_kiosks = kiosks::kiosks_in(ctx.db(), &scope).await?.len();
     let n_accounts = accounts::in_subtree(ctx.db(), &scope).await?.len();
     let own_unit = format!("/admin/units/{}", user.unit_id);
-    let candidates: [(Permission, &str, &str, &str); 9] = [
+    let feedback_counts = if user.can(Permission::HandleFeedback, None) {
+        let cal = crate::db::calendar::load(ctx.db()).await?;
+        let settings = crate::db::calendar::feedback_settings(ctx.db()).await?;
+        let today = crate::db::today();
+        let soon = cal.add_working_days(today, settings.due_soon_days);
+        Some(crate::db::feedback::counts(ctx.db(), &scope, today, soon).await?)
+    } else {
+        None
+    };
+    let candidates: [(Permission, &str, &str, &str); 11] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
             "staff.link_my_unit",
             "staff.link_my_unit_text",
+        ),
+        (
+            Permission::HandleFeedback,
+            "/feedback/cases",
+            "staff.link_feedback",
+            "staff.link_feedback_text",
         ),
         (
             Permission::ViewRatings,
@@ -65,6 +80,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "staff.link_accounts_text",
         ),
         (
+            Permission::ManageCalendar,
+            "/admin/calendar",
+            "staff.link_calendar",
+            "staff.link_calendar_text",
+        ),
+        (
             Permission::ViewAudit,
             "/admin/audit",
             "staff.link_audit",
@@ -79,6 +100,14 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     Ok(ctx.render(&ctx.lang.t("staff.title"), move || {
         view! {
             {page_head(tf("staff.heading", &[("name", &user.full_name)]), Some(tf("staff.lead", &[("role", &t(user.role.label_key())), ("unit", &user.unit_name)])))}
+            {feedback_counts.map(|(open, soon, overdue)| view! {
+                <h2>{t("staff.feedback_heading")}</h2>
+                <div class="stats">
+                    <a class="stat" href="/feedback/cases"><span class="stat-value">{open}</span><span class="stat-label">{t("fb.stat_open")}</span></a>
+                    <a class="stat" href="/feedback/cases?due=soon"><span class="stat-value">{soon}</span><span class="stat-label">{t("fb.stat_due_soon")}</span></a>
+                    <a class="stat stat-danger" href="/feedback/cases?due=overdue"><span class="stat-value">{overdue}</span><span class="stat-label">{t("fb.stat_overdue")}</span></a>
+                </div>
+            })}
             <div class="stats">
                 <div class="stat"><span class="stat-value">{n_units}</span><span class="stat-label">{t("staff.stat_units")}</span></div>
                 <div class="stat"><span class="stat-value">{n_kiosks}</span><span class="stat-label">{t("staff.stat_kiosks")}</span></div>

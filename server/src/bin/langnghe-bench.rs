@@ -229,6 +229,7 @@ async fn run_backend(
         public_dir: None,
         survey_days: 7,
         opening_hours: Some("always".into()),
+        deadline_check_minutes: 0,
         log_format: "text".into(),
     };
     let db = langnghe_server::startup::connect(&opts).await?;

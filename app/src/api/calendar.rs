@@ -1,0 +1,108 @@
+//! The working-day calendar and the feedback deadlines, edited by the province administrator.
+
+use super::{finish, Done, Errors, Fail};
+use crate::ctx::Flash;
+use crate::db::calendar;
+use crate::domain::calendar::DayKind;
+use crate::domain::feedback::Settings;
+use crate::domain::{validate, Permission};
+use leptos::prelude::*;
+
+fn back_to(day: chrono::NaiveDate) -> String {
+    format!("/admin/calendar?year={}", chrono::Datelike::year(&day))
+}
+
+/// Lists a day as a holiday or a make-up working day (or changes it).
+#[server(endpoint = "calendar/set")]
+pub async fn set_day(day: String, kind: String, name: String) -> Result<(), ServerFnError> {
+    let values = [
+        ("day", day.clone()),
+        ("kind", kind.clone()),
+        ("name", name.clone()),
+    ];
+    finish("day", &values, "/admin/calendar", |cx| async move {
+        let user = cx.require(Permission::ManageCalendar, None)?.clone();
+        let mut errs = Errors::default();
+        let d = errs.take("day", validate::date(&day).map(Some));
+        let k = errs.take(
+            "kind",
+            DayKind::parse(kind.trim()).map(Some).ok_or("err.choose"),
+        );
+        let name = errs.take("name", validate::required_text(&name, 120));
+        errs.check()?;
+        let (Some(d), Some(k)) = (d, k) else {
+            return Err(Fail::Msg("err.bad_request"));
+        };
+        let mut tx = cx.db().begin().await?;
+        calendar::set_day(&mut tx, Some(user.id), d, k, &name).await?;
+        tx.commit().await?;
+        Ok(Done::to(back_to(d))
+            .with(Flash::ok("cal.flash_set").arg("day", crate::components::layout::fmt_date(d))))
+    })
+    .await
+}
+
+/// Removes a listed day.
+#[server(endpoint = "calendar/remove")]
+pub async fn remove_day(day: String) -> Result<(), ServerFnError> {
+    finish("remove", &[], "/admin/calendar", |cx| async move {
+        let user = cx.require(Permission::ManageCalendar, None)?.clone();
+        let d = validate::date(&day).map_err(|_| Fail::Msg("err.bad_request"))?;
+        let mut tx = cx.db().begin().await?;
+        calendar::remove_day(&mut tx, Some(user.id), d).await?;
+        tx.commit().await?;
+        Ok(Done::to(back_to(d)).with(
+            Flash::ok("cal.flash_removed").arg("day", crate::components::layout::fmt_date(d)),
+        ))
+    })
+    .await
+}
+
+fn days_field(s: &str, min: u32) -> Result<u32, &'static str> {
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n >= min && *n <= 365)
+        .ok_or("cal.err_days")
+}
+
+/// Saves the feedback deadlines (working days) and whether answers need a leader's approval.
+#[server(endpoint = "calendar/settings")]
+pub async fn save_settings(
+    forward_days: String,
+    applying_days: String,
+    competent_days: String,
+    due_soon_days: String,
+    apology_days: String,
+    approval_required: Option<String>,
+) -> Result<(), ServerFnError> {
+    let values = [
+        ("forward_days", forward_days.clone()),
+        ("applying_days", applying_days.clone()),
+        ("competent_days", competent_days.clone()),
+        ("due_soon_days", due_soon_days.clone()),
+        ("apology_days", apology_days.clone()),
+        (
+            "approval_required",
+            approval_required.clone().unwrap_or_default(),
+        ),
+    ];
+    finish("settings", &values, "/admin/calendar", |cx| async move {
+        let user = cx.require(Permission::ManageCalendar, None)?.clone();
+        let mut errs = Errors::default();
+        let s = Settings {
+            forward_days: errs.take("forward_days", days_field(&forward_days, 1)),
+            applying_days: errs.take("applying_days", days_field(&applying_days, 1)),
+            competent_days: errs.take("competent_days", days_field(&competent_days, 1)),
+            due_soon_days: errs.take("due_soon_days", days_field(&due_soon_days, 0)),
+            apology_days: errs.take("apology_days", days_field(&apology_days, 1)),
+            approval_required: approval_required.is_some_and(|v| !v.is_empty()),
+        };
+        errs.check()?;
+        let mut tx = cx.db().begin().await?;
+        calendar::save_feedback_settings(&mut tx, Some(user.id), &s).await?;
+        tx.commit().await?;
+        Ok(Done::to("/admin/calendar").with(Flash::ok("cal.flash_settings")))
+    })
+    .await
+}

@@ -1,0 +1,576 @@
+//! Feedback cases: the citizen's form (web and kiosk) and an official's entry on a citizen's
+//! behalf, the lookup by code and phone or e-mail, the citizen's rating of the answer, and each
+//! step of handling (assign, classify or forward, answer, approve or send back, close).
+
+use super::{finish, Done, Errors, Fail};
+use crate::ctx::{Ctx, Flash};
+use crate::db::feedback::{self as fb, ForwardTo, NewCase, NewFile};
+use crate::db::{accounts, calendar, procedures, units};
+use crate::domain::feedback::{self, Channel, Class, Step};
+use crate::domain::{validate, Permission};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use std::collections::HashMap;
+
+/// Session key: the cases this browser has shown it may follow (by code and phone or e-mail).
+pub const SESSION_CASES: &str = "fb_cases";
+
+/// Remembers that this browser may see case `id` (at most the last 20).
+pub async fn grant(cx: &Ctx, id: i64) {
+    let mut ids: Vec<i64> = cx
+        .session
+        .get(SESSION_CASES)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    ids.retain(|x| *x != id);
+    ids.push(id);
+    if ids.len() > 20 {
+        ids.remove(0);
+    }
+    if let Err(e) = cx.session.insert(SESSION_CASES, ids).await {
+        tracing::warn!(error = %e, "case access not stored");
+    }
+}
+
+/// Whether this browser has shown it may see case `id`.
+pub async fn granted(cx: &Ctx, id: i64) -> bool {
+    cx.session
+        .get::<Vec<i64>>(SESSION_CASES)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|ids| ids.contains(&id))
+}
+
+/// The fields of the case form, read from a multipart body.
+#[derive(Default)]
+struct Upload {
+    fields: HashMap<String, String>,
+    files: Vec<NewFile>,
+    /// The first problem with the files (an i18n key), reported on the `files` field.
+    file_error: Option<&'static str>,
+}
+
+/// The largest text field read from the form (the content is limited further by the rules).
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+async fn read_upload(data: MultipartData) -> Result<Upload, Fail> {
+    let mut multipart = data.into_inner().ok_or(Fail::Msg("err.bad_request"))?;
+    let mut up = Upload::default();
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(Fail::Msg("fb.err_upload_failed")),
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let limit = if name == "files" {
+            feedback::MAX_FILE_BYTES
+        } else {
+            MAX_FIELD_BYTES
+        };
+        let mut buf = Vec::new();
+        let mut too_big = false;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buf.len() + chunk.len() > limit {
+                        too_big = true;
+                    } else if !too_big {
+                        buf.extend_from_slice(&chunk);
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return Err(Fail::Msg("fb.err_upload_too_big")),
+            }
+        }
+        if name == "files" {
+            // A file input left empty still sends an empty part.
+            if file_name.as_deref().unwrap_or("").is_empty() && buf.is_empty() {
+                continue;
+            }
+            if up.file_error.is_some() {
+                continue;
+            }
+            if too_big {
+                up.file_error = Some("fb.err_file_too_big");
+            } else if up.files.len() >= feedback::MAX_FILES {
+                up.file_error = Some("fb.err_too_many_files");
+            } else {
+                match feedback::sniff(&buf) {
+                    Some(kind) => up.files.push(NewFile {
+                        name: feedback::clean_file_name(file_name.as_deref().unwrap_or(""), kind),
+                        kind,
+                        bytes: buf,
+                    }),
+                    None => up.file_error = Some("fb.err_file_type"),
+                }
+            }
+        } else if !too_big {
+            up.fields
+                .insert(name, String::from_utf8_lossy(&buf).into_owned());
+        } else {
+            return Err(Fail::Msg("err.too_long"));
+        }
+    }
+    Ok(up)
+}
+
+/// The procedure chosen in the form: "code — name" from the list, a bare code, or an exact name.
+async fn pick_procedure(cx: &Ctx, typed: &str) -> Result<Option<i64>, Fail> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    let code = typed.split(['—', ' ']).next().unwrap_or("").trim();
+    if let Some(p) = procedures::get_by_code(cx.db(), code).await? {
+        return Ok(Some(p.id));
+    }
+    let (found, _) = procedures::search(cx.db(), typed, None, 2, 0).await?;
+    match found.as_slice() {
+        [one] => Ok(Some(one.id)),
+        _ => Err(Fail::Invalid(vec![("procedure", "fb.err_procedure")])),
+    }
+}
+
+/// Sends a case: the citizen's form (`mode` absent) or an official's entry (`mode=staff`, with
+/// the channel and the day it was received). Attachments are checked on their bytes; when one is
+/// refused the form comes back with everything else the visitor typed.
+#[server(endpoint = "feedback/submit", input = MultipartFormData)]
+pub async fn submit_case(data: MultipartData) -> Result<(), ServerFnError> {
+    let up = match read_upload(data).await {
+        Ok(up) => up,
+        Err(fail) => {
+            return finish("case", &[], "/feedback/new", |_| async move { Err(fail) }).await;
+        }
+    };
+    let staff = up.fields.get("mode").map(String::as_str) == Some("staff");
+    let keys = [
+        "name",
+        "phone",
+        "email",
+        "address",
+        "unit_id",
+        "procedure",
+        "content",
+        "consent",
+        "channel",
+        "received_on",
+    ];
+    let values: Vec<(&str, String)> = keys
+        .iter()
+        .map(|k| (*k, up.fields.get(*k).cloned().unwrap_or_default()))
+        .collect();
+    let fallback = if staff {
+        "/feedback/cases/new"
+    } else {
+        "/feedback/new"
+    };
+    finish("case", &values, fallback, |cx| async move {
+        let f = |k: &str| up.fields.get(k).cloned().unwrap_or_default();
+        let user = if staff {
+            Some(cx.require(Permission::HandleFeedback, None)?.clone())
+        } else {
+            None
+        };
+        let mut errs = Errors::default();
+        let input = match feedback::parse_input(
+            &f("name"),
+            &f("phone"),
+            &f("email"),
+            &f("address"),
+            &f("content"),
+            !f("consent").is_empty(),
+        ) {
+            Ok(i) => Some(i),
+            Err(list) => {
+                errs.0.extend(list);
+                None
+            }
+        };
+        if let Some(key) = up.file_error {
+            errs.add("files", key);
+        }
+        let kiosk = match use_context::<axum::http::request::Parts>() {
+            Some(p) if !staff => crate::pages::kiosk::current_kiosk(&cx.state, &p.headers).await?,
+            _ => None,
+        };
+        let today = crate::db::today();
+        let (channel, received_on) = match &user {
+            Some(_) => {
+                let ch = errs.take(
+                    "channel",
+                    Channel::parse(&f("channel"))
+                        .filter(|c| Channel::STAFF.contains(c))
+                        .map(Some)
+                        .ok_or("err.choose"),
+                );
+                let day = errs.take("received_on", validate::date(&f("received_on")).map(Some));
+                let day = match day {
+                    Some(d) if d > today => {
+                        errs.add("received_on", "fb.err_future");
+                        None
+                    }
+                    Some(d) if d < today - chrono::Duration::days(366) => {
+                        errs.add("received_on", "fb.err_too_old");
+                        None
+                    }
+                    d => d,
+                };
+                (ch.unwrap_or(Channel::Paper), day.unwrap_or(today))
+            }
+            None if kiosk.is_some() => (Channel::Kiosk, today),
+            None => (Channel::Web, today),
+        };
+        let procedure_id = match pick_procedure(&cx, &f("procedure")).await {
+            Ok(p) => p,
+            Err(Fail::Invalid(list)) => {
+                errs.0.extend(list);
+                None
+            }
+            Err(e) => return Err(e),
+        };
+        // The unit: the one chosen, else the kiosk's, else the official's own, else the province.
+        let unit_id = match f("unit_id").trim() {
+            "" => match (&kiosk, &user) {
+                (Some(k), _) => Some(k.unit_id),
+                (None, Some(u)) => Some(u.unit_id),
+                _ => units::root(cx.db()).await?.map(|u| u.id),
+            },
+            s => Some(errs.take("unit_id", validate::pick_id(s))),
+        };
+        errs.check()?;
+        let (Some(input), Some(unit_id)) = (input, unit_id) else {
+            return Err(Fail::Msg("err.bad_request"));
+        };
+        let unit = match units::get(cx.db(), unit_id).await {
+            Ok(u) if u.in_force_on(today) => u,
+            Ok(_) | Err(crate::db::DbError::NotFound) => {
+                return Err(Fail::Invalid(vec![("unit_id", "err.choose")]))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(u) = &user {
+            if !u.can(Permission::HandleFeedback, Some(&unit.unit_path())) {
+                return Err(Fail::Invalid(vec![("unit_id", "fb.err_unit_scope")]));
+            }
+        }
+        let cal = calendar::load(cx.db()).await?;
+        let settings = calendar::feedback_settings(cx.db()).await?;
+        let received_at = if received_on == today {
+            crate::db::now()
+        } else {
+            received_on
+                .and_hms_opt(8, 0, 0)
+                .and_then(|t| t.and_local_timezone(chrono_tz::Asia::Ho_Chi_Minh).single())
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .unwrap_or_else(crate::db::now)
+        };
+        let new = NewCase {
+            unit_id,
+            procedure_id,
+            channel,
+            lang: cx.lang.code(),
+            input,
+            received_at,
+            received_on,
+            entered_by: user.as_ref().map(|u| u.id),
+            files: up.files,
+        };
+        let mut tx = cx.db().begin().await?;
+        let (id, code) = fb::create(&mut tx, &cal, &settings, &new).await?;
+        tx.commit().await?;
+        if user.is_some() {
+            Ok(Done::to(format!("/feedback/cases/{id}"))
+                .with(Flash::ok("fb.flash_entered").arg("code", code)))
+        } else if kiosk.is_some() {
+            // A kiosk is shared: the next visitor must not see this case.
+            Ok(Done::to(format!("/feedback/sent/{code}")))
+        } else {
+            grant(&cx, id).await;
+            Ok(Done::to(format!("/feedback/track/{code}"))
+                .with(Flash::ok("fb.flash_sent").arg("code", code)))
+        }
+    })
+    .await
+}
+
+/// Finds a case by its code and the phone number or e-mail it was sent with.
+#[server(endpoint = "feedback/track")]
+pub async fn track_case(code: String, contact: String) -> Result<(), ServerFnError> {
+    let values = [("code", code.clone()), ("contact", contact.clone())];
+    finish("track", &values, "/feedback/track", |cx| async move {
+        let mut errs = Errors::default();
+        let code = feedback::normalize_code(&code);
+        if code.is_empty() {
+            errs.add("code", "err.required");
+        }
+        if contact.trim().is_empty() {
+            errs.add("contact", "err.required");
+        }
+        errs.check()?;
+        let case = fb::by_code(cx.db(), &code).await?;
+        match case {
+            Some(c) if feedback::contact_matches(&contact, &c.citizen_phone, &c.citizen_email) => {
+                grant(&cx, c.id).await;
+                Ok(Done::to(format!("/feedback/track/{}", c.code)))
+            }
+            _ => Err(Fail::Msg("fb.track_not_found")),
+        }
+    })
+    .await
+}
+
+/// The citizen's rating of the answer: satisfied or not (feeds the Decision 766 ratios).
+#[server(endpoint = "feedback/rate")]
+pub async fn rate_answer(code: String, satisfied: String) -> Result<(), ServerFnError> {
+    let back = format!("/feedback/track/{}", feedback::normalize_code(&code));
+    finish("rate", &[], &back.clone(), |cx| async move {
+        let case = fb::by_code(cx.db(), &feedback::normalize_code(&code))
+            .await?
+            .ok_or(Fail::App(AppError::NotFound))?;
+        if !granted(&cx, case.id).await {
+            return Ok(Done::to("/feedback/track").with(Flash::error("fb.track_first")));
+        }
+        let satisfied = match satisfied.as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(Fail::Msg("fb.err_rate_choose")),
+        };
+        let mut tx = cx.db().begin().await?;
+        fb::rate(&mut tx, &case, satisfied).await?;
+        tx.commit().await?;
+        Ok(Done::to(back).with(Flash::ok("fb.flash_rated")))
+    })
+    .await
+}
+
+/// The case `id` if the signed-in account may take `step` on it now.
+async fn case_for(
+    cx: &Ctx,
+    id: &str,
+    step: Step,
+) -> Result<(crate::ctx::CurrentUser, fb::Case), Fail> {
+    let id = id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| Fail::App(AppError::NotFound))?;
+    let case = fb::get(cx.db(), id).await?;
+    let perm = if step == Step::Approve || step == Step::Return {
+        Permission::ApproveFeedback
+    } else {
+        Permission::HandleFeedback
+    };
+    let user = cx.require(perm, Some(&case.scope()))?.clone();
+    if !feedback::allowed(case.status(), step) {
+        return Err(Fail::Msg("err.case_changed"));
+    }
+    Ok((user, case))
+}
+
+fn to_case(id: i64) -> String {
+    format!("/feedback/cases/{id}")
+}
+
+/// Assigns a case to an official of its unit (empty: to nobody).
+#[server(endpoint = "feedback/assign")]
+pub async fn assign_case(id: String, assignee: String) -> Result<(), ServerFnError> {
+    let values = [("assignee", assignee.clone())];
+    finish("assign", &values, "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Assign).await?;
+        let who = match assignee.trim() {
+            "" => None,
+            s => {
+                let aid = validate::pick_id(s).map_err(|e| Fail::Invalid(vec![("assignee", e)]))?;
+                let a = accounts::get(cx.db(), aid).await?;
+                let path = crate::domain::UnitPath::parse(&a.unit_path);
+                if !a.active
+                    || !path.is_some_and(|p| case.scope().contains(&p) || p.contains(&case.scope()))
+                {
+                    return Err(Fail::Invalid(vec![("assignee", "fb.err_assignee")]));
+                }
+                Some((a.id, a.full_name))
+            }
+        };
+        let mut tx = cx.db().begin().await?;
+        fb::assign(&mut tx, user.id, &case, who.clone()).await?;
+        tx.commit().await?;
+        let flash = match who {
+            Some((_, name)) => Flash::ok("fb.flash_assigned").arg("name", name),
+            None => Flash::ok("fb.flash_unassigned"),
+        };
+        Ok(Done::to(to_case(case.id)).with(flash))
+    })
+    .await
+}
+
+/// Classifies a received case into one of the decree's four classes; "outside" forwards it to
+/// another unit on the platform or to a body outside it.
+#[server(endpoint = "feedback/classify")]
+pub async fn classify_case(
+    id: String,
+    class: String,
+    reason: Option<String>,
+    forward_unit: Option<String>,
+    forward_external: Option<String>,
+) -> Result<(), ServerFnError> {
+    let reason = reason.unwrap_or_default();
+    let forward_unit = forward_unit.unwrap_or_default();
+    let forward_external = forward_external.unwrap_or_default();
+    let values = [
+        ("class", class.clone()),
+        ("reason", reason.clone()),
+        ("forward_unit", forward_unit.clone()),
+        ("forward_external", forward_external.clone()),
+    ];
+    finish("classify", &values, "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Classify).await?;
+        let mut errs = Errors::default();
+        let class = errs.take(
+            "class",
+            Class::parse(class.trim()).map(Some).ok_or("err.choose"),
+        );
+        let mut forward = None;
+        let mut reason_text = String::new();
+        match class {
+            Some(Class::NotAccepted) => {
+                reason_text = errs.take("reason", feedback::long_text(&reason, 2000));
+            }
+            Some(Class::Outside) => {
+                let external = errs.take(
+                    "forward_external",
+                    validate::optional_text(&forward_external, 200),
+                );
+                match (forward_unit.trim(), external.is_empty()) {
+                    ("", true) => errs.add("forward_unit", "fb.err_forward_target"),
+                    ("", false) => forward = Some(ForwardTo::External(external)),
+                    (s, true) => match validate::pick_id(s) {
+                        Ok(uid) if uid == case.unit_id => {
+                            errs.add("forward_unit", "fb.err_forward_self")
+                        }
+                        Ok(uid) => match units::get(cx.db(), uid).await {
+                            Ok(u) if u.in_force_on(crate::db::today()) => {
+                                forward = Some(ForwardTo::Unit {
+                                    id: u.id,
+                                    name: u.name,
+                                })
+                            }
+                            Ok(_) | Err(crate::db::DbError::NotFound) => {
+                                errs.add("forward_unit", "err.choose")
+                            }
+                            Err(e) => return Err(e.into()),
+                        },
+                        Err(e) => errs.add("forward_unit", e),
+                    },
+                    (_, false) => errs.add("forward_external", "fb.err_forward_both"),
+                }
+            }
+            _ => {}
+        }
+        errs.check()?;
+        let Some(class) = class else {
+            return Err(Fail::Msg("err.bad_request"));
+        };
+        let cal = calendar::load(cx.db()).await?;
+        let settings = calendar::feedback_settings(cx.db()).await?;
+        let today = crate::db::today();
+        let late = today > case.forward_due;
+        let mut tx = cx.db().begin().await?;
+        fb::classify(
+            &mut tx,
+            user.id,
+            &case,
+            class,
+            &reason_text,
+            forward,
+            &cal,
+            &settings,
+            today,
+        )
+        .await?;
+        tx.commit().await?;
+        let key = match (class, late) {
+            (Class::Outside, true) => "fb.flash_forwarded_late",
+            (Class::Outside, false) => "fb.flash_forwarded",
+            _ => "fb.flash_classified",
+        };
+        Ok(Done::to(to_case(case.id)).with(Flash::ok(key).arg("code", case.code.clone())))
+    })
+    .await
+}
+
+/// Records the answer; it is published at once, or after a leader's approval when required.
+#[server(endpoint = "feedback/answer")]
+pub async fn answer_case(id: String, answer: String) -> Result<(), ServerFnError> {
+    let values = [("answer", answer.clone())];
+    finish("answer", &values, "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Answer).await?;
+        let text = feedback::long_text(&answer, feedback::MAX_CONTENT)
+            .map_err(|e| Fail::Invalid(vec![("answer", e)]))?;
+        let settings = calendar::feedback_settings(cx.db()).await?;
+        let mut tx = cx.db().begin().await?;
+        fb::answer(
+            &mut tx,
+            user.id,
+            &case,
+            &text,
+            &settings,
+            crate::db::today(),
+        )
+        .await?;
+        tx.commit().await?;
+        let key = if settings.approval_required {
+            "fb.flash_sent_for_approval"
+        } else {
+            "fb.flash_answered"
+        };
+        Ok(Done::to(to_case(case.id)).with(Flash::ok(key)))
+    })
+    .await
+}
+
+/// A leader approves the answer: it is published to the citizen.
+#[server(endpoint = "feedback/approve")]
+pub async fn approve_case(id: String) -> Result<(), ServerFnError> {
+    finish("approve", &[], "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Approve).await?;
+        let mut tx = cx.db().begin().await?;
+        fb::approve(&mut tx, user.id, &case, crate::db::today()).await?;
+        tx.commit().await?;
+        Ok(Done::to(to_case(case.id)).with(Flash::ok("fb.flash_answered")))
+    })
+    .await
+}
+
+/// A leader sends the answer back with a note.
+#[server(endpoint = "feedback/return")]
+pub async fn return_case(id: String, note: String) -> Result<(), ServerFnError> {
+    let values = [("note", note.clone())];
+    finish("return", &values, "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Return).await?;
+        let note =
+            feedback::long_text(&note, 2000).map_err(|e| Fail::Invalid(vec![("note", e)]))?;
+        let mut tx = cx.db().begin().await?;
+        fb::send_back(&mut tx, user.id, &case, &note).await?;
+        tx.commit().await?;
+        Ok(Done::to(to_case(case.id)).with(Flash::ok("fb.flash_returned")))
+    })
+    .await
+}
+
+/// Closes an answered case.
+#[server(endpoint = "feedback/close")]
+pub async fn close_case(id: String) -> Result<(), ServerFnError> {
+    finish("close", &[], "/feedback/cases", |cx| async move {
+        let (user, case) = case_for(&cx, &id, Step::Close).await?;
+        let mut tx = cx.db().begin().await?;
+        fb::close(&mut tx, user.id, &case).await?;
+        tx.commit().await?;
+        Ok(Done::to(to_case(case.id)).with(Flash::ok("fb.flash_closed")))
+    })
+    .await
+}

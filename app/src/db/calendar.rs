@@ -1,0 +1,109 @@
+//! The working-day calendar and the settings of feedback handling, both edited by the
+//! administrator.
+
+use super::{audit, Db, DbResult, Tx};
+use crate::domain::calendar::{Calendar, DayKind};
+use crate::domain::feedback::Settings;
+use crate::{db_run, tx_run};
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CalendarDay {
+    pub day: NaiveDate,
+    pub kind: String,
+    pub name: String,
+}
+
+impl CalendarDay {
+    pub fn kind(&self) -> DayKind {
+        DayKind::parse(&self.kind).unwrap_or(DayKind::Holiday)
+    }
+}
+
+/// Every listed day, oldest first.
+pub async fn days(db: &Db) -> DbResult<Vec<CalendarDay>> {
+    Ok(db_run!(db, c => sqlx::query_as::<_, CalendarDay>(
+        "SELECT day, kind, name FROM calendar_days ORDER BY day").fetch_all(c).await)?)
+}
+
+/// The calendar deadlines are computed with.
+pub async fn load(db: &Db) -> DbResult<Calendar> {
+    Ok(Calendar::new(
+        days(db).await?.into_iter().map(|d| (d.day, d.kind())),
+    ))
+}
+
+/// Adds a day or changes its kind and name.
+pub async fn set_day(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    day: NaiveDate,
+    kind: DayKind,
+    name: &str,
+) -> DbResult<()> {
+    let now = super::now();
+    tx_run!(tx, c => sqlx::query(
+        "INSERT INTO calendar_days (day, kind, name, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, name = excluded.name, updated_at = excluded.updated_at")
+        .bind(day).bind(kind.as_str()).bind(name).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let detail = format!("{day} {} {name}", kind.as_str());
+    audit::record(tx, actor, "calendar.set", "calendar", None, &detail).await
+}
+
+/// Removes a day from the list (it becomes an ordinary weekday or weekend day again).
+pub async fn remove_day(tx: &mut Tx, actor: Option<i64>, day: NaiveDate) -> DbResult<bool> {
+    let n = tx_run!(tx, c => sqlx::query("DELETE FROM calendar_days WHERE day = $1")
+        .bind(day).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n > 0 {
+        audit::record(
+            tx,
+            actor,
+            "calendar.remove",
+            "calendar",
+            None,
+            &day.to_string(),
+        )
+        .await?;
+    }
+    Ok(n > 0)
+}
+
+/// The settings stored under `prefix`, as (key, value).
+pub async fn settings_with_prefix(db: &Db, prefix: &str) -> DbResult<Vec<(String, String)>> {
+    let like = format!("{prefix}%");
+    Ok(db_run!(db, c => sqlx::query_as::<_, (String, String)>(
+        "SELECT key, value FROM settings WHERE key LIKE $1").bind(&like).fetch_all(c).await)?)
+}
+
+/// Stores one setting.
+pub async fn put_setting(tx: &mut Tx, key: &str, value: &str) -> DbResult<()> {
+    let now = super::now();
+    tx_run!(tx, c => sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
+        .bind(key).bind(value).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The feedback deadlines and switches in force.
+pub async fn feedback_settings(db: &Db) -> DbResult<Settings> {
+    let pairs = settings_with_prefix(db, "feedback.").await?;
+    Ok(Settings::from_pairs(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
+}
+
+pub async fn save_feedback_settings(tx: &mut Tx, actor: Option<i64>, s: &Settings) -> DbResult<()> {
+    let pairs = s.to_pairs();
+    for (k, v) in &pairs {
+        put_setting(tx, k, v).await?;
+    }
+    let detail = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("feedback.")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    audit::record(tx, actor, "feedback.settings", "settings", None, &detail).await
+}

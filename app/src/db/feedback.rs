@@ -1,0 +1,871 @@
+//! Feedback cases: receipt, the steps of handling (each on the case's timeline, with who and
+//! when), attachments, the citizen's rating of the answer, apologies for overdue cases and the
+//! public list of answered cases. Every step that changes a case checks the status it expects in
+//! its `UPDATE`, so two officials acting at once cannot both move the same case.
+
+use super::outbox::{self, Message};
+use super::{audit, Db, DbError, DbResult, Tx};
+use crate::domain::calendar::Calendar;
+use crate::domain::feedback::{self, CaseInput, Channel, Class, FileKind, Settings, Status};
+use crate::domain::text;
+use crate::{db_run, tx_run};
+use chrono::{DateTime, NaiveDate, Utc};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Case {
+    pub id: i64,
+    pub code: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub origin_unit_id: i64,
+    pub origin_unit_path: String,
+    pub procedure_id: Option<i64>,
+    pub procedure_code: Option<String>,
+    pub procedure_name: Option<String>,
+    pub channel: String,
+    pub lang: String,
+    pub citizen_name: String,
+    pub citizen_phone: String,
+    pub citizen_email: String,
+    pub citizen_address: String,
+    pub content: String,
+    pub status: String,
+    pub class: Option<String>,
+    pub reject_reason: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    pub unit_received_on: NaiveDate,
+    pub forward_due: NaiveDate,
+    pub due_on: NaiveDate,
+    pub extended_due_on: Option<NaiveDate>,
+    pub apologies: i32,
+    pub forward_late: bool,
+    pub forwarded_to: String,
+    pub answer: String,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answered_late: bool,
+    pub public_content: String,
+    pub public_answer: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub citizen_satisfied: Option<bool>,
+}
+
+impl Case {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Received)
+    }
+    pub fn class(&self) -> Option<Class> {
+        self.class.as_deref().and_then(Class::parse)
+    }
+    pub fn channel(&self) -> Channel {
+        Channel::parse(&self.channel).unwrap_or(Channel::Web)
+    }
+    pub fn scope(&self) -> crate::domain::UnitPath {
+        crate::domain::UnitPath::parse(&self.unit_path)
+            .unwrap_or_else(|| crate::domain::UnitPath::root(self.unit_id))
+    }
+    pub fn origin_scope(&self) -> crate::domain::UnitPath {
+        crate::domain::UnitPath::parse(&self.origin_unit_path)
+            .unwrap_or_else(|| crate::domain::UnitPath::root(self.origin_unit_id))
+    }
+    /// The personal data to remove before publication.
+    fn personal(&self) -> [&str; 4] {
+        [
+            &self.citizen_name,
+            &self.citizen_phone,
+            &self.citizen_email,
+            &self.citizen_address,
+        ]
+    }
+}
+
+const SELECT: &str = "SELECT f.id, f.code, f.unit_id, u.name AS unit_name, u.path AS unit_path,
+        f.origin_unit_id, o.path AS origin_unit_path, f.procedure_id, p.code AS procedure_code,
+        p.name AS procedure_name, f.channel, f.lang, f.citizen_name, f.citizen_phone, f.citizen_email,
+        f.citizen_address, f.content, f.status, f.class, f.reject_reason, f.assignee_id,
+        a.full_name AS assignee_name, f.received_at, f.received_on, f.unit_received_on, f.forward_due,
+        f.due_on, f.extended_due_on, f.apologies, f.forward_late, f.forwarded_to, f.answer,
+        f.answered_at, f.answered_late, f.public_content, f.public_answer, f.closed_at,
+        f.citizen_satisfied
+   FROM feedback_cases f
+   JOIN units u ON u.id = f.unit_id
+   JOIN units o ON o.id = f.origin_unit_id
+   LEFT JOIN procedures p ON p.id = f.procedure_id
+   LEFT JOIN accounts a ON a.id = f.assignee_id";
+
+/// A file to attach, already checked.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub name: String,
+    pub kind: FileKind,
+    pub bytes: Vec<u8>,
+}
+
+/// A case to receive.
+pub struct NewCase {
+    pub unit_id: i64,
+    pub procedure_id: Option<i64>,
+    pub channel: Channel,
+    pub lang: &'static str,
+    pub input: CaseInput,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    /// The official who entered a case received by phone, paper or e-mail.
+    pub entered_by: Option<i64>,
+    pub files: Vec<NewFile>,
+}
+
+/// Receives a case: stores it with its attachments, starts its timeline and queues the receipt
+/// notice. Returns the id and the code given to the citizen.
+pub async fn create(
+    tx: &mut Tx,
+    cal: &Calendar,
+    s: &Settings,
+    new: &NewCase,
+) -> DbResult<(i64, String)> {
+    let now = super::now();
+    let forward_due = cal.add_working_days(new.received_on, s.forward_days);
+    let mut code = String::new();
+    for _ in 0..20 {
+        let candidate = feedback::make_code(
+            chrono::Datelike::year(&new.received_on),
+            rand::thread_rng().gen_range(0..1_000_000),
+        );
+        let taken: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
+            "SELECT id FROM feedback_cases WHERE code = $1").bind(&candidate).fetch_optional(&mut *c).await)?;
+        if taken.is_none() {
+            code = candidate;
+            break;
+        }
+    }
+    if code.is_empty() {
+        return Err(DbError::Conflict("err.try_again"));
+    }
+    let i = &new.input;
+    let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
+        "INSERT INTO feedback_cases (code, unit_id, origin_unit_id, procedure_id, channel, lang, citizen_name,
+            citizen_phone, citizen_email, citizen_address, content, consent_at, status, entered_by, received_at,
+            received_on, unit_received_on, forward_due, due_on, created_at, updated_at)
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'received', $12, $13, $14, $14, $15, $15, $11, $11)
+         RETURNING id")
+        .bind(&code).bind(new.unit_id).bind(new.procedure_id).bind(new.channel.as_str()).bind(new.lang)
+        .bind(&i.name).bind(&i.phone).bind(&i.email).bind(&i.address).bind(&i.content).bind(now)
+        .bind(new.entered_by).bind(new.received_at).bind(new.received_on).bind(forward_due)
+        .fetch_one(&mut *c).await)?;
+    for f in &new.files {
+        let sha = hex::encode(Sha256::digest(&f.bytes));
+        tx_run!(tx, c => sqlx::query(
+            "INSERT INTO feedback_attachments (case_id, file_name, content_type, size_bytes, sha256, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id).bind(&f.name).bind(f.kind.mime()).bind(f.bytes.len() as i64).bind(&sha).bind(&f.bytes).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    add_event(
+        tx,
+        id,
+        new.entered_by,
+        new.unit_id,
+        "received",
+        new.channel.as_str(),
+        Some(forward_due),
+        true,
+    )
+    .await?;
+    if let Some(actor) = new.entered_by {
+        audit::record(
+            tx,
+            Some(actor),
+            "feedback.enter",
+            "feedback",
+            Some(id),
+            &code,
+        )
+        .await?;
+    }
+    notify(
+        tx,
+        "feedback.received",
+        id,
+        &i.phone,
+        &i.email,
+        new.lang,
+        serde_json::json!({ "code": code, "due": forward_due.to_string() }),
+    )
+    .await?;
+    Ok((id, code))
+}
+
+/// Queues a message to the citizen: by e-mail when they gave one, else by SMS.
+async fn notify(
+    tx: &mut Tx,
+    event: &str,
+    case_id: i64,
+    phone: &str,
+    email: &str,
+    lang: &str,
+    params: serde_json::Value,
+) -> DbResult<()> {
+    let (channel, recipient) = if !email.is_empty() {
+        ("email", email)
+    } else if !phone.is_empty() {
+        ("sms", phone)
+    } else {
+        return Ok(());
+    };
+    outbox::enqueue(
+        tx,
+        &Message {
+            event,
+            entity: "feedback",
+            entity_id: case_id,
+            channel,
+            recipient,
+            lang,
+            params,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn add_event(
+    tx: &mut Tx,
+    case_id: i64,
+    actor: Option<i64>,
+    unit_id: i64,
+    kind: &str,
+    detail: &str,
+    new_date: Option<NaiveDate>,
+    public: bool,
+) -> DbResult<()> {
+    let now = super::now();
+    tx_run!(tx, c => sqlx::query(
+        "INSERT INTO feedback_events (case_id, at, actor_id, unit_id, kind, detail, new_date, public)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(case_id).bind(now).bind(actor).bind(unit_id).bind(kind).bind(detail).bind(new_date).bind(public)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: i64) -> DbResult<Case> {
+    let sql = format!("{SELECT} WHERE f.id = $1");
+    db_run!(db, c => sqlx::query_as::<_, Case>(&sql).bind(id).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)
+}
+
+pub async fn by_code(db: &Db, code: &str) -> DbResult<Option<Case>> {
+    let sql = format!("{SELECT} WHERE f.code = $1");
+    Ok(db_run!(db, c => sqlx::query_as::<_, Case>(&sql).bind(code).fetch_optional(c).await)?)
+}
+
+/// One step on a case's timeline.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub unit_name: String,
+    pub kind: String,
+    pub detail: String,
+    pub new_date: Option<NaiveDate>,
+    pub public: bool,
+}
+
+/// The timeline, oldest first; `public_only` for the citizen's view.
+pub async fn events(db: &Db, case_id: i64, public_only: bool) -> DbResult<Vec<Event>> {
+    Ok(db_run!(db, c => sqlx::query_as::<_, Event>(
+        "SELECT e.at, a.full_name AS actor_name, u.name AS unit_name, e.kind, e.detail, e.new_date, e.public
+           FROM feedback_events e
+           JOIN units u ON u.id = e.unit_id
+           LEFT JOIN accounts a ON a.id = e.actor_id
+          WHERE e.case_id = $1 AND (e.public OR NOT $2)
+          ORDER BY e.id")
+        .bind(case_id).bind(public_only).fetch_all(c).await)?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: i64,
+    pub case_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+pub async fn attachments(db: &Db, case_id: i64) -> DbResult<Vec<Attachment>> {
+    Ok(db_run!(db, c => sqlx::query_as::<_, Attachment>(
+        "SELECT id, case_id, file_name, content_type, size_bytes FROM feedback_attachments WHERE case_id = $1 ORDER BY id")
+        .bind(case_id).fetch_all(c).await)?)
+}
+
+/// An attachment's bytes with its description.
+pub async fn attachment_data(db: &Db, case_id: i64, id: i64) -> DbResult<(Attachment, Vec<u8>)> {
+    let meta = db_run!(db, c => sqlx::query_as::<_, Attachment>(
+        "SELECT id, case_id, file_name, content_type, size_bytes FROM feedback_attachments WHERE case_id = $1 AND id = $2")
+        .bind(case_id).bind(id).fetch_optional(c).await)?
+    .ok_or(DbError::NotFound)?;
+    let data: Vec<u8> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT data FROM feedback_attachments WHERE id = $1").bind(id).fetch_one(c).await)?;
+    Ok((meta, data))
+}
+
+/// What the inbox shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// Only open cases due within the warning window.
+    pub due_soon: bool,
+    /// Only open cases past their deadline.
+    pub overdue: bool,
+    pub assignee: Option<i64>,
+    /// Code or citizen name (folded, without diacritics for the name is not kept: exact part).
+    pub q: String,
+}
+
+/// Cases handled by units in `scope` matching `f`, the most urgent first; returns a page and the
+/// total. `today` and `soon` (the last day of the warning window) decide "due soon" and "overdue".
+pub async fn inbox(
+    db: &Db,
+    scope: &str,
+    f: &Filter,
+    today: NaiveDate,
+    soon: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<Case>, i64)> {
+    let cond = "WHERE u.path LIKE $1
+          AND ($2 = '' OR f.status = $2)
+          AND (NOT $3 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on >= $5 AND f.due_on <= $6))
+          AND (NOT $4 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on < $5))
+          AND ($7 = 0 OR f.assignee_id = $7)
+          AND ($8 = '' OR f.code LIKE $8 OR LOWER(f.citizen_name) LIKE $9)";
+    let like = format!("{scope}%");
+    let status = f.status.map(|s| s.as_str()).unwrap_or("");
+    let assignee = f.assignee.unwrap_or(0);
+    let q = f.q.trim();
+    let code_like = if q.is_empty() {
+        String::new()
+    } else {
+        format!("%{}%", feedback::normalize_code(q).replace(['%', '_'], ""))
+    };
+    let name_like = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+    let sql = format!(
+        "{SELECT} {cond}
+         ORDER BY CASE WHEN f.status IN ('received', 'processing', 'awaiting_approval') THEN 0 ELSE 1 END,
+                  f.due_on, f.id DESC
+         LIMIT $10 OFFSET $11"
+    );
+    let count_sql =
+        format!("SELECT COUNT(*) FROM feedback_cases f JOIN units u ON u.id = f.unit_id {cond}");
+    let rows = db_run!(db, c => sqlx::query_as::<_, Case>(&sql)
+        .bind(&like).bind(status).bind(f.due_soon).bind(f.overdue).bind(today).bind(soon)
+        .bind(assignee).bind(&code_like).bind(&name_like).bind(limit).bind(offset)
+        .fetch_all(c).await)?;
+    let total: i64 = db_run!(db, c => sqlx::query_scalar(&count_sql)
+        .bind(&like).bind(status).bind(f.due_soon).bind(f.overdue).bind(today).bind(soon)
+        .bind(assignee).bind(&code_like).bind(&name_like)
+        .fetch_one(c).await)?;
+    Ok((rows, total))
+}
+
+/// Open, due-soon and overdue counts for units in `scope`.
+pub async fn counts(
+    db: &Db,
+    scope: &str,
+    today: NaiveDate,
+    soon: NaiveDate,
+) -> DbResult<(i64, i64, i64)> {
+    let like = format!("{scope}%");
+    let row: (i64, Option<i64>, Option<i64>) = db_run!(db, c => sqlx::query_as(
+        "SELECT COUNT(*),
+                SUM(CASE WHEN f.due_on >= $2 AND f.due_on <= $3 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN f.due_on < $2 THEN 1 ELSE 0 END)
+           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
+          WHERE u.path LIKE $1 AND f.status IN ('received', 'processing', 'awaiting_approval')")
+        .bind(&like).bind(today).bind(soon).fetch_one(c).await)?;
+    Ok((row.0, row.1.unwrap_or(0), row.2.unwrap_or(0)))
+}
+
+/// The case's status if it is one of `from`; a conflict ("the case has changed") otherwise.
+async fn expect_status(tx: &mut Tx, id: i64, from: &[Status]) -> DbResult<Status> {
+    let status: Option<String> = tx_run!(tx, c => sqlx::query_scalar(
+        "SELECT status FROM feedback_cases WHERE id = $1").bind(id).fetch_optional(&mut *c).await)?;
+    let status = status
+        .as_deref()
+        .and_then(Status::parse)
+        .ok_or(DbError::NotFound)?;
+    if from.contains(&status) {
+        Ok(status)
+    } else {
+        Err(DbError::Conflict("err.case_changed"))
+    }
+}
+
+fn changed(n: u64) -> DbResult<()> {
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(DbError::Conflict("err.case_changed"))
+    }
+}
+
+/// Assigns the case to an official of its unit (or to nobody).
+pub async fn assign(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    assignee: Option<(i64, String)>,
+) -> DbResult<()> {
+    let now = super::now();
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET assignee_id = $1, updated_at = $2
+          WHERE id = $3 AND status IN ('received', 'processing', 'awaiting_approval')")
+        .bind(assignee.as_ref().map(|a| a.0)).bind(now).bind(case.id)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    let name = assignee.map(|a| a.1).unwrap_or_default();
+    add_event(
+        tx,
+        case.id,
+        Some(actor),
+        case.unit_id,
+        "assigned",
+        &name,
+        None,
+        false,
+    )
+    .await
+}
+
+/// Where an "outside our competence" case goes.
+pub enum ForwardTo {
+    /// Another unit on the platform, which receives it in its inbox.
+    Unit { id: i64, name: String },
+    /// A body outside the platform (a ministry, another province…): the case ends here.
+    External(String),
+}
+
+/// Classifies a received case. `not_accepted` needs a reason (shown to the citizen); `outside`
+/// forwards it; the other two start handling with the class's deadline.
+#[allow(clippy::too_many_arguments)]
+pub async fn classify(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    class: Class,
+    reason: &str,
+    forward: Option<ForwardTo>,
+    cal: &Calendar,
+    s: &Settings,
+    today: NaiveDate,
+) -> DbResult<()> {
+    expect_status(tx, case.id, &[Status::Received]).await?;
+    let now = super::now();
+    let late = today > case.forward_due;
+    match class {
+        Class::NotAccepted => {
+            let n = tx_run!(tx, c => sqlx::query(
+                "UPDATE feedback_cases SET status = 'not_accepted', class = 'not_accepted', reject_reason = $1,
+                        classified_at = $2, updated_at = $2 WHERE id = $3 AND status = 'received'")
+                .bind(reason).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            changed(n)?;
+            add_event(
+                tx,
+                case.id,
+                Some(actor),
+                case.unit_id,
+                "not_accepted",
+                reason,
+                None,
+                true,
+            )
+            .await?;
+            notify_case(
+                tx,
+                case,
+                "feedback.not_accepted",
+                serde_json::json!({ "code": case.code, "reason": reason }),
+            )
+            .await?;
+        }
+        Class::Applying | Class::Competent => {
+            let due = cal.add_working_days(case.unit_received_on, s.handling_days(class));
+            let n = tx_run!(tx, c => sqlx::query(
+                "UPDATE feedback_cases SET status = 'processing', class = $1, due_on = $2, classified_at = $3, updated_at = $3
+                  WHERE id = $4 AND status = 'received'")
+                .bind(class.as_str()).bind(due).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            changed(n)?;
+            add_event(
+                tx,
+                case.id,
+                Some(actor),
+                case.unit_id,
+                "classified",
+                class.as_str(),
+                Some(due),
+                true,
+            )
+            .await?;
+            notify_case(tx, case, "feedback.classified", serde_json::json!({ "code": case.code, "class": class.as_str(), "due": due.to_string() })).await?;
+        }
+        Class::Outside => {
+            let late_mark = if late { "late" } else { "" };
+            match forward {
+                Some(ForwardTo::Unit { id: to, name }) => {
+                    let fdue = cal.add_working_days(today, s.forward_days);
+                    let n = tx_run!(tx, c => sqlx::query(
+                        "UPDATE feedback_cases SET unit_id = $1, class = NULL, assignee_id = NULL, unit_received_on = $2,
+                                forward_due = $3, due_on = $3, extended_due_on = NULL, forwarded_at = $4,
+                                forward_late = (forward_late OR $5), classified_at = $4, updated_at = $4
+                          WHERE id = $6 AND status = 'received'")
+                        .bind(to).bind(today).bind(fdue).bind(now).bind(late).bind(case.id)
+                        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                    changed(n)?;
+                    let detail = format!("{name}|{late_mark}");
+                    add_event(
+                        tx,
+                        case.id,
+                        Some(actor),
+                        case.unit_id,
+                        "forwarded",
+                        &detail,
+                        Some(fdue),
+                        true,
+                    )
+                    .await?;
+                    add_event(
+                        tx,
+                        case.id,
+                        Some(actor),
+                        to,
+                        "forwarded_in",
+                        &case.unit_name,
+                        Some(fdue),
+                        false,
+                    )
+                    .await?;
+                    notify_case(
+                        tx,
+                        case,
+                        "feedback.forwarded",
+                        serde_json::json!({ "code": case.code, "to": name }),
+                    )
+                    .await?;
+                }
+                Some(ForwardTo::External(body)) => {
+                    let n = tx_run!(tx, c => sqlx::query(
+                        "UPDATE feedback_cases SET status = 'forwarded', class = 'outside', forwarded_to = $1, forwarded_at = $2,
+                                forward_late = (forward_late OR $3), classified_at = $2, updated_at = $2
+                          WHERE id = $4 AND status = 'received'")
+                        .bind(&body).bind(now).bind(late).bind(case.id)
+                        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                    changed(n)?;
+                    let detail = format!("{body}|{late_mark}");
+                    add_event(
+                        tx,
+                        case.id,
+                        Some(actor),
+                        case.unit_id,
+                        "forwarded",
+                        &detail,
+                        None,
+                        true,
+                    )
+                    .await?;
+                    notify_case(
+                        tx,
+                        case,
+                        "feedback.forwarded",
+                        serde_json::json!({ "code": case.code, "to": body }),
+                    )
+                    .await?;
+                }
+                None => return Err(DbError::Conflict("err.forward_target")),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn notify_case(
+    tx: &mut Tx,
+    case: &Case,
+    event: &str,
+    params: serde_json::Value,
+) -> DbResult<()> {
+    notify(
+        tx,
+        event,
+        case.id,
+        &case.citizen_phone,
+        &case.citizen_email,
+        &case.lang,
+        params,
+    )
+    .await
+}
+
+/// Records the answer. With approval required it waits for a leader; otherwise it is published.
+pub async fn answer(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    text: &str,
+    s: &Settings,
+    today: NaiveDate,
+) -> DbResult<()> {
+    expect_status(tx, case.id, &[Status::Processing]).await?;
+    let now = super::now();
+    if s.approval_required {
+        let n = tx_run!(tx, c => sqlx::query(
+            "UPDATE feedback_cases SET status = 'awaiting_approval', answer = $1, updated_at = $2
+              WHERE id = $3 AND status = 'processing'")
+            .bind(text).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        changed(n)?;
+        add_event(
+            tx,
+            case.id,
+            Some(actor),
+            case.unit_id,
+            "answer_submitted",
+            "",
+            None,
+            false,
+        )
+        .await
+    } else {
+        publish(tx, actor, case, text, today, "processing").await
+    }
+}
+
+/// A leader approves the answer waiting for approval: it is published.
+pub async fn approve(tx: &mut Tx, actor: i64, case: &Case, today: NaiveDate) -> DbResult<()> {
+    expect_status(tx, case.id, &[Status::AwaitingApproval]).await?;
+    add_event(
+        tx,
+        case.id,
+        Some(actor),
+        case.unit_id,
+        "approved",
+        "",
+        None,
+        false,
+    )
+    .await?;
+    publish(tx, actor, case, &case.answer, today, "awaiting_approval").await
+}
+
+/// A leader sends the answer back with a note; the case is handled again.
+pub async fn send_back(tx: &mut Tx, actor: i64, case: &Case, note: &str) -> DbResult<()> {
+    let now = super::now();
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'awaiting_approval'")
+        .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    add_event(
+        tx,
+        case.id,
+        Some(actor),
+        case.unit_id,
+        "returned",
+        note,
+        None,
+        false,
+    )
+    .await
+}
+
+async fn publish(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    text: &str,
+    today: NaiveDate,
+    from: &str,
+) -> DbResult<()> {
+    let now = super::now();
+    let late = today > case.due_on;
+    let personal = case.personal();
+    let public_content = feedback::redact(&case.content, &personal);
+    let public_answer = feedback::redact(text, &personal);
+    let search = text::fold(&format!(
+        "{} {} {} {} {}",
+        case.code,
+        case.procedure_name.as_deref().unwrap_or(""),
+        case.unit_name,
+        public_content,
+        public_answer
+    ));
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET status = 'answered', answer = $1, answered_at = $2, answered_late = $3,
+                public_content = $4, public_answer = $5, public_search = $6, updated_at = $2
+          WHERE id = $7 AND status = $8")
+        .bind(text).bind(now).bind(late).bind(&public_content).bind(&public_answer).bind(&search)
+        .bind(case.id).bind(from).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    add_event(
+        tx,
+        case.id,
+        Some(actor),
+        case.unit_id,
+        "answered",
+        "",
+        None,
+        true,
+    )
+    .await?;
+    notify_case(
+        tx,
+        case,
+        "feedback.answered",
+        serde_json::json!({ "code": case.code }),
+    )
+    .await
+}
+
+/// Closes an answered case.
+pub async fn close(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
+    let now = super::now();
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'answered'")
+        .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    add_event(
+        tx,
+        case.id,
+        Some(actor),
+        case.unit_id,
+        "closed",
+        "",
+        None,
+        true,
+    )
+    .await
+}
+
+/// The citizen's rating of the answer: once, after it is published.
+pub async fn rate(tx: &mut Tx, case: &Case, satisfied: bool) -> DbResult<()> {
+    let now = super::now();
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET citizen_satisfied = $1, rated_at = $2, updated_at = $2
+          WHERE id = $3 AND status IN ('answered', 'closed') AND rated_at IS NULL")
+        .bind(satisfied).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("err.already_rated"));
+    }
+    let detail = if satisfied {
+        "satisfied"
+    } else {
+        "dissatisfied"
+    };
+    add_event(tx, case.id, None, case.unit_id, "rated", detail, None, true).await
+}
+
+/// Sends an apology with a new date for every open case past its deadline that has not been
+/// given one for its current date yet (the decree's practice). Safe to run on several instances
+/// at once: each case is claimed by a conditional update. Returns how many were sent.
+pub async fn apologise_overdue(
+    db: &Db,
+    cal: &Calendar,
+    s: &Settings,
+    today: NaiveDate,
+) -> DbResult<usize> {
+    let ids: Vec<i64> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT id FROM feedback_cases
+          WHERE status IN ('received', 'processing', 'awaiting_approval') AND due_on < $1
+            AND (extended_due_on IS NULL OR extended_due_on < $1)
+          ORDER BY id LIMIT 1000")
+        .bind(today).fetch_all(c).await)?;
+    let new_date = cal.add_working_days(today, s.apology_days);
+    let mut sent = 0;
+    for id in ids {
+        let case = get(db, id).await?;
+        let mut tx = db.begin().await?;
+        let n = tx_run!(&mut tx, c => sqlx::query(
+            "UPDATE feedback_cases SET extended_due_on = $1, apologies = apologies + 1, updated_at = $2
+              WHERE id = $3 AND status IN ('received', 'processing', 'awaiting_approval') AND due_on < $4
+                AND (extended_due_on IS NULL OR extended_due_on < $4)")
+            .bind(new_date).bind(super::now()).bind(id).bind(today)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if n == 1 {
+            add_event(
+                &mut tx,
+                id,
+                None,
+                case.unit_id,
+                "apology",
+                &case.due_on.to_string(),
+                Some(new_date),
+                true,
+            )
+            .await?;
+            notify_case(
+                &mut tx,
+                &case,
+                "feedback.apology",
+                serde_json::json!({ "code": case.code, "due": case.due_on.to_string(), "new_date": new_date.to_string() }),
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}
+
+/// One answered case as the public page shows it: no personal data.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublicCase {
+    pub code: String,
+    pub unit_name: String,
+    pub procedure_name: Option<String>,
+    pub received_on: NaiveDate,
+    pub answered_at: DateTime<Utc>,
+    pub public_content: String,
+    pub public_answer: String,
+}
+
+/// Answered cases matching every word of `query` (with or without diacritics), newest first.
+pub async fn public_answers(
+    db: &Db,
+    query: &str,
+    limit: i64,
+    offset: i64,
+) -> DbResult<(Vec<PublicCase>, i64)> {
+    let words: Vec<String> = text::fold(query)
+        .split_whitespace()
+        .take(6)
+        .map(text::like_pattern)
+        .collect();
+    let mut cond =
+        String::from("WHERE f.status IN ('answered', 'closed') AND f.answered_at IS NOT NULL");
+    for i in 0..words.len() {
+        cond.push_str(&format!(" AND f.public_search LIKE ${} ESCAPE '\\'", i + 1));
+    }
+    let n = words.len();
+    let sql = format!(
+        "SELECT f.code, u.name AS unit_name, p.name AS procedure_name, f.received_on, f.answered_at,
+                f.public_content, f.public_answer
+           FROM feedback_cases f JOIN units u ON u.id = f.unit_id LEFT JOIN procedures p ON p.id = f.procedure_id
+           {cond} ORDER BY f.answered_at DESC, f.id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM feedback_cases f {cond}");
+    let rows = db_run!(db, c => {
+        let mut q = sqlx::query_as::<_, PublicCase>(&sql);
+        for w in &words { q = q.bind(w); }
+        q.bind(limit).bind(offset).fetch_all(c).await
+    })?;
+    let total: i64 = db_run!(db, c => {
+        let mut q = sqlx::query_scalar(&count_sql);
+        for w in &words { q = q.bind(w); }
+        q.fetch_one(c).await
+    })?;
+    Ok((rows, total))
+}

@@ -1,0 +1,635 @@
+//! Feedback cases (phản ánh, kiến nghị) under Decree 20/2008/NĐ-CP as amended by Decree 92/2017:
+//! statuses and the steps allowed from each, the four classes, the settings that give each class
+//! its handling deadline, the citizen's input, case codes, attachment checks on the bytes and the
+//! removal of personal data before an answer is published.
+
+use super::validate;
+use serde::{Deserialize, Serialize};
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    /// Received, not yet classified (or received from another unit by forwarding).
+    Received,
+    /// Accepted and being handled.
+    Processing,
+    /// An answer waits for the leader's approval.
+    AwaitingApproval,
+    /// The answer is published to the citizen.
+    Answered,
+    /// Closed after the answer.
+    Closed,
+    /// Not accepted, with the reason shown to the citizen.
+    NotAccepted,
+    /// Forwarded to a body outside the platform.
+    Forwarded,
+}
+
+impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Received,
+        Status::Processing,
+        Status::AwaitingApproval,
+        Status::Answered,
+        Status::Closed,
+        Status::NotAccepted,
+        Status::Forwarded,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Received => "received",
+            Status::Processing => "processing",
+            Status::AwaitingApproval => "awaiting_approval",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+            Status::NotAccepted => "not_accepted",
+            Status::Forwarded => "forwarded",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Status::Received => "fb.status.received",
+            Status::Processing => "fb.status.processing",
+            Status::AwaitingApproval => "fb.status.awaiting_approval",
+            Status::Answered => "fb.status.answered",
+            Status::Closed => "fb.status.closed",
+            Status::NotAccepted => "fb.status.not_accepted",
+            Status::Forwarded => "fb.status.forwarded",
+        }
+    }
+    /// Whether the unit still owes the citizen something (deadlines apply).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Received | Status::Processing | Status::AwaitingApproval
+        )
+    }
+    /// The statuses still open, for SQL filters.
+    pub fn open_strs() -> [&'static str; 3] {
+        ["received", "processing", "awaiting_approval"]
+    }
+}
+
+/// The four classes of the decree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Class {
+    /// Fails the requirements (no name, no address, not about a regulation…): not accepted.
+    NotAccepted,
+    /// A problem in applying a regulation.
+    Applying,
+    /// About a regulation within the unit's competence.
+    Competent,
+    /// Outside the unit's competence: forward to the competent unit within 5 working days.
+    Outside,
+}
+
+impl Class {
+    pub const ALL: [Class; 4] = [
+        Class::NotAccepted,
+        Class::Applying,
+        Class::Competent,
+        Class::Outside,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::NotAccepted => "not_accepted",
+            Class::Applying => "applying",
+            Class::Competent => "competent",
+            Class::Outside => "outside",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Class> {
+        Class::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Class::NotAccepted => "fb.class.not_accepted",
+            Class::Applying => "fb.class.applying",
+            Class::Competent => "fb.class.competent",
+            Class::Outside => "fb.class.outside",
+        }
+    }
+}
+
+/// How a case reached the unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Channel {
+    Web,
+    Kiosk,
+    Phone,
+    Paper,
+    Email,
+}
+
+impl Channel {
+    /// The channels an official records when entering a case on a citizen's behalf.
+    pub const STAFF: [Channel; 3] = [Channel::Phone, Channel::Paper, Channel::Email];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Kiosk => "kiosk",
+            Channel::Phone => "phone",
+            Channel::Paper => "paper",
+            Channel::Email => "email",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        [
+            Channel::Web,
+            Channel::Kiosk,
+            Channel::Phone,
+            Channel::Paper,
+            Channel::Email,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Channel::Web => "fb.channel.web",
+            Channel::Kiosk => "fb.channel.kiosk",
+            Channel::Phone => "fb.channel.phone",
+            Channel::Paper => "fb.channel.paper",
+            Channel::Email => "fb.channel.email",
+        }
+    }
+}
+
+/// A step an official or leader takes on a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Assign,
+    Classify,
+    Answer,
+    Approve,
+    Return,
+    Close,
+}
+
+/// Whether `step` may be taken on a case in `status`.
+pub fn allowed(status: Status, step: Step) -> bool {
+    use Status::*;
+    match step {
+        Step::Assign => status.is_open(),
+        Step::Classify => status == Received,
+        Step::Answer => status == Processing,
+        Step::Approve | Step::Return => status == AwaitingApproval,
+        Step::Close => status == Answered,
+    }
+}
+
+/// Deadlines and switches an administrator sets (working days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Classify, and forward what is outside the unit's competence, within this many days.
+    pub forward_days: u32,
+    /// Handle a problem in applying a regulation within this many days of receipt.
+    pub applying_days: u32,
+    /// Handle a case within the unit's competence within this many days of receipt.
+    pub competent_days: u32,
+    /// Warn this many days before a deadline.
+    pub due_soon_days: u32,
+    /// The new date an apology promises: this many days after the day it is sent.
+    pub apology_days: u32,
+    /// Answers wait for a leader's approval before they are published.
+    pub approval_required: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            forward_days: 5,
+            applying_days: 10,
+            competent_days: 20,
+            due_soon_days: 2,
+            apology_days: 5,
+            approval_required: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The keys under which each setting is stored, with a reader and a writer.
+    pub const KEYS: [&'static str; 6] = [
+        "feedback.forward_days",
+        "feedback.applying_days",
+        "feedback.competent_days",
+        "feedback.due_soon_days",
+        "feedback.apology_days",
+        "feedback.approval_required",
+    ];
+
+    /// Reads stored values over the defaults; unknown keys and bad values are ignored.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Settings {
+        let mut s = Settings::default();
+        for (k, v) in pairs {
+            let n = v.trim().parse::<u32>().ok().filter(|n| *n <= 365);
+            match (k, n) {
+                ("feedback.forward_days", Some(n)) => s.forward_days = n,
+                ("feedback.applying_days", Some(n)) => s.applying_days = n,
+                ("feedback.competent_days", Some(n)) => s.competent_days = n,
+                ("feedback.due_soon_days", Some(n)) => s.due_soon_days = n,
+                ("feedback.apology_days", Some(n)) if n > 0 => s.apology_days = n,
+                ("feedback.approval_required", _) => {
+                    s.approval_required = matches!(v.trim(), "1" | "true")
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+
+    pub fn to_pairs(self) -> Vec<(&'static str, String)> {
+        let vals = [
+            self.forward_days.to_string(),
+            self.applying_days.to_string(),
+            self.competent_days.to_string(),
+            self.due_soon_days.to_string(),
+            self.apology_days.to_string(),
+            if self.approval_required { "1" } else { "0" }.to_string(),
+        ];
+        Settings::KEYS.into_iter().zip(vals).collect()
+    }
+
+    /// The handling limit of a class (from the day the unit received the case).
+    pub fn handling_days(&self, class: Class) -> u32 {
+        match class {
+            Class::Applying => self.applying_days,
+            Class::Competent => self.competent_days,
+            Class::NotAccepted | Class::Outside => self.forward_days,
+        }
+    }
+}
+
+/// What the citizen (or an official on their behalf) sends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseInput {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+    pub content: String,
+}
+
+/// The longest content accepted (characters).
+pub const MAX_CONTENT: usize = 5000;
+
+/// Parses the citizen's fields: name, address and content are required, and a phone or an e-mail
+/// (the decree's requirement, so that the answer can reach them). Errors are (field, i18n key).
+pub fn parse_input(
+    name: &str,
+    phone: &str,
+    email: &str,
+    address: &str,
+    content: &str,
+    consent: bool,
+) -> Result<CaseInput, Vec<(&'static str, &'static str)>> {
+    let mut errs = Vec::new();
+    let mut take = |field: &'static str, r: Result<String, &'static str>| match r {
+        Ok(v) => v,
+        Err(e) => {
+            errs.push((field, e));
+            String::new()
+        }
+    };
+    let name = take("name", validate::required_text(name, 100));
+    let address = take("address", validate::required_text(address, 200));
+    let content = take("content", long_text(content, MAX_CONTENT));
+    let phone = if phone.trim().is_empty() {
+        String::new()
+    } else {
+        take("phone", validate::phone(phone))
+    };
+    let email = if email.trim().is_empty() {
+        String::new()
+    } else {
+        take("email", validate::email(email))
+    };
+    if phone.is_empty()
+        && email.is_empty()
+        && !errs.iter().any(|(f, _)| matches!(*f, "phone" | "email"))
+    {
+        errs.push(("phone", "err.phone_or_email"));
+    }
+    if !consent {
+        errs.push(("consent", "err.consent"));
+    }
+    if errs.is_empty() {
+        Ok(CaseInput {
+            name,
+            phone,
+            email,
+            address,
+            content,
+        })
+    } else {
+        Err(errs)
+    }
+}
+
+/// A required multi-line text: line breaks and tabs allowed, other control characters refused.
+pub fn long_text(s: &str, max: usize) -> Result<String, &'static str> {
+    let t = s.trim().replace("\r\n", "\n");
+    if t.is_empty() {
+        return Err("err.required");
+    }
+    if t.chars().count() > max {
+        return Err("err.too_long");
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err("err.bad_chars");
+    }
+    Ok(t)
+}
+
+/// A case code: "PA", the two-digit year, six digits (e.g. `PA26048213`).
+pub fn make_code(year: i32, n: u32) -> String {
+    format!("PA{:02}{:06}", year.rem_euclid(100), n % 1_000_000)
+}
+
+/// A code as typed by a citizen: spaces and dashes dropped, upper-cased.
+pub fn normalize_code(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-' && *c != '.')
+        .collect::<String>()
+        .to_uppercase()
+}
+
+/// Whether what the citizen typed to find a case matches its phone or e-mail.
+pub fn contact_matches(typed: &str, phone: &str, email: &str) -> bool {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return false;
+    }
+    if let Ok(p) = validate::phone(typed) {
+        return !phone.is_empty() && p == phone;
+    }
+    !email.is_empty() && typed.eq_ignore_ascii_case(email)
+}
+
+/// The kinds of file a citizen may attach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Jpeg,
+    Png,
+}
+
+impl FileKind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Png => "image/png",
+        }
+    }
+}
+
+/// The largest attachment accepted, and how many a case may carry.
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_FILES: usize = 3;
+
+/// What the bytes are (the file name and the browser's declared type are not trusted).
+pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
+    match infer::get(bytes).map(|t| t.mime_type()) {
+        Some("application/pdf") => Some(FileKind::Pdf),
+        Some("image/jpeg") => Some(FileKind::Jpeg),
+        Some("image/png") => Some(FileKind::Png),
+        _ => None,
+    }
+}
+
+/// A file name safe to show and to send back in a header: the last path part, printable
+/// characters only, at most 100 characters.
+pub fn clean_file_name(name: &str, kind: FileKind) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .take(100)
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() {
+        let ext = match kind {
+            FileKind::Pdf => "pdf",
+            FileKind::Jpeg => "jpg",
+            FileKind::Png => "png",
+        };
+        format!("tep-dinh-kem.{ext}")
+    } else {
+        cleaned
+    }
+}
+
+/// The mark that replaces removed personal data.
+pub const REDACTED: &str = "[…]";
+
+/// Removes personal data from a text before it is published: the citizen's name, phone, e-mail
+/// and address wherever they appear (any case), and anything that looks like a phone number, a
+/// citizen ID (runs of 8 or more digits, spaces and dots allowed between) or an e-mail address.
+pub fn redact(text: &str, personal: &[&str]) -> String {
+    let mut out = text.to_string();
+    for p in personal {
+        let p = p.trim();
+        if p.chars().count() < 3 {
+            continue;
+        }
+        out = replace_ci(&out, p);
+    }
+    let out = redact_emails(&out);
+    redact_digit_runs(&out)
+}
+
+fn replace_ci(hay: &str, needle: &str) -> String {
+    let lower_hay = hay.to_lowercase();
+    let lower_needle = needle.to_lowercase();
+    // Lower-casing can change byte lengths; fall back to exact matching then.
+    if lower_hay.len() != hay.len() || lower_needle.len() != needle.len() {
+        return hay.replace(needle, REDACTED);
+    }
+    let mut out = String::with_capacity(hay.len());
+    let mut i = 0;
+    while let Some(pos) = lower_hay[i..].find(&lower_needle) {
+        out.push_str(&hay[i..i + pos]);
+        out.push_str(REDACTED);
+        i += pos + lower_needle.len();
+    }
+    out.push_str(&hay[i..]);
+    out
+}
+
+fn redact_emails(s: &str) -> String {
+    s.split_inclusive(char::is_whitespace)
+        .map(|w| {
+            let core = w.trim_end();
+            if core.contains('@') && core.contains('.') && core.len() >= 5 {
+                format!("{REDACTED}{}", &w[core.len()..])
+            } else {
+                w.to_string()
+            }
+        })
+        .collect()
+}
+
+fn redact_digit_runs(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit()
+            || (chars[i] == '+' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()))
+        {
+            let mut j = i;
+            let mut digits = 0;
+            let mut last_digit_end = i;
+            while j < chars.len() {
+                let c = chars[j];
+                if c.is_ascii_digit() {
+                    digits += 1;
+                    last_digit_end = j + 1;
+                } else if !(matches!(c, ' ' | '.' | '-' | '+')
+                    && j + 1 < chars.len()
+                    && chars[j + 1].is_ascii_digit())
+                {
+                    break;
+                }
+                j += 1;
+            }
+            if digits >= 8 {
+                out.push_str(REDACTED);
+                i = last_digit_end;
+            } else {
+                out.extend(&chars[i..last_digit_end.max(i + 1)]);
+                i = last_digit_end.max(i + 1);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_the_workflow() {
+        assert!(allowed(Status::Received, Step::Classify));
+        assert!(!allowed(Status::Processing, Step::Classify));
+        assert!(allowed(Status::Processing, Step::Answer));
+        assert!(!allowed(Status::Received, Step::Answer));
+        assert!(allowed(Status::AwaitingApproval, Step::Approve));
+        assert!(allowed(Status::AwaitingApproval, Step::Return));
+        assert!(!allowed(Status::Processing, Step::Approve));
+        assert!(allowed(Status::Answered, Step::Close));
+        assert!(!allowed(Status::Closed, Step::Assign));
+        assert!(!allowed(Status::NotAccepted, Step::Answer));
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for c in Class::ALL {
+            assert_eq!(Class::parse(c.as_str()), Some(c));
+        }
+    }
+
+    #[test]
+    fn settings_read_over_defaults() {
+        let s = Settings::from_pairs([
+            ("feedback.competent_days", "30"),
+            ("feedback.approval_required", "1"),
+            ("feedback.applying_days", "lots"),
+            ("feedback.apology_days", "0"),
+        ]);
+        assert_eq!(s.competent_days, 30);
+        assert!(s.approval_required);
+        assert_eq!(s.applying_days, 10, "a bad value keeps the default");
+        assert_eq!(s.apology_days, 5, "an apology must promise a later day");
+        assert_eq!(s.handling_days(Class::Competent), 30);
+        let round: Vec<(&str, String)> = s.to_pairs();
+        let back = Settings::from_pairs(round.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn input_needs_a_way_to_answer_and_consent() {
+        let ok = parse_input(
+            "Nguyễn Văn An",
+            "0912 345 678",
+            "",
+            "Xã An Phú",
+            "Thủ tục đất đai\r\nquá lâu",
+            true,
+        )
+        .unwrap();
+        assert_eq!(ok.phone, "0912345678");
+        assert_eq!(ok.content, "Thủ tục đất đai\nquá lâu");
+        let errs = parse_input("", "", "", "", "", false).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            vec!["name", "address", "content", "phone", "consent"]
+        );
+        let errs = parse_input("A B", "12", "x@", "Addr", "Text", true).unwrap_err();
+        assert_eq!(errs, vec![("phone", "err.phone"), ("email", "err.email")]);
+        assert!(parse_input("A B", "", "an@example.vn", "Addr", "Text", true).is_ok());
+    }
+
+    #[test]
+    fn codes_and_contacts() {
+        assert_eq!(make_code(2026, 48213), "PA26048213");
+        assert_eq!(normalize_code(" pa26-048 213 "), "PA26048213");
+        assert!(contact_matches("+84 912 345 678", "0912345678", ""));
+        assert!(contact_matches("An@Example.VN", "", "an@example.vn"));
+        assert!(!contact_matches("0912345679", "0912345678", ""));
+        assert!(!contact_matches("", "", ""));
+        assert!(!contact_matches("0912345678", "", "an@example.vn"));
+    }
+
+    #[test]
+    fn files_are_judged_by_their_bytes() {
+        assert_eq!(
+            sniff(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
+            Some(FileKind::Pdf)
+        );
+        assert_eq!(
+            sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F']),
+            Some(FileKind::Jpeg)
+        );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(FileKind::Png));
+        assert_eq!(sniff(b"MZ\x90\0 this is an exe named photo.jpg"), None);
+        assert_eq!(sniff(b"<html>not a pdf</html>"), None);
+        assert_eq!(
+            clean_file_name("C:\\Users\\an\\don.pdf", FileKind::Pdf),
+            "don.pdf"
+        );
+        assert_eq!(clean_file_name("\u{7}", FileKind::Png), "tep-dinh-kem.png");
+    }
+
+    #[test]
+    fn personal_data_is_removed_before_publication() {
+        let text = "Tôi là Nguyễn Văn An, ở 12 Lê Lợi, Xã An Phú. Gọi 0912 345 678 hoặc an.nguyen@example.vn. \
+                    CCCD 001203004567. Hồ sơ nộp ngày 12/3/2026, phí 50.000 đồng.";
+        let out = redact(
+            text,
+            &[
+                "Nguyễn Văn An",
+                "0912345678",
+                "an.nguyen@example.vn",
+                "12 Lê Lợi, Xã An Phú",
+            ],
+        );
+        assert!(!out.contains("Nguyễn Văn An"), "{out}");
+        assert!(!out.contains("Lê Lợi"), "{out}");
+        assert!(!out.contains("0912"), "{out}");
+        assert!(!out.contains("example.vn"), "{out}");
+        assert!(!out.contains("001203004567"), "{out}");
+        assert!(out.contains("12/3/2026"), "dates stay: {out}");
+        assert!(out.contains("50.000 đồng"), "amounts stay: {out}");
+        assert_eq!(redact("NGUYỄN VĂN AN hỏi", &["Nguyễn Văn An"]), "[…] hỏi");
+    }
+}
