@@ -78,6 +78,10 @@ pub async fn print_demo_accounts(db: &Db, base_url: &str) {
                 demo::demo_kiosk_token(0)
             );
         }
+        let (code, phone) = langnghe_app::db::demo_feedback::sample();
+        if let Ok(Some(_)) = langnghe_app::db::feedback::by_code(db, &code).await {
+            println!("A demo feedback case to follow: {base_url}/feedback/track?code={code} (phone {phone})");
+        }
         println!();
     }
 }

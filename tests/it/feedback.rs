@@ -650,6 +650,7 @@ both_databases!(
             received_on: d(2026, 2, 12),
             entered_by: None,
             files: vec![],
+            code: None,
         };
         let mut tx = app.db.begin().await.unwrap();
         let (id, code) = fb::create(&mut tx, &cal, &settings, &new).await.unwrap();
@@ -846,5 +847,38 @@ both_databases!(
             5,
             "nothing saved"
         );
+    }
+);
+
+both_databases!(
+    a_case_sent_from_a_kiosk_records_its_channel_and_stays_private,
+    |app: TestApp| async move {
+        let token = langnghe_app::db::demo::demo_kiosk_token(0);
+        let r = app.get(&format!("/kiosk?token={token}")).await;
+        assert_eq!(location(&r), "/kiosk");
+        let (_, faces) = app.page("/kiosk").await;
+        assert!(
+            faces.contains("href=\"/feedback/new\""),
+            "the kiosk offers the form"
+        );
+        let r = post_case(&app, "/feedback/new", &citizen_fields(&[]), vec![]).await;
+        let to = location(&r);
+        assert!(to.starts_with("/feedback/sent/PA"), "{to}");
+        let code = to.trim_start_matches("/feedback/sent/").to_string();
+        let (_, body) = app.page(&to).await;
+        assert!(
+            body.contains(&code) && !body.contains("Nguyễn Văn An"),
+            "only the code is shown"
+        );
+        let case = fb::by_code(&app.db, &code).await.unwrap().unwrap();
+        assert_eq!(case.channel, "kiosk");
+        let kiosk = langnghe_app::db::kiosks::kiosk_by_token(&app.db, &token)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(case.unit_id, kiosk.unit_id, "the kiosk's unit by default");
+        // The next visitor at the same kiosk cannot open it without the phone number.
+        let r = app.get(&format!("/feedback/track/{code}")).await;
+        assert_eq!(location(&r), format!("/feedback/track?code={code}"));
     }
 );

@@ -280,6 +280,7 @@ pub async fn submit_case(data: MultipartData) -> Result<(), ServerFnError> {
             received_on,
             entered_by: user.as_ref().map(|u| u.id),
             files: up.files,
+            code: None,
         };
         let mut tx = cx.db().begin().await?;
         let (id, code) = fb::create(&mut tx, &cal, &settings, &new).await?;

@@ -78,6 +78,16 @@ const CASES: [Demo; 12] = [
         flow: Flow::Processing(Class::Competent) },
 ];
 
+/// The code of the `i`-th demo case (fixed, so that a visitor can follow one).
+pub fn demo_code(i: usize) -> String {
+    crate::domain::feedback::make_code(chrono::Datelike::year(&super::today()), 101 + i as u32)
+}
+
+/// A demo case a visitor can follow: its code and the phone number it was sent with.
+pub fn sample() -> (String, &'static str) {
+    (demo_code(1), CASES[1].phone)
+}
+
 async fn account_id(db: &Db, username: &str) -> DbResult<i64> {
     db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT id FROM accounts WHERE username = $1")
         .bind(username).fetch_optional(c).await)?
@@ -142,6 +152,7 @@ pub async fn generate(db: &Db, ids: &HashMap<&str, i64>) -> DbResult<()> {
             received_on,
             entered_by: staff_entry.then_some(actor),
             files: Vec::new(),
+            code: Some(demo_code(i)),
         };
         let mut tx = db.begin().await?;
         let (id, _) = fb::create(&mut tx, &cal, &settings, &new).await?;
@@ -317,6 +328,11 @@ async fn spread_events(db: &Db, case_id: i64, from: chrono::DateTime<Utc>) -> Db
         tx_run!(&mut tx, c => sqlx::query("UPDATE feedback_events SET at = $1 WHERE id = $2")
             .bind(at).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     }
+    // The answer's time is the time of its step.
+    tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE feedback_cases SET answered_at = (SELECT MAX(at) FROM feedback_events WHERE case_id = $1 AND kind = 'answered')
+          WHERE id = $1 AND answered_at IS NOT NULL")
+        .bind(case_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(())
 }

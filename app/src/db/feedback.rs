@@ -118,6 +118,8 @@ pub struct NewCase {
     /// The official who entered a case received by phone, paper or e-mail.
     pub entered_by: Option<i64>,
     pub files: Vec<NewFile>,
+    /// A chosen code (the demo's); otherwise a random one is drawn.
+    pub code: Option<String>,
 }
 
 /// Receives a case: stores it with its attachments, starts its timeline and queues the receipt
@@ -131,11 +133,14 @@ pub async fn create(
     let now = super::now();
     let forward_due = cal.add_working_days(new.received_on, s.forward_days);
     let mut code = String::new();
-    for _ in 0..20 {
-        let candidate = feedback::make_code(
-            chrono::Datelike::year(&new.received_on),
-            rand::thread_rng().gen_range(0..1_000_000),
-        );
+    for attempt in 0..20 {
+        let candidate = match (&new.code, attempt) {
+            (Some(c), 0) => c.clone(),
+            _ => feedback::make_code(
+                chrono::Datelike::year(&new.received_on),
+                rand::thread_rng().gen_range(0..1_000_000),
+            ),
+        };
         let taken: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
             "SELECT id FROM feedback_cases WHERE code = $1").bind(&candidate).fetch_optional(&mut *c).await)?;
         if taken.is_none() {

@@ -65,7 +65,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     view! { <a class="btn btn-small btn-secondary" href=format!("/admin/calendar?year={y}") aria-current=current>{y}</a> }
                 }).collect_view()}
             </nav>
-            <div class="grid-2">
+            <div class="grid-2 grid-wide-left">
                 <section class="card">
                     <h2>{tf("cal.year_heading", &[("year", &year.to_string())])}</h2>
                     <div class="table-wrap">

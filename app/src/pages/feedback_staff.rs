@@ -94,7 +94,7 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
                             <tr>
                                 <td class="nowrap"><a href=format!("/feedback/cases/{}", c.id)>{c.code.clone()}</a></td>
                                 <td class="nowrap">{fmt_date(c.received_on)}</td>
-                                <td>{c.citizen_name.clone()}<br/><span class="small muted">{c.procedure_name.clone().unwrap_or_default()}</span></td>
+                                <td>{c.citizen_name.clone()}<br/><span class="small muted">{short(c.procedure_name.as_deref().unwrap_or(""), 48)}</span></td>
                                 <td>{c.unit_name.clone()}</td>
                                 <td>{status_badge(c.status())}</td>
                                 <td>{due_badges(&c, &cal, today, settings.due_soon_days)}</td>
@@ -107,6 +107,17 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
             {pager("/feedback/cases", &params, page, total)}
         }
     }))
+}
+
+/// The first `max` characters of `s`, with an ellipsis when cut.
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
 }
 
 /// The case `id` if the signed-in account may read it: staff of the unit handling it, or of the

@@ -169,6 +169,7 @@ pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: 
                     }).collect_view()}
                 </form>
                 <p class="kiosk-note">{t("kiosk_page.anonymous")}</p>
+                <p class="kiosk-more"><a class="btn btn-secondary btn-big" href="/feedback/new">{t("kiosk_page.feedback")}</a></p>
                 <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
             },
         )
