@@ -415,6 +415,12 @@ both_databases!(
             fb::get(&app.db, id).await.unwrap().citizen_satisfied,
             Some(false)
         );
+        // The rating feeds Decision 766's ratios: on time, but rated dissatisfied.
+        let (_, inbox) = app.page("/feedback/cases").await;
+        assert!(
+            inbox.contains("1 phản ánh thuộc thẩm quyền: trả lời đúng hạn 100 %; không bị đánh giá không hài lòng hay quá hạn 0 %"),
+            "766 ratios on the inbox"
+        );
         let events: Vec<String> = outbox::for_entity(&app.db, "feedback", id)
             .await
             .unwrap()

@@ -633,3 +633,57 @@ mod tests {
         assert_eq!(redact("NGUYỄN VĂN AN hỏi", &["Nguyễn Văn An"]), "[…] hỏi");
     }
 }
+
+/// The feedback part of Decision 766's satisfaction group, from counts over a period.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Counts766 {
+    /// Cases within the unit's authority (classified "applying" or "competent").
+    pub in_authority: i64,
+    /// Of those, answered by their deadline.
+    pub on_time: i64,
+    /// Of those, rated "not satisfied" by the citizen.
+    pub dissatisfied: i64,
+    /// Of those, answered late or still open past their deadline.
+    pub overdue: i64,
+    /// Of those, both dissatisfied and overdue (counted once).
+    pub dissatisfied_and_overdue: i64,
+}
+
+impl Counts766 {
+    /// Cases handled on time ÷ cases within the unit's authority.
+    pub fn on_time_ratio(&self) -> Option<f64> {
+        (self.in_authority > 0).then(|| self.on_time as f64 / self.in_authority as f64)
+    }
+    /// (Cases − those rated dissatisfied or overdue) ÷ cases.
+    pub fn not_failed_ratio(&self) -> Option<f64> {
+        (self.in_authority > 0).then(|| {
+            let failed = self.dissatisfied + self.overdue - self.dissatisfied_and_overdue;
+            (self.in_authority - failed) as f64 / self.in_authority as f64
+        })
+    }
+}
+
+#[cfg(test)]
+mod ratio_tests {
+    use super::*;
+
+    #[test]
+    fn ratios_of_decision_766_by_hand() {
+        // 10 cases: 7 on time; 2 rated dissatisfied; 3 overdue, one of them also dissatisfied.
+        let c = Counts766 {
+            in_authority: 10,
+            on_time: 7,
+            dissatisfied: 2,
+            overdue: 3,
+            dissatisfied_and_overdue: 1,
+        };
+        assert_eq!(c.on_time_ratio(), Some(0.7));
+        // failed = 2 + 3 − 1 = 4 → 6 / 10
+        assert_eq!(c.not_failed_ratio(), Some(0.6));
+        assert_eq!(
+            Counts766::default().on_time_ratio(),
+            None,
+            "no cases, no ratio"
+        );
+    }
+}

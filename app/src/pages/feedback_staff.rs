@@ -48,6 +48,9 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
     )
     .await?;
     let (open, due_soon, overdue) = fb::counts(ctx.db(), &scope, today, soon).await?;
+    let year_start =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+    let c766 = fb::counts_766(ctx.db(), &scope, year_start, today, today).await?;
     let f = ctx.form("filters");
     Ok(ctx.render(&ctx.lang.t("fb.inbox_title"), move || {
         let params = [
@@ -71,6 +74,7 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
                 <a class="stat" href="/feedback/cases?due=soon"><span class="stat-value">{due_soon}</span><span class="stat-label">{t("fb.stat_due_soon")}</span></a>
                 <a class="stat stat-danger" href="/feedback/cases?due=overdue"><span class="stat-value">{overdue}</span><span class="stat-label">{t("fb.stat_overdue")}</span></a>
             </div>
+            <p class="ratios">{ratios_766(&c766, chrono::Datelike::year(&today))}</p>
             <div class="page-actions">
                 <a class="btn btn-primary" href="/feedback/cases/new">{t("fb.enter_case")}</a>
                 <a class="btn btn-secondary" href="/feedback/answers">{t("fb.answers_link")}</a>
@@ -107,6 +111,23 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
             {pager("/feedback/cases", &params, page, total)}
         }
     }))
+}
+
+/// The feedback ratios of Decision 766 for the year so far, in one sentence.
+fn ratios_766(c: &crate::domain::feedback::Counts766, year: i32) -> String {
+    let pct = |r: Option<f64>| {
+        r.map(|v| format!("{:.0} %", v * 100.0))
+            .unwrap_or_else(|| "—".into())
+    };
+    tf(
+        "fb.ratios_766",
+        &[
+            ("year", &year.to_string()),
+            ("n", &c.in_authority.to_string()),
+            ("on_time", &pct(c.on_time_ratio())),
+            ("not_failed", &pct(c.not_failed_ratio())),
+        ],
+    )
 }
 
 /// The first `max` characters of `s`, with an ellipsis when cut.
