@@ -479,20 +479,13 @@ pub async fn classify(
                         classified_at = $2, updated_at = $2 WHERE id = $3 AND status = 'received'")
                 .bind(reason).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
             changed(n)?;
-            add_event(
+            tell(
                 tx,
-                case.id,
+                case,
                 Some(actor),
-                case.unit_id,
                 "not_accepted",
                 reason,
                 None,
-                true,
-            )
-            .await?;
-            notify_case(
-                tx,
-                case,
                 "feedback.not_accepted",
                 serde_json::json!({ "code": case.code, "reason": reason }),
             )
@@ -505,18 +498,7 @@ pub async fn classify(
                   WHERE id = $4 AND status = 'received'")
                 .bind(class.as_str()).bind(due).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
             changed(n)?;
-            add_event(
-                tx,
-                case.id,
-                Some(actor),
-                case.unit_id,
-                "classified",
-                class.as_str(),
-                Some(due),
-                true,
-            )
-            .await?;
-            notify_case(tx, case, "feedback.classified", serde_json::json!({ "code": case.code, "class": class.as_str(), "due": due.to_string() })).await?;
+            tell(tx, case, Some(actor), "classified", class.as_str(), Some(due), "feedback.classified", serde_json::json!({ "code": case.code, "class": class.as_str(), "due": due.to_string() })).await?;
         }
         Class::Outside => {
             let late_mark = if late { "late" } else { "" };
@@ -532,15 +514,15 @@ pub async fn classify(
                         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
                     changed(n)?;
                     let detail = format!("{name}|{late_mark}");
-                    add_event(
+                    tell(
                         tx,
-                        case.id,
+                        case,
                         Some(actor),
-                        case.unit_id,
                         "forwarded",
                         &detail,
                         Some(fdue),
-                        true,
+                        "feedback.forwarded",
+                        serde_json::json!({ "code": case.code, "to": name }),
                     )
                     .await?;
                     add_event(
@@ -554,13 +536,6 @@ pub async fn classify(
                         false,
                     )
                     .await?;
-                    notify_case(
-                        tx,
-                        case,
-                        "feedback.forwarded",
-                        serde_json::json!({ "code": case.code, "to": name }),
-                    )
-                    .await?;
                 }
                 Some(ForwardTo::External(body)) => {
                     let n = tx_run!(tx, c => sqlx::query(
@@ -571,20 +546,13 @@ pub async fn classify(
                         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
                     changed(n)?;
                     let detail = format!("{body}|{late_mark}");
-                    add_event(
+                    tell(
                         tx,
-                        case.id,
+                        case,
                         Some(actor),
-                        case.unit_id,
                         "forwarded",
                         &detail,
                         None,
-                        true,
-                    )
-                    .await?;
-                    notify_case(
-                        tx,
-                        case,
                         "feedback.forwarded",
                         serde_json::json!({ "code": case.code, "to": body }),
                     )
@@ -595,6 +563,33 @@ pub async fn classify(
         }
     }
     Ok(())
+}
+
+/// A public step the citizen is told about: on the timeline and, in the same transaction, in the
+/// outbox.
+#[allow(clippy::too_many_arguments)]
+async fn tell(
+    tx: &mut Tx,
+    case: &Case,
+    actor: Option<i64>,
+    kind: &str,
+    detail: &str,
+    new_date: Option<NaiveDate>,
+    event: &str,
+    params: serde_json::Value,
+) -> DbResult<()> {
+    add_event(
+        tx,
+        case.id,
+        actor,
+        case.unit_id,
+        kind,
+        detail,
+        new_date,
+        true,
+    )
+    .await?;
+    notify_case(tx, case, event, params).await
 }
 
 async fn notify_case(
@@ -713,20 +708,13 @@ async fn publish(
         .bind(text).bind(now).bind(late).bind(&public_content).bind(&public_answer).bind(&search)
         .bind(case.id).bind(from).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
-    add_event(
+    tell(
         tx,
-        case.id,
+        case,
         Some(actor),
-        case.unit_id,
         "answered",
         "",
         None,
-        true,
-    )
-    .await?;
-    notify_case(
-        tx,
-        case,
         "feedback.answered",
         serde_json::json!({ "code": case.code }),
     )
@@ -798,24 +786,7 @@ pub async fn apologise_overdue(
             .bind(new_date).bind(super::now()).bind(id).bind(today)
             .execute(&mut *c).await.map(|r| r.rows_affected()))?;
         if n == 1 {
-            add_event(
-                &mut tx,
-                id,
-                None,
-                case.unit_id,
-                "apology",
-                &case.due_on.to_string(),
-                Some(new_date),
-                true,
-            )
-            .await?;
-            notify_case(
-                &mut tx,
-                &case,
-                "feedback.apology",
-                serde_json::json!({ "code": case.code, "due": case.due_on.to_string(), "new_date": new_date.to_string() }),
-            )
-            .await?;
+            tell(&mut tx, &case, None, "apology", &case.due_on.to_string(), Some(new_date), "feedback.apology", serde_json::json!({ "code": case.code, "due": case.due_on.to_string(), "new_date": new_date.to_string() })).await?;
             sent += 1;
         }
         tx.commit().await?;
