@@ -157,7 +157,7 @@ both_databases!(
         assert_eq!(location(&r), to);
         let (status, body) = other.page(&to).await;
         assert_eq!(status, 200);
-        assert!(body.contains("Quá trình xử lý") && body.contains("Tiếp nhận qua Trang web"));
+        assert!(body.contains("Quá trình xử lý") && body.contains("Tiếp nhận (kênh: Trang web)"));
     }
 );
 
@@ -342,6 +342,8 @@ both_databases!(
         let cal = calendar::load(&app.db).await.unwrap();
         let case = fb::get(&app.db, id).await.unwrap();
         assert_eq!(case.due_on, cal.add_working_days(today, 20));
+        let (_, open) = app.page("/feedback/cases?status=open").await;
+        assert!(open.contains(&case.code), "not answered yet");
         // A second classification is refused: the case has moved on.
         let (_, body) = app
             .submit(
@@ -366,12 +368,17 @@ both_databases!(
             body.contains("Đã trả lời") && body.contains("Trả lời đúng hạn"),
             "{body}"
         );
+        let (_, open) = app.page("/feedback/cases?status=open").await;
+        assert!(
+            !open.contains(&case.code),
+            "answered cases leave the open list"
+        );
         let (_, body) = app
             .submit(&url, "/api/feedback/close", &[("id", &sid)])
             .await;
         assert!(body.contains("Đã kết thúc"));
         for step in [
-            "Tiếp nhận qua Điện thoại",
+            "Tiếp nhận (kênh: Điện thoại)",
             "Giao cho Lê Thị Cán",
             "Phân loại: Thuộc thẩm quyền xử lý",
             "Đã trả lời và công khai",

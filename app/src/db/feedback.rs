@@ -323,6 +323,8 @@ pub async fn attachment_data(db: &Db, case_id: i64, id: i64) -> DbResult<(Attach
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<Status>,
+    /// Only cases not answered yet (received, processing, awaiting approval).
+    pub open_only: bool,
     /// Only open cases due within the warning window.
     pub due_soon: bool,
     /// Only open cases past their deadline.
@@ -347,6 +349,7 @@ pub async fn inbox(
           AND ($2 = '' OR f.status = $2)
           AND (NOT $3 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on >= $5 AND f.due_on <= $6))
           AND (NOT $4 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on < $5))
+          AND (NOT $10 OR f.status IN ('received', 'processing', 'awaiting_approval'))
           AND ($7 = 0 OR f.assignee_id = $7)
           AND ($8 = '' OR f.code LIKE $8 OR LOWER(f.citizen_name) LIKE $9)";
     let like = format!("{scope}%");
@@ -363,17 +366,17 @@ pub async fn inbox(
         "{SELECT} {cond}
          ORDER BY CASE WHEN f.status IN ('received', 'processing', 'awaiting_approval') THEN 0 ELSE 1 END,
                   f.due_on, f.id DESC
-         LIMIT $10 OFFSET $11"
+         LIMIT $11 OFFSET $12"
     );
     let count_sql =
         format!("SELECT COUNT(*) FROM feedback_cases f JOIN units u ON u.id = f.unit_id {cond}");
     let rows = db_run!(db, c => sqlx::query_as::<_, Case>(&sql)
         .bind(&like).bind(status).bind(f.due_soon).bind(f.overdue).bind(today).bind(soon)
-        .bind(assignee).bind(&code_like).bind(&name_like).bind(limit).bind(offset)
+        .bind(assignee).bind(&code_like).bind(&name_like).bind(f.open_only).bind(limit).bind(offset)
         .fetch_all(c).await)?;
     let total: i64 = db_run!(db, c => sqlx::query_scalar(&count_sql)
         .bind(&like).bind(status).bind(f.due_soon).bind(f.overdue).bind(today).bind(soon)
-        .bind(assignee).bind(&code_like).bind(&name_like)
+        .bind(assignee).bind(&code_like).bind(&name_like).bind(f.open_only)
         .fetch_one(c).await)?;
     Ok((rows, total))
 }
@@ -494,9 +497,10 @@ pub async fn classify(
         Class::Applying | Class::Competent => {
             let due = cal.add_working_days(case.unit_received_on, s.handling_days(class));
             let n = tx_run!(tx, c => sqlx::query(
-                "UPDATE feedback_cases SET status = 'processing', class = $1, due_on = $2, classified_at = $3, updated_at = $3
+                "UPDATE feedback_cases SET status = 'processing', class = $1, due_on = $2, classified_at = $3, updated_at = $3,
+                        assignee_id = COALESCE(assignee_id, $5)
                   WHERE id = $4 AND status = 'received'")
-                .bind(class.as_str()).bind(due).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                .bind(class.as_str()).bind(due).bind(now).bind(case.id).bind(actor).execute(&mut *c).await.map(|r| r.rows_affected()))?;
             changed(n)?;
             tell(tx, case, Some(actor), "classified", class.as_str(), Some(due), "feedback.classified", serde_json::json!({ "code": case.code, "class": class.as_str(), "due": due.to_string() })).await?;
         }
@@ -528,7 +532,7 @@ pub async fn classify(
                     add_event(
                         tx,
                         case.id,
-                        Some(actor),
+                        None,
                         to,
                         "forwarded_in",
                         &case.unit_name,
@@ -623,9 +627,10 @@ pub async fn answer(
     let now = super::now();
     if s.approval_required {
         let n = tx_run!(tx, c => sqlx::query(
-            "UPDATE feedback_cases SET status = 'awaiting_approval', answer = $1, updated_at = $2
+            "UPDATE feedback_cases SET status = 'awaiting_approval', answer = $1, updated_at = $2,
+                    assignee_id = COALESCE(assignee_id, $4)
               WHERE id = $3 AND status = 'processing'")
-            .bind(text).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            .bind(text).bind(now).bind(case.id).bind(actor).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         changed(n)?;
         add_event(
             tx,

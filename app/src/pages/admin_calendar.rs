@@ -86,7 +86,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                                             <td>
                                                 <form method="post" action="/api/calendar/remove">
                                                     {hidden("day", d.day.to_string())}
-                                                    <button class="btn btn-small btn-secondary" type="submit">{t("cal.remove")}</button>
+                                                    <button class="btn btn-small btn-secondary" type="submit" aria-label=tf("cal.remove_label", &[("day", &fmt_date(d.day))])>{t("cal.remove")}</button>
                                                 </form>
                                             </td>
                                         </tr>

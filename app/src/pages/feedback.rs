@@ -10,7 +10,7 @@ use crate::components::layout::{fmt_date, fmt_time, page_head};
 use crate::components::pager::{page_of, pager, PAGE_SIZE};
 use crate::ctx::{Ctx, FormView};
 use crate::db::feedback::{self as fb, Case, Event};
-use crate::db::{calendar, procedures, units};
+use crate::db::{procedures, units};
 use crate::domain::calendar::{due_state, Calendar, DueState};
 use crate::domain::feedback::{self, Channel, Class, Status};
 use crate::i18n::{t, tf};
@@ -176,9 +176,11 @@ pub async fn form_lists(
         Some(p) => units::subtree(ctx.db(), p).await?,
         None => units::all(ctx.db()).await?,
     };
+    let mut list: Vec<_> = list.into_iter().filter(|u| u.in_force_on(today)).collect();
+    // The province first, then by name (Vietnamese letters compared without their marks).
+    list.sort_by_key(|u| (u.parent_id.is_some(), crate::domain::text::fold(&u.name)));
     let units = list
         .into_iter()
-        .filter(|u| u.in_force_on(today))
         .map(|u| (u.id.to_string(), u.name))
         .collect();
     let total = procedures::count(ctx.db()).await?;
@@ -258,7 +260,7 @@ pub fn case_form(
             <fieldset>
                 <legend>{t("fb.form_about")}</legend>
                 {select(&f, "unit_id", "fb.unit", lists.units, &default_unit, false)}
-                <p class="hint">{t("fb.unit_hint")}</p>
+                {(!staff).then(|| view! { <p class="hint">{t("fb.unit_hint")}</p> })}
                 <div class=proc_err_class>
                     <label for="f-procedure">{t("fb.procedure")}</label>
                     <input id="f-procedure" name="procedure" type="text" list="procedure-list" value=proc_value
@@ -267,7 +269,8 @@ pub fn case_form(
                     {proc_err.map(|e| view! { <p class="error-text">{e}</p> })}
                 </div>
                 {proc_list}
-                {textarea(&f, "content", "fb.content", "", true, Some(t("fb.content_hint")), 8)}
+                {textarea(&f, "content", if staff { "fb.content_staff" } else { "fb.content" }, "", true,
+                    Some(t(if staff { "fb.content_hint_staff" } else { "fb.content_hint" })), 8)}
                 <div class=files_err_class>
                     <label for="f-files">{t("fb.files")}</label>
                     <input id="f-files" name="files" type="file" multiple=true
@@ -284,7 +287,7 @@ pub fn case_form(
                 </label>
                 {consent_err.map(|e| view! { <p class="error-text">{e}</p> })}
             </div>
-            <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("fb.send")}</button></div>
+            <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t(if staff { "fb.send_staff" } else { "fb.send" })}</button></div>
         </form>
     }
 }
@@ -334,9 +337,6 @@ pub async fn track_case(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         return Ok(Redirect::to(&format!("/feedback/track?code={code}")).into_response());
     }
     let events = fb::events(ctx.db(), case.id, true).await?;
-    let cal = calendar::load(ctx.db()).await?;
-    let settings = calendar::feedback_settings(ctx.db()).await?;
-    let today = crate::db::today();
     let title = ctx.lang.tf("fb.case_title", &[("code", &case.code)]);
     let f = ctx.form("rate");
     Ok(ctx.render(&title.clone(), move || {
@@ -391,13 +391,15 @@ pub async fn track_case(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         view! {
             {page_head(title, None)}
             <section class="card">
-                <p class="case-status">{status_badge(status)}" "{due_badges(&case, &cal, today, settings.due_soon_days)}</p>
+                <p class="case-status">{status_badge(status)}</p>
                 <dl class="facts">
                     <dt>{t("fb.unit")}</dt><dd>{case.unit_name.clone()}</dd>
                     <dt>{t("fb.received_at")}</dt><dd>{fmt_time(case.received_at)}</dd>
                     {case.procedure_name.clone().map(|p| view! { <dt>{t("fb.procedure")}</dt><dd>{p}</dd> })}
                 </dl>
-                <details>
+                <p class="code-box">{t("fb.code_box")}" "<strong>{case.code.clone()}</strong></p>
+                <p class="case-when">{citizen_deadline(&case)}</p>
+                <details class="disclosure">
                     <summary>{t("fb.your_content")}</summary>
                     {paragraphs(&case.content)}
                 </details>
@@ -413,6 +415,18 @@ pub async fn track_case(ctx: Ctx, Path(code): Path<String>) -> PageResult {
             </section>
         }
     }))
+}
+
+/// When the citizen will hear back, in plain words.
+fn citizen_deadline(c: &Case) -> String {
+    let date = fmt_date(c.extended_due_on.unwrap_or(c.due_on));
+    match c.status() {
+        Status::Received => tf("fb.when_received", &[("date", &date)]),
+        Status::Processing | Status::AwaitingApproval => {
+            tf("fb.when_processing", &[("date", &date)])
+        }
+        _ => String::new(),
+    }
 }
 
 /// `GET /feedback/answers`: answered cases, personal data removed, searchable without diacritics.

@@ -26,6 +26,7 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
     let (status_s, due_s, mine_s, q) = (ctx.q("status"), ctx.q("due"), ctx.q("mine"), ctx.q("q"));
     let filter = Filter {
         status: Status::parse(&status_s),
+        open_only: status_s == "open",
         due_soon: due_s == "soon",
         overdue: due_s == "overdue",
         assignee: (mine_s == "1").then_some(user.id),
@@ -59,10 +60,10 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
             ("mine", mine_s.clone()),
             ("q", q.clone()),
         ];
-        let statuses = Status::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), t(s.label_key())))
+        let statuses = std::iter::once(("open".to_string(), t("fb.filter_open")))
+            .chain(Status::ALL.iter().map(|s| (s.as_str().to_string(), t(s.label_key()))))
             .collect::<Vec<_>>();
+        let many_units = rows.iter().any(|c| c.unit_id != user.unit_id);
         let dues = vec![
             ("soon".to_string(), t("fb.filter_due_soon")),
             ("overdue".to_string(), t("fb.filter_overdue")),
@@ -70,7 +71,7 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
         view! {
             {page_head(t("fb.inbox_title"), Some(user.unit_name.clone()))}
             <div class="stats">
-                <a class="stat" href="/feedback/cases?status="><span class="stat-value">{open}</span><span class="stat-label">{t("fb.stat_open")}</span></a>
+                <a class="stat" href="/feedback/cases?status=open"><span class="stat-value">{open}</span><span class="stat-label">{t("fb.stat_open")}</span></a>
                 <a class="stat" href="/feedback/cases?due=soon"><span class="stat-value">{due_soon}</span><span class="stat-label">{t("fb.stat_due_soon")}</span></a>
                 <a class="stat stat-danger" href="/feedback/cases?due=overdue"><span class="stat-value">{overdue}</span><span class="stat-label">{t("fb.stat_overdue")}</span></a>
             </div>
@@ -91,16 +92,17 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
                 <table class="data">
                     <thead><tr>
                         <th>{t("fb.code")}</th><th>{t("fb.received_on")}</th><th>{t("fb.citizen")}</th>
-                        <th>{t("fb.unit")}</th><th>{t("fb.status")}</th><th>{t("fb.due")}</th><th>{t("fb.assignee")}</th>
+                        <th>{t("fb.status")}</th><th>{t("fb.due")}</th><th>{t("fb.assignee")}</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|c| view! {
                             <tr>
                                 <td class="nowrap"><a href=format!("/feedback/cases/{}", c.id)>{c.code.clone()}</a></td>
                                 <td class="nowrap">{fmt_date(c.received_on)}</td>
-                                <td>{c.citizen_name.clone()}<br/><span class="small muted">{short(c.procedure_name.as_deref().unwrap_or(""), 48)}</span></td>
-                                <td>{c.unit_name.clone()}</td>
-                                <td>{status_badge(c.status())}</td>
+                                <td>{c.citizen_name.clone()}<br/><span class="small muted">{short(c.procedure_name.as_deref().unwrap_or(""), 48)}</span>
+                                    {many_units.then(|| view! { <br/><span class="small">{c.unit_name.clone()}</span> })}</td>
+                                <td>{status_badge(c.status())}
+                                    {(c.citizen_satisfied == Some(false)).then(|| view! { " "<span class="badge badge-danger">{t("fb.dissatisfied")}</span> })}</td>
                                 <td>{due_badges(&c, &cal, today, settings.due_soon_days)}</td>
                                 <td>{c.assignee_name.clone().unwrap_or_else(|| "—".into())}</td>
                             </tr>
@@ -251,6 +253,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                     <button class="btn btn-primary" type="submit">{t("fb.approve")}</button>
                 </form>
                 <form class="form" method="post" action="/api/feedback/return">
+                    <h3>{t("fb.or_return")}</h3>
                     {hidden("id", id.clone())}
                     {textarea(&f_return, "note", "fb.return_note", "", true, None, 3)}
                     <button class="btn btn-secondary" type="submit">{t("fb.return")}</button>
@@ -305,6 +308,9 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                             <dt>{t("fb.address")}</dt><dd>{case.citizen_address.clone()}</dd>
                             <dt>{t("fb.channel")}</dt><dd>{t(case.channel().label_key())}</dd>
                             <dt>{t("fb.received_at")}</dt><dd>{fmt_time(case.received_at)}</dd>
+                            {(case.unit_received_on != case.received_on).then(|| view! {
+                                <dt>{t("fb.unit_received_on")}</dt><dd>{fmt_date(case.unit_received_on)}</dd>
+                            })}
                             {case.procedure_name.clone().map(|p| view! { <dt>{t("fb.procedure")}</dt><dd>{p}</dd> })}
                             <dt>{t("fb.assignee")}</dt><dd>{case.assignee_name.clone().unwrap_or_else(|| "—".into())}</dd>
                         </dl>
