@@ -1,0 +1,364 @@
+//! Delivery of the outbox. A worker claims a batch of due messages for a while (a lease written
+//! in the row, so several instances on one PostgreSQL never hold the same message), renders each
+//! in its recipient's language, sends it on its channel and marks it sent. A failure is retried
+//! with growing back-off; a worker that dies mid-send leaves its lease to run out and another
+//! worker sends the message again with the same idempotency key (`Message-ID` for e-mail,
+//! `Idempotency-Key` for gateways), so a receiver can drop the copy: nothing is lost.
+
+use crate::db::{Db, DbResult};
+use crate::i18n::Lang;
+use crate::{db_run, tx_run};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// How a message left (or did not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Worth trying again later (network, 5xx, 429).
+    Retry(String),
+    /// Will never work (refused address, 4xx).
+    Fail(String),
+}
+
+/// E-mail over SMTP.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    /// `smtp://host:port` (plain, for a local relay), `smtp+starttls://…` or `smtps://…`, with
+    /// optional `user:password@`.
+    pub url: String,
+    pub from: String,
+}
+
+/// An HTTP gateway for SMS or Zalo: the provider's URL, an `Authorization` header value and a
+/// JSON body template with `{{to}}`, `{{text}}` and `{{id}}` (JSON-escaped when filled in).
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub url: String,
+    pub authorization: String,
+    pub body: String,
+}
+
+impl GatewayConfig {
+    pub const DEFAULT_BODY: &'static str = r#"{"to": {{to}}, "text": {{text}}, "ref": {{id}}}"#;
+}
+
+/// Where messages go. A channel without configuration writes to the log (development).
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<GatewayConfig>,
+    pub zalo: Option<GatewayConfig>,
+    /// The site's public base URL, for links in messages.
+    pub base_url: String,
+}
+
+/// One claimed message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub event: String,
+    pub channel: String,
+    pub recipient: String,
+    pub lang: String,
+    pub params: String,
+    pub attempts: i32,
+}
+
+/// The longest a worker holds a message before another may take it.
+pub const LEASE_SECONDS: i64 = 120;
+/// Attempts before a message is given up (marked failed, shown in the delivery log).
+pub const MAX_ATTEMPTS: i32 = 8;
+
+/// The wait before attempt `n + 1`: 30 s, 1 min, 2 min … capped at 1 hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let secs = 30i64.saturating_mul(1 << attempts.clamp(1, 8).saturating_sub(1));
+    Duration::seconds(secs.min(3600))
+}
+
+/// Claims up to `limit` messages due at `now` for `worker`.
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DbResult<Vec<Claimed>> {
+    let until = now + Duration::seconds(LEASE_SECONDS);
+    let lock = match db {
+        Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1
+          WHERE id IN (SELECT id FROM outbox
+                        WHERE (status = 'pending' AND next_attempt_at <= $3)
+                           OR (status = 'sending' AND claimed_until < $3)
+                        ORDER BY id LIMIT $4 {lock})
+         RETURNING id, event, channel, recipient, lang, params, attempts"
+    );
+    let mut tx = db.begin().await?;
+    let rows = tx_run!(&mut tx, c => sqlx::query_as::<_, Claimed>(&sql)
+        .bind(worker).bind(until).bind(now).bind(limit).fetch_all(&mut *c).await)?;
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Records how a claimed message went; only the worker holding it may.
+pub async fn finish(
+    db: &Db,
+    worker: &str,
+    m: &Claimed,
+    outcome: &Outcome,
+    text: &Rendered,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    let (status, next, error) = match outcome {
+        Outcome::Sent => ("sent", now, String::new()),
+        Outcome::Retry(e) if m.attempts < MAX_ATTEMPTS => {
+            ("pending", now + backoff(m.attempts), e.clone())
+        }
+        Outcome::Retry(e) | Outcome::Fail(e) => ("failed", now, e.clone()),
+    };
+    let sent_at = (status == "sent").then_some(now);
+    db_run!(db, c => sqlx::query(
+        "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, subject = $5, body = $6,
+                claimed_until = NULL
+          WHERE id = $7 AND claimed_by = $8 AND status = 'sending'")
+        .bind(status).bind(next).bind(&error).bind(sent_at).bind(&text.subject).bind(&text.body)
+        .bind(m.id).bind(worker).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A message in its recipient's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// Fills `%{name}` placeholders from a JSON object; dates (`yyyy-mm-dd`) are written dd/mm/yyyy.
+pub fn fill(template: &str, params: &serde_json::Value) -> String {
+    let mut out = template.to_string();
+    if let Some(map) = params.as_object() {
+        for (k, v) in map {
+            let s = match v {
+                serde_json::Value::String(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                    Ok(d) => d.format("%d/%m/%Y").to_string(),
+                    Err(_) => s.clone(),
+                },
+                other => other.to_string(),
+            };
+            out = out.replace(&format!("%{{{k}}}"), &s);
+        }
+    }
+    out
+}
+
+/// The template of `event` in `lang`: the administrator's version if there is one, else the
+/// app's own.
+pub async fn template(db: &Db, event: &str, lang: Lang) -> DbResult<Rendered> {
+    let own: Option<(String, String)> = db_run!(db, c => sqlx::query_as(
+        "SELECT subject, body FROM message_templates WHERE event = $1 AND lang = $2")
+        .bind(event).bind(lang.code()).fetch_optional(c).await)?;
+    Ok(match own {
+        Some((subject, body)) => Rendered { subject, body },
+        None => Rendered {
+            subject: lang.t(&format!("msg.{event}.subject")),
+            body: lang.t(&format!("msg.{event}.body")),
+        },
+    })
+}
+
+/// Renders a claimed message: its template with its values, plus the link to follow it.
+pub async fn render(db: &Db, channels: &Channels, m: &Claimed) -> DbResult<Rendered> {
+    let lang = Lang::parse(&m.lang).unwrap_or_default();
+    let mut params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+    if let (Some(map), Some(code)) = (params.as_object_mut(), params_code(&m.params)) {
+        map.insert(
+            "url".into(),
+            serde_json::Value::String(format!("{}/feedback/track?code={code}", channels.base_url)),
+        );
+    }
+    let t = template(db, &m.event, lang).await?;
+    Ok(Rendered {
+        subject: fill(&t.subject, &params),
+        body: fill(&t.body, &params),
+    })
+}
+
+fn params_code(params: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(params)
+        .ok()?
+        .get("code")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Sends one rendered message on its channel.
+pub async fn send(
+    channels: &Channels,
+    http: &reqwest::Client,
+    m: &Claimed,
+    text: &Rendered,
+) -> Outcome {
+    match m.channel.as_str() {
+        "email" => match &channels.smtp {
+            Some(cfg) => send_mail(cfg, m, text).await,
+            None => log_only(m, text),
+        },
+        "sms" => match &channels.sms {
+            Some(cfg) => send_gateway(http, cfg, m, &text.body).await,
+            None => log_only(m, text),
+        },
+        "zalo" => match &channels.zalo {
+            Some(cfg) => send_gateway(http, cfg, m, &text.body).await,
+            None => log_only(m, text),
+        },
+        _ => log_only(m, text),
+    }
+}
+
+/// The development channel: the event and its text go to the log (never the recipient).
+fn log_only(m: &Claimed, text: &Rendered) -> Outcome {
+    tracing::info!(message = m.id, event = %m.event, channel = %m.channel, text = %text.body, "message (log channel)");
+    Outcome::Sent
+}
+
+async fn send_mail(cfg: &SmtpConfig, m: &Claimed, text: &Rendered) -> Outcome {
+    use lettre::message::header::ContentType;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let (Ok(from), Ok(to)) = (cfg.from.parse(), m.recipient.parse()) else {
+        return Outcome::Fail("bad address".into());
+    };
+    let host = cfg.from.rsplit('@').next().unwrap_or("langnghe");
+    let mail = match Message::builder()
+        .from(from)
+        .to(to)
+        .subject(text.subject.clone())
+        .message_id(Some(format!("<outbox-{}@{host}>", m.id)))
+        .header(ContentType::TEXT_PLAIN)
+        .body(text.body.clone())
+    {
+        Ok(mail) => mail,
+        Err(e) => return Outcome::Fail(e.to_string()),
+    };
+    let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.url) {
+        Ok(b) => b.timeout(Some(std::time::Duration::from_secs(20))).build(),
+        Err(e) => return Outcome::Fail(format!("SMTP URL: {e}")),
+    };
+    match transport.send(mail).await {
+        Ok(_) => Outcome::Sent,
+        Err(e) if e.is_permanent() => Outcome::Fail(e.to_string()),
+        Err(e) => Outcome::Retry(e.to_string()),
+    }
+}
+
+/// Fills the gateway's JSON body template.
+pub fn gateway_body(template: &str, to: &str, text: &str, id: i64) -> String {
+    let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    template
+        .replace("{{to}}", &q(to))
+        .replace("{{text}}", &q(text))
+        .replace("{{id}}", &q(&format!("langnghe-outbox-{id}")))
+}
+
+async fn send_gateway(
+    http: &reqwest::Client,
+    cfg: &GatewayConfig,
+    m: &Claimed,
+    text: &str,
+) -> Outcome {
+    let body = gateway_body(&cfg.body, &m.recipient, text, m.id);
+    let mut req = http
+        .post(&cfg.url)
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", format!("langnghe-outbox-{}", m.id))
+        .body(body);
+    if !cfg.authorization.is_empty() {
+        req = req.header("Authorization", &cfg.authorization);
+    }
+    match req.send().await {
+        Ok(r) if r.status().is_success() => Outcome::Sent,
+        Ok(r) if r.status().as_u16() == 429 || r.status().is_server_error() => {
+            Outcome::Retry(format!("gateway answered {}", r.status()))
+        }
+        Ok(r) => Outcome::Fail(format!("gateway answered {}", r.status())),
+        Err(e) => Outcome::Retry(format!("gateway unreachable: {e}")),
+    }
+}
+
+/// One pass: claim what is due, send it, record the outcome. Returns how many were handled.
+pub async fn run_once(
+    db: &Db,
+    channels: &Channels,
+    http: &reqwest::Client,
+    worker: &str,
+) -> DbResult<usize> {
+    let batch = claim(db, worker, Utc::now(), 20).await?;
+    let n = batch.len();
+    for m in batch {
+        let text = render(db, channels, &m).await?;
+        let outcome = send(channels, http, &m, &text).await;
+        if let Outcome::Retry(e) | Outcome::Fail(e) = &outcome {
+            tracing::warn!(message = m.id, event = %m.event, channel = %m.channel, error = %e, "message not delivered");
+        }
+        finish(db, worker, &m, &outcome, &text, Utc::now()).await?;
+    }
+    Ok(n)
+}
+
+/// Runs the worker until the process stops: a pass every `every`, at once again after a full
+/// batch.
+pub fn spawn(
+    db: Db,
+    channels: Arc<Channels>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    let worker = format!("{}-{}", std::process::id(), rand::random::<u32>());
+    tokio::spawn(async move {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap_or_default();
+        loop {
+            match run_once(&db, &channels, &http, &worker).await {
+                Ok(n) if n >= 20 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox worker pass failed"),
+            }
+            tokio::time::sleep(every).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stops_at_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(4), Duration::seconds(240));
+        assert_eq!(backoff(20), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn templates_are_filled_and_gateway_bodies_escaped() {
+        let p = serde_json::json!({"code": "PA26000101", "due": "2026-02-26"});
+        assert_eq!(
+            fill("Mã %{code}, hạn %{due}", &p),
+            "Mã PA26000101, hạn 26/02/2026"
+        );
+        let b = gateway_body(
+            GatewayConfig::DEFAULT_BODY,
+            "0912345678",
+            "Trả lời \"đã có\"",
+            7,
+        );
+        let v: serde_json::Value = serde_json::from_str(&b).unwrap();
+        assert_eq!(v["to"], "0912345678");
+        assert_eq!(v["text"], "Trả lời \"đã có\"");
+        assert_eq!(v["ref"], "langnghe-outbox-7");
+    }
+}
