@@ -2,6 +2,8 @@
 //! database (a new SQLite file, or a new PostgreSQL database), filled with the demo province,
 //! and hands back a cookie-keeping HTTP client with typed helpers.
 
+pub mod sinks;
+
 use langnghe_app::db::Db;
 use langnghe_server::config::Opts;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
@@ -56,6 +58,7 @@ async fn pg_admin_url() -> Option<String> {
 /// Boots the app on `backend`. On PostgreSQL, returns `None` when no server is reachable and
 /// `CI` is not set (a loud message is printed); under `CI=true` that is a failure.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    langnghe_app::notify::install_tls_provider();
     let data_dir = std::env::temp_dir().join(unique("langnghe_test_"));
     std::fs::create_dir_all(&data_dir).expect("temp dir");
     let database_url = match backend {
@@ -94,6 +97,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         survey_days: 7,
         opening_hours: Some("always".into()),
         deadline_check_minutes: 0,
+        outbox_seconds: 0,
         log_format: "text".into(),
     };
     let db = langnghe_server::startup::connect(&opts)

@@ -9,7 +9,12 @@ use crate::db::{Db, DbResult};
 use crate::i18n::Lang;
 use crate::{db_run, tx_run};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use std::sync::Arc;
+
+/// Chooses the TLS implementation (aws-lc-rs) for every HTTPS and SMTPS client of the process.
+/// Call once at start, before any client is built; later calls do nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
 
 /// How a message left (or did not).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +48,8 @@ impl GatewayConfig {
     pub const DEFAULT_BODY: &'static str = r#"{"to": {{to}}, "text": {{text}}, "ref": {{id}}}"#;
 }
 
-/// Where messages go. A channel without configuration writes to the log (development).
+/// Where messages go, from the settings an administrator edits (`outbox.*`). A channel without
+/// configuration writes to the log (development).
 #[derive(Debug, Clone, Default)]
 pub struct Channels {
     pub smtp: Option<SmtpConfig>,
@@ -51,6 +57,113 @@ pub struct Channels {
     pub zalo: Option<GatewayConfig>,
     /// The site's public base URL, for links in messages.
     pub base_url: String,
+}
+
+/// The events that send a message, in the order the templates page lists them.
+pub const EVENTS: [&str; 6] = [
+    "feedback.received",
+    "feedback.classified",
+    "feedback.not_accepted",
+    "feedback.forwarded",
+    "feedback.answered",
+    "feedback.apology",
+];
+
+/// Saves an administrator's template; an empty body goes back to the app's own.
+pub async fn save_template(
+    tx: &mut crate::db::Tx,
+    actor: Option<i64>,
+    event: &str,
+    lang: Lang,
+    subject: &str,
+    body: &str,
+) -> DbResult<()> {
+    let now = Utc::now();
+    if body.trim().is_empty() {
+        tx_run!(tx, c => sqlx::query("DELETE FROM message_templates WHERE event = $1 AND lang = $2")
+            .bind(event).bind(lang.code()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    } else {
+        tx_run!(tx, c => sqlx::query(
+            "INSERT INTO message_templates (event, lang, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (event, lang) DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = excluded.updated_at")
+            .bind(event).bind(lang.code()).bind(subject).bind(body).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    crate::db::audit::record(
+        tx,
+        actor,
+        "notify.template",
+        "template",
+        None,
+        &format!("{event} {}", lang.code()),
+    )
+    .await
+}
+
+/// Whether the administrator has changed this template.
+pub async fn is_custom(db: &Db, event: &str, lang: Lang) -> DbResult<bool> {
+    let n: i64 = db_run!(db, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_templates WHERE event = $1 AND lang = $2")
+        .bind(event).bind(lang.code()).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
+/// A recipient as the delivery log shows it: enough to tell messages apart, not a contact list.
+pub fn mask(recipient: &str) -> String {
+    match recipient.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}…@{domain}")
+        }
+        None => {
+            let n = recipient.chars().count();
+            let tail: String = recipient.chars().skip(n.saturating_sub(3)).collect();
+            format!("…{tail}")
+        }
+    }
+}
+
+/// The keys of the channel settings.
+pub const SETTINGS: [&str; 8] = [
+    "outbox.smtp_url",
+    "outbox.mail_from",
+    "outbox.sms_url",
+    "outbox.sms_authorization",
+    "outbox.sms_body",
+    "outbox.zalo_url",
+    "outbox.zalo_authorization",
+    "outbox.zalo_body",
+];
+
+impl Channels {
+    /// The channels as configured now.
+    pub async fn load(db: &Db, base_url: &str) -> DbResult<Channels> {
+        let pairs = crate::db::calendar::settings_with_prefix(db, "outbox.").await?;
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let gateway = |prefix: &str| {
+            get(&format!("outbox.{prefix}_url")).map(|url| GatewayConfig {
+                url,
+                authorization: get(&format!("outbox.{prefix}_authorization")).unwrap_or_default(),
+                body: get(&format!("outbox.{prefix}_body"))
+                    .unwrap_or_else(|| GatewayConfig::DEFAULT_BODY.to_string()),
+            })
+        };
+        Ok(Channels {
+            smtp: get("outbox.smtp_url").map(|url| SmtpConfig {
+                url,
+                from: get("outbox.mail_from").unwrap_or_else(|| "langnghe@localhost".into()),
+            }),
+            sms: gateway("sms"),
+            zalo: gateway("zalo"),
+            base_url: base_url.to_string(),
+        })
+    }
 }
 
 /// One claimed message.
@@ -100,6 +213,9 @@ pub async fn claim(
     let rows = tx_run!(&mut tx, c => sqlx::query_as::<_, Claimed>(&sql)
         .bind(worker).bind(until).bind(now).bind(limit).fetch_all(&mut *c).await)?;
     tx.commit().await?;
+    // UPDATE … RETURNING gives no order: send in the order the events happened.
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
 
@@ -290,30 +406,38 @@ async fn send_gateway(
 /// One pass: claim what is due, send it, record the outcome. Returns how many were handled.
 pub async fn run_once(
     db: &Db,
-    channels: &Channels,
+    base_url: &str,
     http: &reqwest::Client,
     worker: &str,
 ) -> DbResult<usize> {
-    let batch = claim(db, worker, Utc::now(), 20).await?;
+    run_once_at(db, base_url, http, worker, Utc::now()).await
+}
+
+/// One pass as if it were `now` (tests move the clock past a back-off or a lease).
+pub async fn run_once_at(
+    db: &Db,
+    base_url: &str,
+    http: &reqwest::Client,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> DbResult<usize> {
+    let channels = Channels::load(db, base_url).await?;
+    let batch = claim(db, worker, now, 20).await?;
     let n = batch.len();
     for m in batch {
-        let text = render(db, channels, &m).await?;
-        let outcome = send(channels, http, &m, &text).await;
+        let text = render(db, &channels, &m).await?;
+        let outcome = send(&channels, http, &m, &text).await;
         if let Outcome::Retry(e) | Outcome::Fail(e) = &outcome {
             tracing::warn!(message = m.id, event = %m.event, channel = %m.channel, error = %e, "message not delivered");
         }
-        finish(db, worker, &m, &outcome, &text, Utc::now()).await?;
+        finish(db, worker, &m, &outcome, &text, now).await?;
     }
     Ok(n)
 }
 
 /// Runs the worker until the process stops: a pass every `every`, at once again after a full
-/// batch.
-pub fn spawn(
-    db: Db,
-    channels: Arc<Channels>,
-    every: std::time::Duration,
-) -> tokio::task::JoinHandle<()> {
+/// batch. Each instance has its own worker name; the leases keep them apart.
+pub fn spawn(db: Db, base_url: String, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     let worker = format!("{}-{}", std::process::id(), rand::random::<u32>());
     tokio::spawn(async move {
         let http = reqwest::Client::builder()
@@ -321,7 +445,7 @@ pub fn spawn(
             .build()
             .unwrap_or_default();
         loop {
-            match run_once(&db, &channels, &http, &worker).await {
+            match run_once(&db, &base_url, &http, &worker).await {
                 Ok(n) if n >= 20 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox worker pass failed"),
@@ -334,6 +458,12 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipients_are_masked_in_the_log() {
+        assert_eq!(mask("0912345678"), "…678");
+        assert_eq!(mask("an.nguyen@example.vn"), "a…@example.vn");
+    }
 
     #[test]
     fn backoff_grows_and_stops_at_an_hour() {

@@ -6,6 +6,10 @@ ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN claimed_until TIMESTAMPTZ;
 ALTER TABLE outbox ADD COLUMN subject TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN body TEXT NOT NULL DEFAULT '';
+-- A message that must go at most once per key (a leader's daily digest) carries one.
+ALTER TABLE outbox ADD COLUMN dedupe_key TEXT;
+CREATE UNIQUE INDEX outbox_dedupe ON outbox(dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE INDEX outbox_created ON outbox(id DESC, status);
 
 -- Templates an administrator changed (the others come with the app), per event and language.
 CREATE TABLE message_templates (

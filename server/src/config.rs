@@ -63,6 +63,15 @@ pub struct Opts {
         global = true
     )]
     pub deadline_check_minutes: u64,
+    /// Seconds between two passes of the outbox worker that sends e-mail, SMS and Zalo messages
+    /// (channels are set at /admin/notifications); 0 turns sending off on this instance.
+    #[arg(
+        long,
+        env = "LANGNGHE_OUTBOX_SECONDS",
+        default_value_t = 5,
+        global = true
+    )]
+    pub outbox_seconds: u64,
     /// Log format: `text` or `json`.
     #[arg(
         long,

@@ -4,6 +4,7 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    langnghe_app::notify::install_tls_provider();
     let cli = langnghe_server::config::Cli::parse();
     langnghe_server::cli::init_tracing(&cli.opts.log_format);
     match langnghe_server::cli::run(cli).await {

@@ -194,6 +194,13 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
     let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;
     spawn_deadline_watch(state.db.clone(), opts.deadline_check_minutes);
+    if opts.outbox_seconds > 0 {
+        langnghe_app::notify::spawn(
+            state.db.clone(),
+            base_url.clone(),
+            std::time::Duration::from_secs(opts.outbox_seconds),
+        );
+    }
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {
         axum::serve(listener, router)

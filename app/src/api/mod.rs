@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;
+pub mod notify;
 pub mod procedures;
 pub mod ratings;
 pub mod survey;

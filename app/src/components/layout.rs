@@ -56,6 +56,9 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         if u.can(Permission::ManageCalendar, None) {
             items.push(("/admin/calendar".into(), "nav.calendar"));
         }
+        if u.can(Permission::ManageNotifications, None) {
+            items.push(("/admin/notifications".into(), "nav.notifications"));
+        }
         if u.can(Permission::ViewAudit, None) {
             items.push(("/admin/audit".into(), "nav.audit"));
         }

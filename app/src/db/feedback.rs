@@ -232,6 +232,7 @@ async fn notify(
             recipient,
             lang,
             params,
+            dedupe_key: None,
         },
     )
     .await?;

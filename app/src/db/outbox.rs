@@ -17,17 +17,46 @@ pub struct Message<'a> {
     pub lang: &'a str,
     /// Values for the template, as JSON.
     pub params: serde_json::Value,
+    /// At most one message per key (e.g. one digest per leader and day); `None` for most.
+    pub dedupe_key: Option<String>,
 }
 
-pub async fn enqueue(tx: &mut Tx, m: &Message<'_>) -> DbResult<i64> {
+/// Queues a message; with a dedupe key already used, nothing is queued and `None` comes back.
+pub async fn enqueue(tx: &mut Tx, m: &Message<'_>) -> DbResult<Option<i64>> {
     let now = super::now();
     let params = m.params.to_string();
     Ok(tx_run!(tx, c => sqlx::query_scalar::<_, i64>(
-        "INSERT INTO outbox (event, entity, entity_id, channel, recipient, lang, params, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id")
+        "INSERT INTO outbox (event, entity, entity_id, channel, recipient, lang, params, next_attempt_at, created_at, dedupe_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
+         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id")
         .bind(m.event).bind(m.entity).bind(m.entity_id).bind(m.channel).bind(m.recipient).bind(m.lang)
-        .bind(&params).bind(now)
-        .fetch_one(&mut *c).await)?)
+        .bind(&params).bind(now).bind(m.dedupe_key.as_deref())
+        .fetch_optional(&mut *c).await)?)
+}
+
+/// One line of the delivery log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Delivery {
+    pub id: i64,
+    pub event: String,
+    pub channel: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The latest messages, newest first; `failed_only` for those given up or being retried.
+pub async fn log(db: &super::Db, failed_only: bool, limit: i64) -> DbResult<Vec<Delivery>> {
+    Ok(crate::db_run!(db, c => sqlx::query_as::<_, Delivery>(
+        "SELECT id, event, channel, recipient, status, attempts, last_error, subject, body, created_at, sent_at
+           FROM outbox WHERE NOT $1 OR status = 'failed' OR (status = 'pending' AND attempts > 0)
+          ORDER BY id DESC LIMIT $2")
+        .bind(failed_only).bind(limit).fetch_all(c).await)?)
 }
 
 /// The messages queued for an entity, oldest first: (event, channel, recipient, params).

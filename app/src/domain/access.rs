@@ -73,6 +73,8 @@ pub enum Permission {
     ApproveFeedback,
     /// The working-day calendar and the feedback deadlines (province administrator).
     ManageCalendar,
+    /// Message channels, templates and the delivery log (province administrator).
+    ManageNotifications,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
@@ -96,7 +98,10 @@ pub fn can(role: Role, scope: &UnitPath, perm: Permission, target: Option<&UnitP
     }
     if matches!(
         perm,
-        Permission::ManageCatalogue | Permission::ManageInstruments | Permission::ManageCalendar
+        Permission::ManageCatalogue
+            | Permission::ManageInstruments
+            | Permission::ManageCalendar
+            | Permission::ManageNotifications
     ) {
         return scope.is_root();
     }

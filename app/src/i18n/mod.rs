@@ -156,6 +156,7 @@ mod tests {
             "survey_find",
             "fb",
             "cal",
+            "notify",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [
@@ -180,6 +181,8 @@ mod tests {
             "instrument.publish",
             "api_key.create",
             "api_key.revoke",
+            "notify.template",
+            "notify.channels",
         ];
         let mut missing = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(

@@ -6,6 +6,7 @@ pub mod admin_api_keys;
 pub mod admin_calendar;
 pub mod admin_instruments;
 pub mod admin_kiosks;
+pub mod admin_notifications;
 pub mod admin_procedures;
 pub mod admin_units;
 pub mod audit;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/instruments", get(admin_instruments::list))
         .route("/admin/instruments/{id}", get(admin_instruments::show))
         .route("/admin/calendar", get(admin_calendar::page))
+        .route("/admin/notifications", get(admin_notifications::page))
         .route("/feedback/new", get(feedback::new_case))
         .route("/feedback/track", get(feedback::track_form))
         .route("/feedback/track/{code}", get(feedback::track_case))

@@ -24,7 +24,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 11] = [
+    let candidates: [(Permission, &str, &str, &str); 12] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
@@ -84,6 +84,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "/admin/calendar",
             "staff.link_calendar",
             "staff.link_calendar_text",
+        ),
+        (
+            Permission::ManageNotifications,
+            "/admin/notifications",
+            "staff.link_notifications",
+            "staff.link_notifications_text",
         ),
         (
             Permission::ViewAudit,

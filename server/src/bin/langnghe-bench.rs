@@ -230,6 +230,7 @@ async fn run_backend(
         survey_days: 7,
         opening_hours: Some("always".into()),
         deadline_check_minutes: 0,
+        outbox_seconds: 0,
         log_format: "text".into(),
     };
     let db = langnghe_server::startup::connect(&opts).await?;
@@ -349,6 +350,7 @@ fn print(results: &[Outcome]) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    langnghe_app::notify::install_tls_provider();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -1,0 +1,303 @@
+//! Notifications: the outbox worker against a real SMTP server and a real HTTP gateway started
+//! by the test on localhost.
+
+use chrono::{Duration, Utc};
+use langnghe_app::db::{calendar, feedback as fb, outbox};
+use langnghe_app::notify;
+use langnghe_tests::sinks::{HttpSink, SmtpSink};
+use langnghe_tests::{both_databases, location, TestApp};
+
+/// Points the e-mail and SMS channels at the sinks (as an administrator would at
+/// /admin/notifications).
+async fn plug(app: &TestApp, smtp: &SmtpSink, sms: &HttpSink) {
+    let mut tx = app.db.begin().await.unwrap();
+    for (k, v) in [
+        ("outbox.smtp_url", smtp.url()),
+        (
+            "outbox.mail_from",
+            "phananh@langgiang.example.vn".to_string(),
+        ),
+        ("outbox.sms_url", sms.url.clone()),
+        ("outbox.sms_authorization", "Bearer test-key".to_string()),
+    ] {
+        calendar::put_setting(&mut tx, k, &v).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Runs the worker until nothing is due at `now`.
+async fn drain(app: &TestApp, now: chrono::DateTime<Utc>) -> usize {
+    let http = reqwest::Client::new();
+    let mut total = 0;
+    loop {
+        let n = notify::run_once_at(&app.db, &app.base, &http, "test-worker", now)
+            .await
+            .unwrap();
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+async fn send_case(app: &TestApp, email: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("name", "Nguyễn Văn An")
+        .text("phone", "0912345678")
+        .text("email", email.to_string())
+        .text("address", "Xã An Phú Lâm")
+        .text("content", "Thủ tục đất đai còn đòi sổ hộ khẩu.")
+        .text("consent", "1");
+    let r = app
+        .client
+        .post(app.url("/api/feedback/submit"))
+        .header("Origin", &app.base)
+        .header("Referer", app.url("/feedback/new"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    location(&r)
+        .trim_start_matches("/feedback/track/")
+        .to_string()
+}
+
+both_databases!(
+    each_event_sends_exactly_one_message_with_the_right_text,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        // A citizen with an e-mail address hears by e-mail; one with a phone only, by SMS.
+        let by_mail = send_case(&app, "an.nguyen@example.vn").await;
+        let by_sms = send_case(&app, "").await;
+        let official = app.another_visitor();
+        official.login_as("quantri").await;
+        let step = |code: String, form: Vec<(&'static str, &'static str)>, action: &'static str| {
+            let official = &official;
+            async move {
+                let id = fb::by_code(&official.db, &code)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+                    .to_string();
+                let mut f: Vec<(&str, &str)> = vec![("id", &id)];
+                f.extend(form);
+                official
+                    .post_form(&format!("/feedback/cases/{id}"), action, &f)
+                    .await;
+            }
+        };
+        step(
+            by_mail.clone(),
+            vec![("class", "competent")],
+            "/api/feedback/classify",
+        )
+        .await;
+        step(
+            by_mail.clone(),
+            vec![("answer", "Đã bỏ yêu cầu sổ hộ khẩu.")],
+            "/api/feedback/answer",
+        )
+        .await;
+        step(
+            by_sms.clone(),
+            vec![
+                ("class", "not_accepted"),
+                ("reason", "Không phải phản ánh về quy định."),
+            ],
+            "/api/feedback/classify",
+        )
+        .await;
+        assert_eq!(drain(&app, Utc::now()).await, 5);
+        assert_eq!(drain(&app, Utc::now()).await, 0, "nothing sent twice");
+
+        let mails = smtp.mails();
+        assert_eq!(mails.len(), 3, "received, classified, answered");
+        assert!(mails
+            .iter()
+            .all(|m| m.to == vec!["<an.nguyen@example.vn>".to_string()]));
+        let texts: Vec<String> = mails.iter().map(|m| m.text()).collect();
+        assert!(
+            texts[0].contains(&format!("đã nhận phản ánh, kiến nghị {by_mail}")),
+            "{}",
+            texts[0]
+        );
+        assert!(texts[0].contains(&format!("{}/feedback/track?code={by_mail}", app.base)));
+        assert!(
+            texts[1].contains("đã được thụ lý, hạn trả lời"),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].contains(&format!("phản ánh {by_mail} đã có câu trả lời")),
+            "{}",
+            texts[2]
+        );
+        let ids: std::collections::HashSet<String> = mails
+            .iter()
+            .filter_map(|m| m.header("Message-ID"))
+            .collect();
+        assert_eq!(ids.len(), 3, "one Message-ID per message");
+
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 2, "received and not accepted, by SMS");
+        assert!(hits
+            .iter()
+            .all(|h| h.body["to"] == "0912345678" && h.authorization == "Bearer test-key"));
+        assert!(hits[0].body["text"].as_str().unwrap().contains(&by_sms));
+        assert!(hits[1].body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Lý do: Không phải phản ánh về quy định."));
+        // The delivery log shows what was sent.
+        official.login_as("quantri").await;
+        let (status, log) = official.page("/admin/notifications").await;
+        assert_eq!(status, 200);
+        assert!(log.contains("feedback.answered") && log.contains("Đã gửi"));
+    }
+);
+
+both_databases!(
+    a_gateway_that_fails_twice_then_succeeds_delivers_once,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        sms.fail_next(2);
+        let code = send_case(&app, "").await;
+        let t0 = Utc::now();
+        assert_eq!(drain(&app, t0).await, 1);
+        assert_eq!(
+            drain(&app, t0 + Duration::seconds(10)).await,
+            0,
+            "waits its back-off"
+        );
+        assert_eq!(drain(&app, t0 + Duration::seconds(31)).await, 1);
+        assert_eq!(drain(&app, t0 + Duration::seconds(31 + 61)).await, 1);
+        assert_eq!(drain(&app, t0 + Duration::hours(2)).await, 0);
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 3);
+        assert_eq!(
+            hits.iter().filter(|h| h.accepted).count(),
+            1,
+            "delivered once"
+        );
+        assert!(hits
+            .iter()
+            .all(|h| h.idempotency_key == hits[0].idempotency_key));
+        let id = fb::by_code(&app.db, &code).await.unwrap().unwrap().id;
+        let log = outbox::log(&app.db, false, 10).await.unwrap();
+        let row = log.iter().find(|d| d.event == "feedback.received").unwrap();
+        assert_eq!((row.status.as_str(), row.attempts), ("sent", 3));
+        assert!(
+            outbox::for_entity(&app.db, "feedback", id)
+                .await
+                .unwrap()
+                .len()
+                == 1
+        );
+    }
+);
+
+both_databases!(
+    a_worker_killed_between_send_and_mark_does_not_lose_the_message,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        send_case(&app, "").await;
+        let http = reqwest::Client::new();
+        let t0 = Utc::now();
+        // The first worker claims and sends, then dies before marking.
+        let channels = notify::Channels::load(&app.db, &app.base).await.unwrap();
+        let claimed = notify::claim(&app.db, "doomed", t0, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        let text = notify::render(&app.db, &channels, &claimed[0])
+            .await
+            .unwrap();
+        assert_eq!(
+            notify::send(&channels, &http, &claimed[0], &text).await,
+            notify::Outcome::Sent
+        );
+        // Another worker leaves it alone while the lease runs, then takes it over.
+        assert_eq!(drain(&app, t0 + Duration::seconds(30)).await, 0);
+        assert_eq!(
+            drain(&app, t0 + Duration::seconds(notify::LEASE_SECONDS + 1)).await,
+            1
+        );
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 2, "sent again: nothing lost");
+        assert_eq!(
+            hits[0].idempotency_key, hits[1].idempotency_key,
+            "the receiver can drop the copy"
+        );
+        let log = outbox::log(&app.db, false, 10).await.unwrap();
+        assert_eq!(log[0].status, "sent");
+        // The late worker's mark is ignored: the message is no longer its own.
+        notify::finish(
+            &app.db,
+            "doomed",
+            &claimed[0],
+            &notify::Outcome::Fail("late".into()),
+            &text,
+            t0,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            outbox::log(&app.db, false, 10).await.unwrap()[0].status,
+            "sent"
+        );
+    }
+);
+
+both_databases!(
+    two_workers_do_not_send_the_same_message,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        let mut tx = app.db.begin().await.unwrap();
+        for i in 0..60 {
+            outbox::enqueue(
+                &mut tx,
+                &outbox::Message {
+                    event: "feedback.received",
+                    entity: "feedback",
+                    entity_id: i,
+                    channel: "sms",
+                    recipient: "0912345678",
+                    lang: "vi",
+                    params: serde_json::json!({ "code": format!("PA26{i:06}"), "due": "2026-12-01" }),
+                    dedupe_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let run = |name: &'static str| {
+            let db = app.db.clone();
+            let base = app.base.clone();
+            async move {
+                let http = reqwest::Client::new();
+                let mut n = 0;
+                loop {
+                    let k = notify::run_once_at(&db, &base, &http, name, Utc::now())
+                        .await
+                        .unwrap();
+                    if k == 0 {
+                        return n;
+                    }
+                    n += k;
+                }
+            }
+        };
+        let (a, b) = tokio::join!(tokio::spawn(run("worker-a")), tokio::spawn(run("worker-b")));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a + b, 60, "{a} + {b}");
+        let hits = sms.hits();
+        let keys: std::collections::HashSet<&str> =
+            hits.iter().map(|h| h.idempotency_key.as_str()).collect();
+        assert_eq!(hits.len(), 60, "no message sent twice");
+        assert_eq!(keys.len(), 60);
+    }
+);
