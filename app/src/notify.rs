@@ -60,13 +60,15 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 6] = [
+pub const EVENTS: [&str; 8] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
     "feedback.forwarded",
     "feedback.answered",
     "feedback.apology",
+    "feedback.digest",
+    "survey.invitation",
 ];
 
 /// Saves an administrator's template; an empty body goes back to the app's own.
@@ -106,6 +108,50 @@ pub async fn is_custom(db: &Db, event: &str, lang: Lang) -> DbResult<bool> {
         "SELECT COUNT(*) FROM message_templates WHERE event = $1 AND lang = $2")
         .bind(event).bind(lang.code()).fetch_one(c).await)?;
     Ok(n > 0)
+}
+
+/// Queues, once a day, an e-mail to each leader with an e-mail address whose units have feedback
+/// cases due soon or overdue. Safe to call often and from several instances (one per leader and
+/// day, by its dedupe key). Returns how many were queued.
+pub async fn queue_digests(db: &Db, base_url: &str, today: NaiveDate) -> DbResult<usize> {
+    let cal = crate::db::calendar::load(db).await?;
+    let settings = crate::db::calendar::feedback_settings(db).await?;
+    let soon = cal.add_working_days(today, settings.due_soon_days);
+    let leaders: Vec<_> = crate::db::accounts::in_subtree(db, "/")
+        .await?
+        .into_iter()
+        .filter(|a| a.active && a.role == "leader" && !a.email.is_empty())
+        .collect();
+    let mut queued = 0;
+    for a in leaders {
+        let (open, due_soon, overdue) =
+            crate::db::feedback::counts(db, &a.unit_path, today, soon).await?;
+        if due_soon + overdue == 0 {
+            continue;
+        }
+        let mut tx = db.begin().await?;
+        let id = crate::db::outbox::enqueue(
+            &mut tx,
+            &crate::db::outbox::Message {
+                event: "feedback.digest",
+                entity: "account",
+                entity_id: a.id,
+                channel: "email",
+                recipient: &a.email,
+                lang: "vi",
+                params: serde_json::json!({
+                    "name": a.full_name, "unit": a.unit_name, "open": open, "due_soon": due_soon,
+                    "overdue": overdue, "url": format!("{base_url}/feedback/cases?due=overdue"),
+                    "date": today.to_string(),
+                }),
+                dedupe_key: Some(format!("digest:{}:{today}", a.id)),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        queued += usize::from(id.is_some());
+    }
+    Ok(queued)
 }
 
 /// A recipient as the delivery log shows it: enough to tell messages apart, not a contact list.
@@ -236,12 +282,19 @@ pub async fn finish(
         Outcome::Retry(e) | Outcome::Fail(e) => ("failed", now, e.clone()),
     };
     let sent_at = (status == "sent").then_some(now);
+    // A dossier's citizen phone is otherwise kept only as a keyed hash: once the invitation has
+    // gone (or been given up), only the masked number stays.
+    let recipient = if status != "pending" && m.event == "survey.invitation" {
+        mask(&m.recipient)
+    } else {
+        m.recipient.clone()
+    };
     db_run!(db, c => sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, subject = $5, body = $6,
-                claimed_until = NULL
+                claimed_until = NULL, recipient = $9
           WHERE id = $7 AND claimed_by = $8 AND status = 'sending'")
         .bind(status).bind(next).bind(&error).bind(sent_at).bind(&text.subject).bind(&text.body)
-        .bind(m.id).bind(worker).execute(c).await.map(|r| r.rows_affected()))?;
+        .bind(m.id).bind(worker).bind(&recipient).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -289,7 +342,9 @@ pub async fn template(db: &Db, event: &str, lang: Lang) -> DbResult<Rendered> {
 pub async fn render(db: &Db, channels: &Channels, m: &Claimed) -> DbResult<Rendered> {
     let lang = Lang::parse(&m.lang).unwrap_or_default();
     let mut params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
-    if let (Some(map), Some(code)) = (params.as_object_mut(), params_code(&m.params)) {
+    let follow = m.event.starts_with("feedback.") && m.event != "feedback.digest";
+    if let (true, Some(map), Some(code)) = (follow, params.as_object_mut(), params_code(&m.params))
+    {
         map.insert(
             "url".into(),
             serde_json::Value::String(format!("{}/feedback/track?code={code}", channels.base_url)),

@@ -280,6 +280,7 @@ async fn handle_dossier(
             }
         }
     };
+    let mut phone_number = None;
     let (phone_hash, phone_hint) = match opt_str(&v, "citizen_phone")? {
         Some(p) => {
             let p = langnghe_app::domain::validate::phone(p).map_err(|_| {
@@ -289,10 +290,12 @@ async fn handle_dossier(
                     "số điện thoại không hợp lệ",
                 )
             })?;
-            (
+            let hashed = (
                 langnghe_app::survey::phone_hash(&state.config, &p),
                 p[p.len() - 3..].to_string(),
-            )
+            );
+            phone_number = Some(p);
+            hashed
         }
         None => (String::new(), String::new()),
     };
@@ -316,8 +319,26 @@ async fn handle_dossier(
     let expires = Utc::now() + chrono::Duration::days(state.config.survey_days);
     let expires_at =
         dossiers::ensure_link(&mut tx, id, &dossiers::hash_token(&token), expires).await?;
-    tx.commit().await?;
     let url = langnghe_app::survey::url(&state.config, &token);
+    // A completed dossier with a phone number: the citizen is invited by SMS, once. The number
+    // stays in the outbox only until the message is sent.
+    if let (Some(phone), Some(_)) = (&phone_number, input.completed_at) {
+        langnghe_app::db::outbox::enqueue(
+            &mut tx,
+            &langnghe_app::db::outbox::Message {
+                event: "survey.invitation",
+                entity: "dossier",
+                entity_id: id,
+                channel: "sms",
+                recipient: phone,
+                lang: "vi",
+                params: serde_json::json!({ "dossier": input.code, "url": url, "unit": unit.name }),
+                dedupe_key: Some(format!("survey:{id}")),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     let out = DossierOut {
         dossier_id: id,
         code: input.code,

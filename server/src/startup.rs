@@ -193,7 +193,11 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
     };
     let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;
-    spawn_deadline_watch(state.db.clone(), opts.deadline_check_minutes);
+    spawn_deadline_watch(
+        state.db.clone(),
+        base_url.clone(),
+        opts.deadline_check_minutes,
+    );
     if opts.outbox_seconds > 0 {
         langnghe_app::notify::spawn(
             state.db.clone(),
@@ -219,8 +223,9 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
 }
 
 /// Every `minutes` (and at start), sends the apology notice with a new date for each feedback
-/// case past its deadline. Several instances may run it at once: each case is claimed once.
-fn spawn_deadline_watch(db: Db, minutes: u64) {
+/// case past its deadline, and the day's digest to leaders whose units have cases due soon or
+/// overdue. Several instances may run it at once: each case and digest is claimed once.
+fn spawn_deadline_watch(db: Db, base_url: String, minutes: u64) {
     if minutes == 0 {
         return;
     }
@@ -230,6 +235,10 @@ fn spawn_deadline_watch(db: Db, minutes: u64) {
             tick.tick().await;
             if let Err(e) = apologise_overdue(&db).await {
                 tracing::warn!(error = %e, "overdue feedback check failed");
+            }
+            let today = langnghe_app::db::today();
+            if let Err(e) = langnghe_app::notify::queue_digests(&db, &base_url, today).await {
+                tracing::warn!(error = %e, "leaders' digest failed");
             }
         }
     });

@@ -301,3 +301,130 @@ both_databases!(
         assert_eq!(keys.len(), 60);
     }
 );
+
+both_databases!(
+    a_completed_dossier_invites_the_citizen_once_by_sms,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        let unit = app.unit_id("XAPL").await;
+        let mut tx = app.db.begin().await.unwrap();
+        let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let body = serde_json::json!({"code": "HS-77", "unit_code": "XAPL", "citizen_phone": "0912 345 678",
+            "completed_at": "2026-11-20T09:30:00+07:00"})
+        .to_string();
+        let mut url = String::new();
+        for _ in 0..2 {
+            let r = app
+                .client
+                .post(app.url("/api/v1/dossiers"))
+                .header("content-type", "application/json")
+                .header("X-API-Key", &key)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let v: serde_json::Value = r.json().await.unwrap();
+            url = v["survey"]["url"].as_str().unwrap().to_string();
+        }
+        assert_eq!(
+            drain(&app, Utc::now()).await,
+            1,
+            "invited once, though posted twice"
+        );
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].body["to"], "0912345678");
+        let text = hits[0].body["text"].as_str().unwrap();
+        assert!(text.contains("HS-77") && text.contains(&url), "{text}");
+        // After sending, the outbox keeps only the masked number.
+        let log = outbox::log(&app.db, false, 5).await.unwrap();
+        assert_eq!(log[0].recipient, "…678");
+    }
+);
+
+both_databases!(
+    leaders_get_one_digest_a_day_of_cases_due_soon_or_overdue,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        plug(&app, &smtp, &sms).await;
+        let today = langnghe_app::db::today();
+        assert_eq!(
+            notify::queue_digests(&app.db, &app.base, today)
+                .await
+                .unwrap(),
+            0,
+            "no email yet"
+        );
+        langnghe_app::db_run!(&app.db, c => sqlx::query("UPDATE accounts SET email = 'lanhdao@langgiang.example.vn' WHERE username = 'lanhdao'")
+            .execute(c).await.map(|r| r.rows_affected()))
+        .unwrap();
+        assert_eq!(
+            notify::queue_digests(&app.db, &app.base, today)
+                .await
+                .unwrap(),
+            0,
+            "nothing due"
+        );
+        let cal = calendar::load(&app.db).await.unwrap();
+        let settings = calendar::feedback_settings(&app.db).await.unwrap();
+        let old = today - Duration::days(30);
+        let new = fb::NewCase {
+            unit_id: app.unit_id("XAPL").await,
+            procedure_id: None,
+            channel: langnghe_app::domain::feedback::Channel::Paper,
+            lang: "vi",
+            input: langnghe_app::domain::feedback::CaseInput {
+                name: "Ông Quá Hạn".into(),
+                phone: "0912000222".into(),
+                email: String::new(),
+                address: "Xã An Phú Lâm".into(),
+                content: "Chưa được trả lời".into(),
+            },
+            received_at: langnghe_app::db::local_noon(old),
+            received_on: old,
+            entered_by: None,
+            files: vec![],
+            code: None,
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        fb::create(&mut tx, &cal, &settings, &new).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            notify::queue_digests(&app.db, &app.base, today)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            notify::queue_digests(&app.db, &app.base, today)
+                .await
+                .unwrap(),
+            0,
+            "once a day"
+        );
+        drain(&app, Utc::now()).await;
+        let mails: Vec<_> = smtp
+            .mails()
+            .into_iter()
+            .filter(|m| m.to == vec!["<lanhdao@langgiang.example.vn>".to_string()])
+            .collect();
+        assert_eq!(mails.len(), 1);
+        let text = mails[0].text();
+        assert!(
+            text.contains("Trần Văn Lãnh") && text.contains("1 quá hạn"),
+            "{text}"
+        );
+        assert!(text.contains("/feedback/cases?due=overdue"));
+        // Tomorrow brings another.
+        assert_eq!(
+            notify::queue_digests(&app.db, &app.base, today + Duration::days(1))
+                .await
+                .unwrap(),
+            1
+        );
+    }
+);
