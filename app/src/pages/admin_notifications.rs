@@ -75,19 +75,18 @@ pub async fn page(ctx: Ctx) -> PageResult {
                 <div class="table-wrap">
                     <table class="data">
                         <thead><tr>
-                            <th>{t("notify.when")}</th><th>{t("notify.event")}</th><th>{t("notify.channel")}</th>
-                            <th>{t("notify.recipient")}</th><th>{t("notify.status")}</th><th class="num">{t("notify.attempts")}</th><th>{t("notify.text")}</th>
+                            <th>{t("notify.when")}</th><th>{t("notify.event")}</th>
+                            <th>{t("notify.recipient")}</th><th>{t("notify.status")}</th><th>{t("notify.text")}</th>
                         </tr></thead>
                         <tbody>
                             {log.into_iter().map(|d| view! {
                                 <tr>
                                     <td class="nowrap">{fmt_time(d.sent_at.unwrap_or(d.created_at))}</td>
-                                    <td class="small">{d.event.clone()}</td>
-                                    <td>{d.channel.clone()}</td>
+                                    <td class="small">{d.event.clone()}<br/>{d.channel.clone()}</td>
                                     <td class="nowrap">{notify::mask(&d.recipient)}</td>
-                                    <td>{status_badge(&d.status)}</td>
-                                    <td class="num">{d.attempts}</td>
-                                    <td class="small">{d.body.clone()}
+                                    <td>{status_badge(&d.status)}
+                                        {(d.attempts > 1).then(|| view! { <br/><span class="small">{tf("notify.attempts_n", &[("n", &d.attempts.to_string())])}</span> })}</td>
+                                    <td class="small msg-text">{d.body.clone()}
                                         {(!d.last_error.is_empty()).then(|| view! { <br/><span class="err">{d.last_error.clone()}</span> })}</td>
                                 </tr>
                             }).collect_view()}
