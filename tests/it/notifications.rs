@@ -155,6 +155,77 @@ both_databases!(
         let (status, log) = official.page("/admin/notifications").await;
         assert_eq!(status, 200);
         assert!(log.contains("feedback.answered") && log.contains("Đã gửi"));
+
+        // Forwarded, and an apology for a case past its deadline, in English for an English visitor.
+        let third = send_case(&app, "").await;
+        let stp = app.unit_id("STP").await.to_string();
+        let id = fb::by_code(&app.db, &third)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
+        official
+            .post_form(
+                &format!("/feedback/cases/{id}"),
+                "/api/feedback/classify",
+                &[("id", &id), ("class", "outside"), ("forward_unit", &stp)],
+            )
+            .await;
+        let cal = calendar::load(&app.db).await.unwrap();
+        let settings = calendar::feedback_settings(&app.db).await.unwrap();
+        let old = langnghe_app::db::today() - Duration::days(40);
+        let late = fb::NewCase {
+            unit_id: app.unit_id("XAPL").await,
+            procedure_id: None,
+            channel: langnghe_app::domain::feedback::Channel::Paper,
+            lang: "en",
+            input: langnghe_app::domain::feedback::CaseInput {
+                name: "Late Case".into(),
+                phone: "0912000333".into(),
+                email: String::new(),
+                address: "Ward 1".into(),
+                content: "Still waiting".into(),
+            },
+            received_at: langnghe_app::db::local_noon(old),
+            received_on: old,
+            entered_by: None,
+            files: vec![],
+            code: None,
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        let (_, late_code) = fb::create(&mut tx, &cal, &settings, &late).await.unwrap();
+        tx.commit().await.unwrap();
+        langnghe_server::startup::apologise_overdue(&app.db)
+            .await
+            .unwrap();
+        let before = sms.hits().len();
+        assert_eq!(
+            drain(&app, Utc::now()).await,
+            4,
+            "received + forwarded, received + apology"
+        );
+        let texts: Vec<String> = sms.hits()[before..]
+            .iter()
+            .map(|h| h.body["text"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            texts[1].contains(&format!("phản ánh {third} đã được chuyển đến Sở Tư pháp")),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].contains(&format!("your feedback {late_code} has been received")),
+            "{}",
+            texts[2]
+        );
+        assert!(
+            texts[3].contains(&format!(
+                "we apologise for not answering feedback {late_code}"
+            )),
+            "{}",
+            texts[3]
+        );
     }
 );
 
