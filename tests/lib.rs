@@ -240,6 +240,46 @@ impl TestApp {
             .id
     }
 
+    /// A feedback case received on `day` by letter at unit `unit_code`, put straight into the
+    /// database (for dates the forms refuse, such as long ago); returns its id and code.
+    pub async fn case_received_on(
+        &self,
+        unit_code: &str,
+        day: chrono::NaiveDate,
+        phone: &str,
+        lang: &'static str,
+    ) -> (i64, String) {
+        use langnghe_app::db::{calendar, feedback};
+        let cal = calendar::load(&self.db).await.expect("calendar");
+        let settings = calendar::feedback_settings(&self.db)
+            .await
+            .expect("settings");
+        let new = feedback::NewCase {
+            unit_id: self.unit_id(unit_code).await,
+            procedure_id: None,
+            channel: langnghe_app::domain::feedback::Channel::Paper,
+            lang,
+            input: langnghe_app::domain::feedback::CaseInput {
+                name: "Lý Thị Thư".into(),
+                phone: phone.into(),
+                email: String::new(),
+                address: "Xã An Phú Lâm".into(),
+                content: "Phản ánh gửi bằng thư".into(),
+            },
+            received_at: langnghe_app::db::local_noon(day),
+            received_on: day,
+            entered_by: None,
+            files: vec![],
+            code: None,
+        };
+        let mut tx = self.db.begin().await.expect("begin");
+        let created = feedback::create(&mut tx, &cal, &settings, &new)
+            .await
+            .expect("case");
+        tx.commit().await.expect("commit");
+        created
+    }
+
     /// The value of the session cookie the client holds.
     pub fn session_cookie(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;

@@ -646,28 +646,9 @@ both_databases!(
         // Seeded: the 2026 Lunar New Year break (14–22 February).
         assert_eq!(cal.add_working_days(d(2026, 2, 12), 5), d(2026, 2, 26));
         let settings = calendar::feedback_settings(&app.db).await.unwrap();
-        let xapl = app.unit_id("XAPL").await;
-        let new = fb::NewCase {
-            unit_id: xapl,
-            procedure_id: None,
-            channel: langnghe_app::domain::feedback::Channel::Paper,
-            lang: "vi",
-            input: langnghe_app::domain::feedback::CaseInput {
-                name: "Lý Thị Tết".into(),
-                phone: "0912000111".into(),
-                email: String::new(),
-                address: "Xã An Phú Lâm".into(),
-                content: "Phản ánh gửi trước Tết".into(),
-            },
-            received_at: langnghe_app::db::local_noon(d(2026, 2, 12)),
-            received_on: d(2026, 2, 12),
-            entered_by: None,
-            files: vec![],
-            code: None,
-        };
-        let mut tx = app.db.begin().await.unwrap();
-        let (id, code) = fb::create(&mut tx, &cal, &settings, &new).await.unwrap();
-        tx.commit().await.unwrap();
+        let (id, code) = app
+            .case_received_on("XAPL", d(2026, 2, 12), "0912000111", "vi")
+            .await;
         let case = fb::get(&app.db, id).await.unwrap();
         assert_eq!(case.forward_due, d(2026, 2, 26));
         app.login_as("canbo").await;

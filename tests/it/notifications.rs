@@ -172,30 +172,8 @@ both_databases!(
                 &[("id", &id), ("class", "outside"), ("forward_unit", &stp)],
             )
             .await;
-        let cal = calendar::load(&app.db).await.unwrap();
-        let settings = calendar::feedback_settings(&app.db).await.unwrap();
         let old = langnghe_app::db::today() - Duration::days(40);
-        let late = fb::NewCase {
-            unit_id: app.unit_id("XAPL").await,
-            procedure_id: None,
-            channel: langnghe_app::domain::feedback::Channel::Paper,
-            lang: "en",
-            input: langnghe_app::domain::feedback::CaseInput {
-                name: "Late Case".into(),
-                phone: "0912000333".into(),
-                email: String::new(),
-                address: "Ward 1".into(),
-                content: "Still waiting".into(),
-            },
-            received_at: langnghe_app::db::local_noon(old),
-            received_on: old,
-            entered_by: None,
-            files: vec![],
-            code: None,
-        };
-        let mut tx = app.db.begin().await.unwrap();
-        let (_, late_code) = fb::create(&mut tx, &cal, &settings, &late).await.unwrap();
-        tx.commit().await.unwrap();
+        let (_, late_code) = app.case_received_on("XAPL", old, "0912000333", "en").await;
         langnghe_server::startup::apologise_overdue(&app.db)
             .await
             .unwrap();
@@ -440,30 +418,8 @@ both_databases!(
             0,
             "nothing due"
         );
-        let cal = calendar::load(&app.db).await.unwrap();
-        let settings = calendar::feedback_settings(&app.db).await.unwrap();
         let old = today - Duration::days(30);
-        let new = fb::NewCase {
-            unit_id: app.unit_id("XAPL").await,
-            procedure_id: None,
-            channel: langnghe_app::domain::feedback::Channel::Paper,
-            lang: "vi",
-            input: langnghe_app::domain::feedback::CaseInput {
-                name: "Ông Quá Hạn".into(),
-                phone: "0912000222".into(),
-                email: String::new(),
-                address: "Xã An Phú Lâm".into(),
-                content: "Chưa được trả lời".into(),
-            },
-            received_at: langnghe_app::db::local_noon(old),
-            received_on: old,
-            entered_by: None,
-            files: vec![],
-            code: None,
-        };
-        let mut tx = app.db.begin().await.unwrap();
-        fb::create(&mut tx, &cal, &settings, &new).await.unwrap();
-        tx.commit().await.unwrap();
+        app.case_received_on("XAPL", old, "0912000222", "vi").await;
         assert_eq!(
             notify::queue_digests(&app.db, &app.base, today)
                 .await
