@@ -455,3 +455,103 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    an_administrator_rewrites_a_template_and_sets_a_gateway,
+    |app: TestApp| async move {
+        let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
+        app.login_as("quantri").await;
+        // Channels through the page: a bad body template is refused, a good one kept.
+        let (_, body) = app
+            .submit(
+                "/admin/notifications",
+                "/api/notify/channels",
+                &[
+                    ("smtp_url", &smtp.url()),
+                    ("mail_from", "phananh@langgiang.example.vn"),
+                    ("sms_url", &sms.url),
+                    ("sms_authorization", "Bearer k1"),
+                    ("sms_body", "{\"phone\": {{to}}"),
+                    ("zalo_url", ""),
+                    ("zalo_authorization", ""),
+                    ("zalo_body", ""),
+                ],
+            )
+            .await;
+        assert!(
+            body.contains("Mẫu phải là JSON hợp lệ"),
+            "bad template refused"
+        );
+        let (_, body) = app
+            .submit(
+                "/admin/notifications",
+                "/api/notify/channels",
+                &[
+                    ("smtp_url", &smtp.url()),
+                    ("mail_from", "phananh@langgiang.example.vn"),
+                    ("sms_url", &sms.url),
+                    ("sms_authorization", "Bearer k1"),
+                    ("sms_body", "{\"msisdn\": {{to}}, \"content\": {{text}}}"),
+                    ("zalo_url", ""),
+                    ("zalo_authorization", ""),
+                    ("zalo_body", ""),
+                ],
+            )
+            .await;
+        assert!(body.contains("Đã lưu kênh gửi tin"));
+        assert!(
+            !body.contains("Bearer k1"),
+            "credentials are never shown back"
+        );
+        let (_, body) = app
+            .submit(
+                "/admin/notifications",
+                "/api/notify/template",
+                &[
+                    ("event", "feedback.received"),
+                    ("lang", "vi"),
+                    ("subject", "Đã nhận %{code}"),
+                    ("body", "UBND tỉnh đã nhận phản ánh %{code}, hạn %{due}."),
+                ],
+            )
+            .await;
+        assert!(body.contains("Đã lưu mẫu tin feedback.received") && body.contains("Đã sửa"));
+        let code = send_case(&app.another_visitor(), "").await;
+        drain(&app, Utc::now()).await;
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(
+            hits[0].body["msisdn"], "0912345678",
+            "the provider's own body"
+        );
+        assert_eq!(hits[0].authorization, "Bearer k1");
+        let text = hits[0].body["content"].as_str().unwrap();
+        assert!(
+            text.starts_with(&format!("UBND tỉnh đã nhận phản ánh {code}, hạn ")),
+            "{text}"
+        );
+        // An empty text goes back to the original.
+        app.submit(
+            "/admin/notifications",
+            "/api/notify/template",
+            &[
+                ("event", "feedback.received"),
+                ("lang", "vi"),
+                ("subject", ""),
+                ("body", ""),
+            ],
+        )
+        .await;
+        send_case(&app.another_visitor(), "").await;
+        drain(&app, Utc::now()).await;
+        let hits = sms.hits();
+        assert!(hits[1].body["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Lắng Nghe: đã nhận"));
+        // Officials cannot open the page.
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        assert_eq!(official.get("/admin/notifications").await.status(), 403);
+    }
+);
