@@ -60,7 +60,7 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 11] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
@@ -69,6 +69,9 @@ pub const EVENTS: [&str; 8] = [
     "feedback.apology",
     "feedback.digest",
     "survey.invitation",
+    "session.confirmed",
+    "session.waiting",
+    "session.promoted",
 ];
 
 /// Saves an administrator's template; an empty body goes back to the app's own.

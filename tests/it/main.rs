@@ -10,6 +10,7 @@ mod feedback;
 mod notifications;
 mod procedures;
 mod ratings;
+mod sessions;
 mod shell;
 mod survey;
 mod units;

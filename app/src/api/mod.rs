@@ -15,6 +15,7 @@ pub mod kiosks;
 pub mod notify;
 pub mod procedures;
 pub mod ratings;
+pub mod sessions;
 pub mod survey;
 pub mod units;
 

@@ -44,6 +44,9 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         if u.can(Permission::HandleFeedback, None) {
             items.push(("/feedback/cases".into(), "nav.feedback"));
         }
+        if u.can(Permission::ManageSessions, None) {
+            items.push(("/sessions/manage".into(), "nav.sessions"));
+        }
         if u.can(Permission::ManageCatalogue, None) {
             items.push(("/admin/procedures".into(), "nav.catalogue"));
         }
@@ -65,6 +68,7 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
     } else {
         items.push(("/feedback/new".into(), "nav.feedback_new"));
         items.push(("/feedback/track".into(), "nav.feedback_track"));
+        items.push(("/sessions".into(), "nav.sessions_public"));
     }
     // The current item is the longest href the path starts with.
     let path = ctx.path.as_str();

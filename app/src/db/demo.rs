@@ -31,7 +31,7 @@ pub struct DemoSpec {
     pub days: i64,
     /// The server secret, to derive the dossiers' survey links (no dossiers without it).
     pub secret: Option<Vec<u8>>,
-    /// A dozen feedback cases in every state of the workflow.
+    /// A dozen feedback cases in every state of the workflow, and three dialogue sessions.
     pub feedback: bool,
 }
 
@@ -242,6 +242,7 @@ pub async fn generate(db: &Db, spec: &DemoSpec) -> DbResult<()> {
     generate_ratings(db, spec, &ids).await?;
     if spec.feedback {
         super::demo_feedback::generate(db, &ids).await?;
+        super::demo_sessions::generate(db, &ids).await?;
     }
     Ok(())
 }

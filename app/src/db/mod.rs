@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod demo;
 pub mod demo_catalog;
 pub mod demo_feedback;
+pub mod demo_sessions;
 pub mod dossiers;
 pub mod feedback;
 pub mod instruments;
@@ -16,6 +17,7 @@ pub mod kiosks;
 pub mod outbox;
 pub mod procedures;
 pub mod ratings;
+pub mod sessions;
 pub mod sipas;
 pub mod units;
 

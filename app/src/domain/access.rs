@@ -75,6 +75,8 @@ pub enum Permission {
     ManageCalendar,
     /// Message channels, templates and the delivery log (province administrator).
     ManageNotifications,
+    /// Dialogue sessions of the subtree: create, publish, see sign-ups.
+    ManageSessions,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
@@ -83,9 +85,12 @@ fn role_allows(role: Role, perm: Permission) -> bool {
         Role::Admin => true,
         Role::Leader => matches!(
             perm,
-            ViewUnit | ViewAudit | ViewRatings | HandleFeedback | ApproveFeedback
+            ViewUnit | ViewAudit | ViewRatings | HandleFeedback | ApproveFeedback | ManageSessions
         ),
-        Role::Official => matches!(perm, ViewUnit | ViewRatings | HandleFeedback),
+        Role::Official => matches!(
+            perm,
+            ViewUnit | ViewRatings | HandleFeedback | ManageSessions
+        ),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod feedback;
 pub mod procedure;
 pub mod rating;
+pub mod session;
 pub mod text;
 pub mod unit;
 pub mod validate;

@@ -157,6 +157,7 @@ mod tests {
             "fb",
             "cal",
             "notify",
+            "ses",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [
@@ -185,6 +186,11 @@ mod tests {
             "notify.channels",
             // event names of the outbox
             "survey.invitation",
+            "session.create",
+            "session.publish",
+            "session.confirmed",
+            "session.waiting",
+            "session.promoted",
         ];
         let mut missing = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(

@@ -18,6 +18,7 @@ pub mod kiosk;
 pub mod prefs;
 pub mod procedures;
 pub mod ratings;
+pub mod sessions;
 pub mod staff;
 pub mod survey;
 
@@ -77,6 +78,11 @@ pub fn router() -> Router<AppState> {
             "/feedback/cases/{id}/files/{file}",
             get(feedback_staff::attachment),
         )
+        .route("/sessions", get(sessions::calendar))
+        .route("/sessions/manage", get(sessions::manage))
+        .route("/sessions/manage/{id}", get(sessions::manage_one))
+        .route("/sessions/signup/{code}", get(sessions::signup_page))
+        .route("/sessions/{id}", get(sessions::show))
         .route("/ratings", get(ratings::list))
         .route("/ratings/{id}/correct", get(ratings::correct_form))
         .route("/kiosk", get(kiosk::kiosk_home))
