@@ -52,7 +52,11 @@ CREATE TABLE session_signups (
     lang         TEXT NOT NULL DEFAULT 'vi',
     created_at   TIMESTAMPTZ NOT NULL,
     promoted_at  TIMESTAMPTZ,
-    cancelled_at TIMESTAMPTZ
+    cancelled_at TIMESTAMPTZ,
+    -- at the door, and for no-wait Thursday when the result was handed back
+    checked_in_at TIMESTAMPTZ,
+    checked_in_by BIGINT REFERENCES accounts(id),
+    result_at    TIMESTAMPTZ
 );
 CREATE INDEX session_signups_session ON session_signups(session_id, status, id);
 -- A time slot is booked once.

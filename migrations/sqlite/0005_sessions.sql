@@ -52,7 +52,11 @@ CREATE TABLE session_signups (
     lang         TEXT NOT NULL DEFAULT 'vi',
     created_at   TIMESTAMP NOT NULL,
     promoted_at  TIMESTAMP,
-    cancelled_at TIMESTAMP
+    cancelled_at TIMESTAMP,
+    -- at the door, and for no-wait Thursday when the result was handed back
+    checked_in_at TIMESTAMP,
+    checked_in_by INTEGER REFERENCES accounts(id),
+    result_at    TIMESTAMP
 );
 CREATE INDEX session_signups_session ON session_signups(session_id, status, id);
 -- A time slot is booked once.

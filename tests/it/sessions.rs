@@ -168,3 +168,80 @@ both_databases!(a_slot_cannot_be_booked_twice, |app: TestApp| async move {
     assert!(page.contains("Khung giờ của bạn"));
     assert_eq!(sessions::get(&app.db, id).await.unwrap().confirmed_count, 1);
 });
+
+both_databases!(
+    at_the_door_a_cancelled_code_cannot_check_in,
+    |app: TestApp| async move {
+        let id = session(&app, "thursday", 2, Some(30)).await;
+        let s = sessions::get(&app.db, id).await.unwrap();
+        let slots: Vec<String> = s.slot_starts().iter().map(|t| t.to_rfc3339()).collect();
+        let a = sign_up(&app, id, "Người A", "0912000001", &slots[0]).await;
+        let b = sign_up(&app, id, "Người B", "0912000002", &slots[1]).await;
+        let code = |p: &str| p.trim_start_matches("/sessions/signup/").to_string();
+        app.submit(
+            &b,
+            "/api/sessions/cancel",
+            &[("code", &code(&b)), ("phone", "0912000002")],
+        )
+        .await;
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let page = format!("/sessions/manage/{id}");
+        let sid = id.to_string();
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/checkin",
+                &[("id", &sid), ("code", &code(&b))],
+            )
+            .await;
+        assert!(body.contains("Mã này đã bị hủy"), "cancelled refused");
+        // The QR code carries the confirmation page's URL.
+        let scanned = app.url(&a);
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/checkin",
+                &[("id", &sid), ("code", &scanned)],
+            )
+            .await;
+        assert!(
+            body.contains("Người A") && body.contains("đã có mặt"),
+            "checked in"
+        );
+        assert!(body.contains("Đã đến: 1/1"));
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/checkin",
+                &[("id", &sid), ("code", &code(&a))],
+            )
+            .await;
+        assert!(body.contains("đã được xác nhận có mặt"), "not twice");
+        // No-wait Thursday: the result handed back gives the minutes it took.
+        let su = sessions::signup_by_code(&app.db, &code(&a))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/result",
+                &[("id", &sid), ("signup", &su.id.to_string())],
+            )
+            .await;
+        assert!(
+            body.contains("Đã ghi thời điểm trả kết quả") && body.contains("0 phút"),
+            "minutes shown"
+        );
+        let su = sessions::signup_by_code(&app.db, &code(&a))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(su.minutes_taken(), Some(0));
+        // Another unit's official cannot work this door.
+        let other = app.another_visitor();
+        other.login_as("canbo.stp").await;
+        assert_eq!(other.get(&page).await.status(), 403);
+    }
+);

@@ -253,3 +253,48 @@ pub async fn cancel_signup(code: String, phone: String) -> Result<(), ServerFnEr
     })
     .await
 }
+
+/// Checks a sign-up in at the door (the code typed, or read from its QR code).
+#[server(endpoint = "sessions/checkin")]
+pub async fn check_in(id: String, code: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}", id.trim());
+    finish("checkin", &[], &back.clone(), |cx| async move {
+        let sid = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::App(AppError::NotFound))?;
+        let s = sessions::get(cx.db(), sid).await?;
+        let user = cx
+            .require(Permission::ManageSessions, Some(&s.scope()))?
+            .clone();
+        let su =
+            sessions::check_in(cx.db(), user.id, sid, &sessions::code_from_scan(&code)).await?;
+        Ok(Done::to(back).with(
+            Flash::ok("ses.flash_checked_in")
+                .arg("name", su.name)
+                .arg("code", su.code),
+        ))
+    })
+    .await
+}
+
+/// No-wait Thursday: records that the result was handed back.
+#[server(endpoint = "sessions/result")]
+pub async fn result_returned(id: String, signup: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}", id.trim());
+    finish("result", &[], &back.clone(), |cx| async move {
+        let sid = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::App(AppError::NotFound))?;
+        let s = sessions::get(cx.db(), sid).await?;
+        cx.require(Permission::ManageSessions, Some(&s.scope()))?;
+        let su = signup
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::Msg("err.bad_request"))?;
+        sessions::result_returned(cx.db(), sid, su).await?;
+        Ok(Done::to(back).with(Flash::ok("ses.flash_result")))
+    })
+    .await
+}

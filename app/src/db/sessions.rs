@@ -182,9 +182,22 @@ pub struct Signup {
     pub status: String,
     pub lang: String,
     pub created_at: DateTime<Utc>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+    pub result_at: Option<DateTime<Utc>>,
 }
 
-const SIGNUP: &str = "SELECT id, session_id, code, name, phone, id_number, topic, procedure_id, slot_start, status, lang, created_at
+impl Signup {
+    /// For no-wait Thursday: the minutes from arrival to the result handed back.
+    pub fn minutes_taken(&self) -> Option<i64> {
+        match (self.checked_in_at, self.result_at) {
+            (Some(a), Some(r)) => Some((r - a).num_minutes()),
+            _ => None,
+        }
+    }
+}
+
+const SIGNUP: &str = "SELECT id, session_id, code, name, phone, id_number, topic, procedure_id, slot_start, status, lang, created_at,
+        checked_in_at, result_at
    FROM session_signups";
 
 pub async fn signup_by_code(db: &Db, code: &str) -> DbResult<Option<Signup>> {
@@ -354,4 +367,54 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> DbResult<Option<String>
     }
     tx.commit().await?;
     Ok(promoted)
+}
+
+/// A code as read at the door: typed, or the confirmation page's URL from the QR code.
+pub fn code_from_scan(s: &str) -> String {
+    s.trim()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_uppercase()
+}
+
+/// Checks a confirmed sign-up in at the door of session `session_id`.
+pub async fn check_in(db: &Db, actor: i64, session_id: i64, code: &str) -> DbResult<Signup> {
+    let su = signup_by_code(db, code)
+        .await?
+        .filter(|s| s.session_id == session_id)
+        .ok_or(DbError::Conflict("ses.err_checkin_unknown"))?;
+    match su.status.as_str() {
+        "cancelled" => return Err(DbError::Conflict("ses.err_checkin_cancelled")),
+        "waiting" => return Err(DbError::Conflict("ses.err_checkin_waiting")),
+        _ => {}
+    }
+    if su.checked_in_at.is_some() {
+        return Err(DbError::Conflict("ses.err_checkin_twice"));
+    }
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE session_signups SET checked_in_at = $1, checked_in_by = $2
+          WHERE id = $3 AND status = 'confirmed' AND checked_in_at IS NULL")
+        .bind(super::now()).bind(actor).bind(su.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("ses.err_checkin_twice"));
+    }
+    tx.commit().await?;
+    Ok(su)
+}
+
+/// No-wait Thursday: the result was handed back now.
+pub async fn result_returned(db: &Db, session_id: i64, signup_id: i64) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE session_signups SET result_at = $1
+          WHERE id = $2 AND session_id = $3 AND checked_in_at IS NOT NULL AND result_at IS NULL")
+        .bind(super::now()).bind(signup_id).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("ses.err_result"));
+    }
+    tx.commit().await
 }

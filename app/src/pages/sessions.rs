@@ -261,7 +261,18 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     ctx.require(Permission::ManageSessions, Some(&s.scope()))?;
     let list = sessions::signups(ctx.db(), s.id).await?;
     let lang = ctx.lang;
+    let over = s.ends_at < chrono::Utc::now();
+    let confirmed = list.iter().filter(|x| x.status == "confirmed").count();
+    let present = list.iter().filter(|x| x.checked_in_at.is_some()).count();
+    let f = ctx.form("checkin");
     Ok(ctx.render(&s.title.clone(), move || {
+        let attendance = if over {
+            tf("ses.attendance_over", &[("present", &present.to_string()), ("confirmed", &confirmed.to_string()), ("absent", &(confirmed - present).to_string())])
+        } else {
+            tf("ses.attendance", &[("present", &present.to_string()), ("confirmed", &confirmed.to_string())])
+        };
+        let slots = s.slots;
+        let sid = s.id.to_string();
         view! {
             {page_head(s.title.clone(), Some(s.kind_name(lang)))}
             <section class="card">
@@ -279,11 +290,22 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 })}
                 {(s.status == "published").then(|| view! { <p><a href=format!("/sessions/{}", s.id)>{t("ses.public_page")}</a></p> })}
             </section>
+            {(s.status == "published").then(|| view! {
+                <section class="card">
+                    <h2>{t("ses.checkin")}</h2>
+                    <p class="case-when">{attendance.clone()}</p>
+                    <form class="form inline-form" method="post" action="/api/sessions/checkin">
+                        {hidden("id", sid.clone())}
+                        {input(&f, "code", "ses.checkin_code", "text", "", true, Some(t("ses.checkin_hint")))}
+                        <button class="btn btn-primary" type="submit">{t("ses.checkin_submit")}</button>
+                    </form>
+                </section>
+            })}
             <section class="card">
                 <h2>{tf("ses.signups_count", &[("n", &list.len().to_string())])}</h2>
                 <div class="table-wrap">
                     <table class="data">
-                        <thead><tr><th>{t("ses.code")}</th><th>{t("ses.name")}</th><th>{t("ses.phone")}</th><th>{t("ses.status")}</th><th>{t("ses.slot")}</th><th>{t("ses.topic")}</th></tr></thead>
+                        <thead><tr><th>{t("ses.code")}</th><th>{t("ses.name")}</th><th>{t("ses.phone")}</th><th>{t("ses.status")}</th><th>{t("ses.slot")}</th><th>{t("ses.present")}</th><th>{t("ses.topic")}</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|x| view! {
                                 <tr>
@@ -292,6 +314,18 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                                     <td class="nowrap">{x.phone.clone()}</td>
                                     <td>{t(&format!("ses.status.{}", x.status))}</td>
                                     <td>{x.slot_start.map(local_time).unwrap_or_default()}</td>
+                                    <td>{x.checked_in_at.map(local_time).unwrap_or_default()}
+                                        {x.minutes_taken().map(|m| {
+                                            let class = if m <= 60 { "badge badge-ok" } else { "badge badge-danger" };
+                                            view! { <br/><span class=class>{tf("ses.minutes_taken", &[("n", &m.to_string())])}</span> }
+                                        })}
+                                        {(slots && x.checked_in_at.is_some() && x.result_at.is_none()).then(|| view! {
+                                            <form method="post" action="/api/sessions/result">
+                                                {hidden("id", x.session_id.to_string())}
+                                                {hidden("signup", x.id.to_string())}
+                                                <button class="btn btn-small btn-secondary" type="submit">{t("ses.result_submit")}</button>
+                                            </form>
+                                        })}</td>
                                     <td class="small">{x.topic.clone()}</td>
                                 </tr>
                             }).collect_view()}
