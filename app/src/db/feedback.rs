@@ -400,21 +400,6 @@ pub async fn counts(
     Ok((row.0, row.1.unwrap_or(0), row.2.unwrap_or(0)))
 }
 
-/// The case's status if it is one of `from`; a conflict ("the case has changed") otherwise.
-async fn expect_status(tx: &mut Tx, id: i64, from: &[Status]) -> DbResult<Status> {
-    let status: Option<String> = tx_run!(tx, c => sqlx::query_scalar(
-        "SELECT status FROM feedback_cases WHERE id = $1").bind(id).fetch_optional(&mut *c).await)?;
-    let status = status
-        .as_deref()
-        .and_then(Status::parse)
-        .ok_or(DbError::NotFound)?;
-    if from.contains(&status) {
-        Ok(status)
-    } else {
-        Err(DbError::Conflict("err.case_changed"))
-    }
-}
-
 fn changed(n: u64) -> DbResult<()> {
     if n == 1 {
         Ok(())
@@ -438,17 +423,7 @@ pub async fn assign(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
     let name = assignee.map(|a| a.1).unwrap_or_default();
-    add_event(
-        tx,
-        case.id,
-        Some(actor),
-        case.unit_id,
-        "assigned",
-        &name,
-        None,
-        false,
-    )
-    .await
+    mark(tx, case, Some(actor), "assigned", &name, None, false).await
 }
 
 /// Where an "outside our competence" case goes.
@@ -473,7 +448,6 @@ pub async fn classify(
     s: &Settings,
     today: NaiveDate,
 ) -> DbResult<()> {
-    expect_status(tx, case.id, &[Status::Received]).await?;
     let now = super::now();
     let late = today > case.forward_due;
     match class {
@@ -583,6 +557,21 @@ async fn tell(
     event: &str,
     params: serde_json::Value,
 ) -> DbResult<()> {
+    mark(tx, case, actor, kind, detail, new_date, true).await?;
+    notify_case(tx, case, event, params).await
+}
+
+/// A step on `case`'s timeline, at the unit handling it.
+#[allow(clippy::too_many_arguments)]
+async fn mark(
+    tx: &mut Tx,
+    case: &Case,
+    actor: Option<i64>,
+    kind: &str,
+    detail: &str,
+    new_date: Option<NaiveDate>,
+    public: bool,
+) -> DbResult<()> {
     add_event(
         tx,
         case.id,
@@ -591,10 +580,9 @@ async fn tell(
         kind,
         detail,
         new_date,
-        true,
+        public,
     )
-    .await?;
-    notify_case(tx, case, event, params).await
+    .await
 }
 
 async fn notify_case(
@@ -624,7 +612,6 @@ pub async fn answer(
     s: &Settings,
     today: NaiveDate,
 ) -> DbResult<()> {
-    expect_status(tx, case.id, &[Status::Processing]).await?;
     let now = super::now();
     if s.approval_required {
         let n = tx_run!(tx, c => sqlx::query(
@@ -633,17 +620,7 @@ pub async fn answer(
               WHERE id = $3 AND status = 'processing'")
             .bind(text).bind(now).bind(case.id).bind(actor).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         changed(n)?;
-        add_event(
-            tx,
-            case.id,
-            Some(actor),
-            case.unit_id,
-            "answer_submitted",
-            "",
-            None,
-            false,
-        )
-        .await
+        mark(tx, case, Some(actor), "answer_submitted", "", None, false).await
     } else {
         publish(tx, actor, case, text, today, "processing").await
     }
@@ -651,18 +628,7 @@ pub async fn answer(
 
 /// A leader approves the answer waiting for approval: it is published.
 pub async fn approve(tx: &mut Tx, actor: i64, case: &Case, today: NaiveDate) -> DbResult<()> {
-    expect_status(tx, case.id, &[Status::AwaitingApproval]).await?;
-    add_event(
-        tx,
-        case.id,
-        Some(actor),
-        case.unit_id,
-        "approved",
-        "",
-        None,
-        false,
-    )
-    .await?;
+    mark(tx, case, Some(actor), "approved", "", None, false).await?;
     publish(tx, actor, case, &case.answer, today, "awaiting_approval").await
 }
 
@@ -673,17 +639,7 @@ pub async fn send_back(tx: &mut Tx, actor: i64, case: &Case, note: &str) -> DbRe
         "UPDATE feedback_cases SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'awaiting_approval'")
         .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
-    add_event(
-        tx,
-        case.id,
-        Some(actor),
-        case.unit_id,
-        "returned",
-        note,
-        None,
-        false,
-    )
-    .await
+    mark(tx, case, Some(actor), "returned", note, None, false).await
 }
 
 async fn publish(
@@ -734,17 +690,7 @@ pub async fn close(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
         "UPDATE feedback_cases SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'answered'")
         .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
-    add_event(
-        tx,
-        case.id,
-        Some(actor),
-        case.unit_id,
-        "closed",
-        "",
-        None,
-        true,
-    )
-    .await
+    mark(tx, case, Some(actor), "closed", "", None, true).await
 }
 
 /// The citizen's rating of the answer: once, after it is published.
@@ -762,7 +708,7 @@ pub async fn rate(tx: &mut Tx, case: &Case, satisfied: bool) -> DbResult<()> {
     } else {
         "dissatisfied"
     };
-    add_event(tx, case.id, None, case.unit_id, "rated", detail, None, true).await
+    mark(tx, case, None, "rated", detail, None, true).await
 }
 
 /// Sends an apology with a new date for every open case past its deadline that has not been
