@@ -187,7 +187,7 @@ pub const SETTINGS: [&str; 8] = [
 impl Channels {
     /// The channels as configured now.
     pub async fn load(db: &Db, base_url: &str) -> DbResult<Channels> {
-        let pairs = crate::db::calendar::settings_with_prefix(db, "outbox.").await?;
+        let pairs = crate::db::settings::with_prefix(db, "outbox.").await?;
         let get = |k: &str| {
             pairs
                 .iter()
@@ -346,8 +346,11 @@ pub async fn render(db: &Db, channels: &Channels, m: &Claimed) -> DbResult<Rende
     let lang = Lang::parse(&m.lang).unwrap_or_default();
     let mut params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
     let follow = m.event.starts_with("feedback.") && m.event != "feedback.digest";
-    if let (true, Some(map), Some(code)) = (follow, params.as_object_mut(), params_code(&m.params))
-    {
+    let code = params
+        .get("code")
+        .and_then(|c| c.as_str())
+        .map(str::to_string);
+    if let (true, Some(map), Some(code)) = (follow, params.as_object_mut(), code) {
         map.insert(
             "url".into(),
             serde_json::Value::String(format!("{}/feedback/track?code={code}", channels.base_url)),
@@ -358,14 +361,6 @@ pub async fn render(db: &Db, channels: &Channels, m: &Claimed) -> DbResult<Rende
         subject: fill(&t.subject, &params),
         body: fill(&t.body, &params),
     })
-}
-
-fn params_code(params: &str) -> Option<String> {
-    serde_json::from_str::<serde_json::Value>(params)
-        .ok()?
-        .get("code")?
-        .as_str()
-        .map(str::to_string)
 }
 
 /// Sends one rendered message on its channel.

@@ -2,7 +2,7 @@
 //! by the test on localhost.
 
 use chrono::{Duration, Utc};
-use langnghe_app::db::{calendar, feedback as fb, outbox};
+use langnghe_app::db::{feedback as fb, outbox, settings};
 use langnghe_app::notify;
 use langnghe_tests::sinks::{HttpSink, SmtpSink};
 use langnghe_tests::{both_databases, location, TestApp};
@@ -20,7 +20,7 @@ async fn plug(app: &TestApp, smtp: &SmtpSink, sms: &HttpSink) {
         ("outbox.sms_url", sms.url.clone()),
         ("outbox.sms_authorization", "Bearer test-key".to_string()),
     ] {
-        calendar::put_setting(&mut tx, k, &v).await.unwrap();
+        settings::put(&mut tx, k, &v).await.unwrap();
     }
     tx.commit().await.unwrap();
 }

@@ -2,7 +2,7 @@
 
 use super::{finish, Done, Errors, Fail};
 use crate::ctx::Flash;
-use crate::db::calendar;
+use crate::db::settings;
 use crate::domain::{validate, Permission};
 use crate::i18n::Lang;
 use crate::notify;
@@ -93,7 +93,7 @@ pub async fn save_channels(
                 if k.ends_with("authorization") && v.trim().is_empty() {
                     continue;
                 }
-                calendar::put_setting(&mut tx, &format!("outbox.{k}"), v.trim()).await?;
+                settings::put(&mut tx, &format!("outbox.{k}"), v.trim()).await?;
             }
             crate::db::audit::record(
                 &mut tx,

@@ -69,27 +69,9 @@ pub async fn remove_day(tx: &mut Tx, actor: Option<i64>, day: NaiveDate) -> DbRe
     Ok(n > 0)
 }
 
-/// The settings stored under `prefix`, as (key, value).
-pub async fn settings_with_prefix(db: &Db, prefix: &str) -> DbResult<Vec<(String, String)>> {
-    let like = format!("{prefix}%");
-    Ok(db_run!(db, c => sqlx::query_as::<_, (String, String)>(
-        "SELECT key, value FROM settings WHERE key LIKE $1").bind(&like).fetch_all(c).await)?)
-}
-
-/// Stores one setting.
-pub async fn put_setting(tx: &mut Tx, key: &str, value: &str) -> DbResult<()> {
-    let now = super::now();
-    tx_run!(tx, c => sqlx::query(
-        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-        .bind(key).bind(value).bind(now)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
 /// The feedback deadlines and switches in force.
 pub async fn feedback_settings(db: &Db) -> DbResult<Settings> {
-    let pairs = settings_with_prefix(db, "feedback.").await?;
+    let pairs = super::settings::with_prefix(db, "feedback.").await?;
     Ok(Settings::from_pairs(
         pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     ))
@@ -98,7 +80,7 @@ pub async fn feedback_settings(db: &Db) -> DbResult<Settings> {
 pub async fn save_feedback_settings(tx: &mut Tx, actor: Option<i64>, s: &Settings) -> DbResult<()> {
     let pairs = s.to_pairs();
     for (k, v) in &pairs {
-        put_setting(tx, k, v).await?;
+        super::settings::put(tx, k, v).await?;
     }
     let detail = pairs
         .iter()

@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod procedures;
 pub mod ratings;
 pub mod sessions;
+pub mod settings;
 pub mod sipas;
 pub mod units;
 

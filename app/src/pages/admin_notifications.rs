@@ -6,7 +6,7 @@ use super::PageResult;
 use crate::components::form::{hidden, input};
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
-use crate::db::{calendar, outbox};
+use crate::db::{outbox, settings};
 use crate::domain::Permission;
 use crate::i18n::{t, tf, Lang};
 use crate::notify;
@@ -17,7 +17,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
     ctx.require(Permission::ManageNotifications, None)?;
     let failed_only = ctx.q("failed") == "1";
     let log = outbox::log(ctx.db(), failed_only, 100).await?;
-    let stored = calendar::settings_with_prefix(ctx.db(), "outbox.").await?;
+    let stored = settings::with_prefix(ctx.db(), "outbox.").await?;
     let setting = |k: &str| {
         stored
             .iter()
