@@ -4,6 +4,37 @@ use crate::ctx::FormView;
 use crate::i18n::t;
 use leptos::prelude::*;
 
+/// What every field shows of its error: the message, the wrapper's class, its id and the ARIA
+/// attributes that tie the message to the control.
+struct FieldState {
+    err: Option<String>,
+    class: &'static str,
+    id: String,
+    described: Option<String>,
+    invalid: Option<&'static str>,
+}
+
+fn field_state(f: &FormView, name: &str) -> FieldState {
+    let err = f.error(name);
+    let id = format!("f-{name}");
+    FieldState {
+        class: field_class(&err),
+        described: err.as_ref().map(|_| format!("{id}-err")),
+        invalid: err.as_ref().map(|_| "true"),
+        err,
+        id,
+    }
+}
+
+/// The class of a field's wrapper: marked when it has an error.
+pub fn field_class(err: &Option<String>) -> &'static str {
+    if err.is_some() {
+        "field has-error"
+    } else {
+        "field"
+    }
+}
+
 /// A labelled text-like input (`kind` = text, password, date, email, number…).
 pub fn input(
     f: &FormView,
@@ -14,20 +45,18 @@ pub fn input(
     required: bool,
     hint: Option<String>,
 ) -> impl IntoView {
-    let err = f.error(name);
-    let class = if err.is_some() {
-        "field has-error"
-    } else {
-        "field"
-    };
-    let id = format!("f-{name}");
+    let FieldState {
+        err,
+        class,
+        id,
+        described,
+        invalid,
+    } = field_state(f, name);
     let value = if kind == "password" {
         String::new()
     } else {
         f.value(name, default)
     };
-    let described = err.as_ref().map(|_| format!("{id}-err"));
-    let invalid = err.as_ref().map(|_| "true");
     let autocomplete = match name {
         "username" => Some("username"),
         "password" => Some("current-password"),
@@ -54,13 +83,13 @@ pub fn select(
     default: &str,
     required: bool,
 ) -> impl IntoView {
-    let err = f.error(name);
-    let class = if err.is_some() {
-        "field has-error"
-    } else {
-        "field"
-    };
-    let id = format!("f-{name}");
+    let FieldState {
+        err,
+        class,
+        id,
+        invalid,
+        ..
+    } = field_state(f, name);
     let chosen = f.value(name, default);
     let opts = options
         .into_iter()
@@ -69,7 +98,6 @@ pub fn select(
             view! { <option value=v selected=sel>{l}</option> }
         })
         .collect_view();
-    let invalid = err.as_ref().map(|_| "true");
     view! {
         <div class=class>
             <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>
@@ -111,16 +139,14 @@ pub fn textarea(
     hint: Option<String>,
     rows: u32,
 ) -> impl IntoView {
-    let err = f.error(name);
-    let class = if err.is_some() {
-        "field has-error"
-    } else {
-        "field"
-    };
-    let id = format!("f-{name}");
+    let FieldState {
+        err,
+        class,
+        id,
+        described,
+        invalid,
+    } = field_state(f, name);
     let value = f.value(name, default);
-    let described = err.as_ref().map(|_| format!("{id}-err"));
-    let invalid = err.as_ref().map(|_| "true");
     view! {
         <div class=class>
             <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>

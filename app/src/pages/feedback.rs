@@ -5,7 +5,7 @@
 
 use super::PageResult;
 use crate::api::feedback::granted;
-use crate::components::form::{field_error, hidden, input, select, textarea};
+use crate::components::form::{field_class, field_error, hidden, input, select, textarea};
 use crate::components::layout::{fmt_date, fmt_time, page_head};
 use crate::components::pager::{page_of, pager, PAGE_SIZE};
 use crate::ctx::{Ctx, FormView};
@@ -207,13 +207,6 @@ pub fn case_form(
     today: NaiveDate,
 ) -> impl IntoView {
     let consent_err = f.error("consent");
-    let field_class = |e: &Option<String>| {
-        if e.is_some() {
-            "field has-error"
-        } else {
-            "field"
-        }
-    };
     let consent_err_class = field_class(&consent_err);
     let consent_checked = f
         .state

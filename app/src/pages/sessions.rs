@@ -2,7 +2,7 @@
 //! confirmation (code, QR, cancel), and the officials' list, creation form and sign-ups.
 
 use super::{path_id, PageResult};
-use crate::components::form::{hidden, input, select};
+use crate::components::form::{hidden, input, select, textarea};
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
 use crate::db::sessions::{self, Session};
@@ -133,11 +133,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                         {input(&f, "phone", "ses.phone", "tel", "", true, Some(t("ses.phone_hint")))}
                         {input(&f, "id_number", "ses.id_number", "text", "", false, Some(t("ses.id_number_hint")))}
                         {slot_field}
-                        <div class=if f.error("topic").is_some() { "field has-error" } else { "field" }>
-                            <label for="f-topic">{t("ses.topic")}</label>
-                            <textarea id="f-topic" name="topic" rows="4">{f.value("topic", "")}</textarea>
-                            <p class="hint">{t("ses.topic_hint")}</p>
-                        </div>
+                        {textarea(&f, "topic", "ses.topic", "", false, Some(t("ses.topic_hint")), 4)}
                         <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("ses.signup_submit")}</button></div>
                     </form>
                 </section>
