@@ -301,7 +301,7 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 <h2>{tf("ses.signups_count", &[("n", &list.len().to_string())])}</h2>
                 <div class="table-wrap">
                     <table class="data">
-                        <thead><tr><th>{t("ses.code")}</th><th>{t("ses.name")}</th><th>{t("ses.phone")}</th><th>{t("ses.status")}</th><th>{t("ses.slot")}</th><th>{t("ses.present")}</th><th>{t("ses.topic")}</th></tr></thead>
+                        <thead><tr><th>{t("ses.code")}</th><th>{t("fb.name")}</th><th>{t("ses.phone")}</th><th>{t("ses.status")}</th><th>{t("ses.slot")}</th><th>{t("ses.present")}</th><th>{t("ses.topic")}</th></tr></thead>
                         <tbody>
                             {list.into_iter().map(|x| view! {
                                 <tr>
