@@ -57,6 +57,9 @@ async fn pg_admin_url() -> Option<String> {
 
 /// Boots the app on `backend`. On PostgreSQL, returns `None` when no server is reachable and
 /// `CI` is not set (a loud message is printed); under `CI=true` that is a failure.
+/// The server secret of every test app (signed links can be made by the test).
+pub const SECRET: &str = "test-secret-test-secret-test-secret";
+
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     langnghe_app::notify::install_tls_provider();
     let data_dir = std::env::temp_dir().join(unique("langnghe_test_"));
@@ -91,7 +94,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         data_dir: data_dir.clone(),
         listen: "127.0.0.1:0".parse().expect("addr"),
         base_url: None,
-        secret: Some("test-secret-test-secret-test-secret".into()),
+        secret: Some(SECRET.into()),
         no_demo: false,
         public_dir: None,
         survey_days: 7,
@@ -232,6 +235,53 @@ impl TestApp {
     }
 
     /// The id of the unit with this code.
+    /// The id of a demo account.
+    pub async fn account_id(&self, username: &str) -> i64 {
+        langnghe_app::db::accounts::in_subtree(&self.db, "/")
+            .await
+            .expect("accounts")
+            .into_iter()
+            .find(|a| a.username == username)
+            .expect("demo account")
+            .id
+    }
+
+    /// A published dialogue session of `kind` at XAPL with `capacity` places, tomorrow for two
+    /// hours (slots of `slot_minutes` for a no-wait Thursday). Returns its id.
+    pub async fn published_session(
+        &self,
+        kind: &str,
+        capacity: i32,
+        slot_minutes: Option<i32>,
+    ) -> i64 {
+        use langnghe_app::db::sessions;
+        let kinds = sessions::kinds(&self.db).await.expect("kinds");
+        let kind_id = kinds.iter().find(|k| k.code == kind).expect("kind").id;
+        let admin = self.account_id("quantri").await;
+        let start = chrono::Utc::now() + chrono::Duration::days(1);
+        let new = sessions::NewSession {
+            unit_id: self.unit_id("XAPL").await,
+            kind_id,
+            title: "Ngày thứ bảy lắng nghe dân nói".into(),
+            starts_at: start,
+            ends_at: start + chrono::Duration::hours(2),
+            place: "Hội trường UBND xã".into(),
+            capacity,
+            description: String::new(),
+            slot_minutes,
+            procedures: vec![],
+        };
+        let mut tx = self.db.begin().await.expect("begin");
+        let id = sessions::create(&mut tx, admin, &new)
+            .await
+            .expect("create");
+        sessions::publish(&mut tx, admin, id)
+            .await
+            .expect("publish");
+        tx.commit().await.expect("commit");
+        id
+    }
+
     pub async fn unit_id(&self, code: &str) -> i64 {
         let all = langnghe_app::db::units::all(&self.db).await.expect("units");
         all.into_iter()

@@ -109,6 +109,10 @@ impl FormView {
             .and_then(|s| s.errors.get(name))
             .map(|k| i18n::t(k))
     }
+    /// Whether this form came back with errors (so a folded form is shown open).
+    pub fn has_errors(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| !s.errors.is_empty())
+    }
 }
 
 /// The context of one request.

@@ -60,7 +60,7 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 14] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
@@ -72,6 +72,9 @@ pub const EVENTS: [&str; 11] = [
     "session.confirmed",
     "session.waiting",
     "session.promoted",
+    "session.reminder",
+    "session.cancelled",
+    "session.rate",
 ];
 
 /// Saves an administrator's template; an empty body goes back to the app's own.

@@ -196,6 +196,7 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
     spawn_deadline_watch(
         state.db.clone(),
         base_url.clone(),
+        state.config.secret.clone(),
         opts.deadline_check_minutes,
     );
     if opts.outbox_seconds > 0 {
@@ -224,8 +225,9 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
 
 /// Every `minutes` (and at start), sends the apology notice with a new date for each feedback
 /// case past its deadline, and the day's digest to leaders whose units have cases due soon or
-/// overdue. Several instances may run it at once: each case and digest is claimed once.
-fn spawn_deadline_watch(db: Db, base_url: String, minutes: u64) {
+/// overdue, the reminders the day before a dialogue session and the rating links after one.
+/// Several instances may run it at once: each case, digest and message is claimed once.
+fn spawn_deadline_watch(db: Db, base_url: String, secret: Vec<u8>, minutes: u64) {
     if minutes == 0 {
         return;
     }
@@ -239,6 +241,14 @@ fn spawn_deadline_watch(db: Db, base_url: String, minutes: u64) {
             let today = langnghe_app::db::today();
             if let Err(e) = langnghe_app::notify::queue_digests(&db, &base_url, today).await {
                 tracing::warn!(error = %e, "leaders' digest failed");
+            }
+            let now = chrono::Utc::now();
+            match langnghe_app::db::sessions::queue_messages(&db, &secret, &base_url, now).await {
+                Ok((0, 0)) => {}
+                Ok((reminders, rating_links)) => {
+                    tracing::info!(reminders, rating_links, "dialogue session messages queued")
+                }
+                Err(e) => tracing::warn!(error = %e, "dialogue session messages failed"),
             }
         }
     });

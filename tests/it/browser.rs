@@ -188,3 +188,102 @@ both_databases!(
         }
     }
 );
+
+both_databases!(
+    a_citizen_signs_up_for_a_session_and_cancels_in_the_browser,
+    |app: TestApp| async move {
+        let id = app.published_session("saturday", 20, None).await;
+        let Some(b) = Browser::start(360, 800).await else {
+            return;
+        };
+        let result = async {
+            let e = |e: fantoccini::error::CmdError| e.to_string();
+            b.client.goto(&app.url("/sessions")).await.map_err(e)?;
+            b.client
+                .find(Locator::Css(&format!("a[href='/sessions/{id}']")))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_exact_path(&format!("/sessions/{id}")).await?;
+            for (field, value) in [
+                ("f-name", "Phan Văn Đức"),
+                ("f-phone", "0905 222 333"),
+                ("f-topic", "Hỏi về cấp giấy phép xây dựng nhà ở riêng lẻ."),
+            ] {
+                b.client
+                    .find(Locator::Id(field))
+                    .await
+                    .map_err(e)?
+                    .send_keys(value)
+                    .await
+                    .map_err(e)?;
+            }
+            b.client
+                .find(Locator::Css("form button[type=submit].btn-big"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            let path = b.wait_for_path("/sessions/signup/DT").await?;
+            let code = path.trim_start_matches("/sessions/signup/").to_string();
+            let main = |b: &Browser| {
+                let c = b.client.clone();
+                async move { c.find(Locator::Css("main")).await?.text().await }
+            };
+            let text = main(&b).await.map_err(e)?;
+            if !text.contains(&code) || !text.contains("Đã xác nhận") {
+                return Err(format!("confirmation page: {text}"));
+            }
+            b.client
+                .find(Locator::Id("f-phone"))
+                .await
+                .map_err(e)?
+                .send_keys("0905222333")
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Css(
+                    "form[action='/api/sessions/cancel'] button[type=submit]",
+                ))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_exact_path(&format!("/sessions/signup/{code}"))
+                .await?;
+            let mut text = String::new();
+            for _ in 0..50 {
+                text = main(&b).await.map_err(e)?;
+                if text.contains("Đã hủy đăng ký") {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            let su = langnghe_app::db::sessions::signup_by_code(&app.db, &code)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("sign-up not saved")?;
+            if su.status != "cancelled" || !text.contains("Đã hủy") {
+                return Err(format!("after cancelling: {} / {text}", su.status));
+            }
+            if langnghe_app::db::sessions::get(&app.db, id)
+                .await
+                .map_err(|e| e.to_string())?
+                .confirmed_count
+                != 0
+            {
+                return Err("the place was not given back".into());
+            }
+            Ok::<_, String>(())
+        }
+        .await;
+        if let Err(e) = result {
+            b.screenshot("session-signup").await;
+            panic!("session journey failed: {e}");
+        }
+    }
+);

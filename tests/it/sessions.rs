@@ -2,37 +2,10 @@
 
 use chrono::{Duration, Utc};
 use langnghe_app::db::{outbox, sessions};
-use langnghe_tests::{both_databases, location, TestApp};
+use langnghe_tests::{both_databases, location, TestApp, SECRET};
 
-/// A published session of `kind` at XAPL with `capacity` places, tomorrow 08:00–10:00 (UTC+7).
 async fn session(app: &TestApp, kind: &str, capacity: i32, slot_minutes: Option<i32>) -> i64 {
-    let kinds = sessions::kinds(&app.db).await.unwrap();
-    let kind_id = kinds.iter().find(|k| k.code == kind).unwrap().id;
-    let admin: i64 = langnghe_app::db::accounts::in_subtree(&app.db, "/")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "quantri")
-        .unwrap()
-        .id;
-    let start = Utc::now() + Duration::days(1);
-    let new = sessions::NewSession {
-        unit_id: app.unit_id("XAPL").await,
-        kind_id,
-        title: "Ngày thứ bảy lắng nghe dân nói".into(),
-        starts_at: start,
-        ends_at: start + Duration::hours(2),
-        place: "Hội trường UBND xã".into(),
-        capacity,
-        description: String::new(),
-        slot_minutes,
-        procedures: vec![],
-    };
-    let mut tx = app.db.begin().await.unwrap();
-    let id = sessions::create(&mut tx, admin, &new).await.unwrap();
-    sessions::publish(&mut tx, admin, id).await.unwrap();
-    tx.commit().await.unwrap();
-    id
+    app.published_session(kind, capacity, slot_minutes).await
 }
 
 async fn sign_up(app: &TestApp, id: i64, name: &str, phone: &str, slot: &str) -> String {
@@ -243,5 +216,431 @@ both_databases!(
         let other = app.another_visitor();
         other.login_as("canbo.stp").await;
         assert_eq!(other.get(&page).await.status(), 403);
+    }
+);
+
+/// Moves session `id` into the past: it started `hours_ago` hours ago and lasted two hours.
+async fn held(app: &TestApp, id: i64, hours_ago: i64) {
+    let start = Utc::now() - Duration::hours(hours_ago);
+    langnghe_app::db_run!(&app.db, c => sqlx::query(
+        "UPDATE dialogue_sessions SET starts_at = $1, ends_at = $2 WHERE id = $3")
+        .bind(start).bind(start + Duration::hours(2)).bind(id).execute(c).await.map(|r| r.rows_affected()))
+    .unwrap();
+}
+
+fn code_of(path: &str) -> String {
+    path.trim_start_matches("/sessions/signup/").to_string()
+}
+
+both_databases!(
+    a_question_becomes_a_feedback_case_linked_to_the_session,
+    |app: TestApp| async move {
+        let id = session(&app, "saturday", 10, None).await;
+        let a = code_of(&sign_up(&app, id, "Lê Văn Tám", "0912000001", "").await);
+        held(&app, id, 3).await;
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let page = format!("/sessions/manage/{id}");
+        let sid = id.to_string();
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/checkin",
+                &[("id", &sid), ("code", &a)],
+            )
+            .await;
+        assert!(body.contains("đã có mặt"), "checked in");
+        // A question from a sign-up: the code brings the asker's name.
+        let question = "Đèn đường khu dân cư số 3 không sáng đã hai tháng.";
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/question",
+                &[
+                    ("id", &sid),
+                    ("signup_code", &a),
+                    ("question", question),
+                    ("answer", "Xã sẽ kiểm tra và trả lời bằng văn bản."),
+                    ("answered_by", "Chủ tịch UBND xã"),
+                ],
+            )
+            .await;
+        assert!(body.contains("Đã lưu câu hỏi"), "{body}");
+        let q = sessions::questions(&app.db, id).await.unwrap();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].asker, "Lê Văn Tám");
+        let qid = q[0].id.to_string();
+        // Without the asker's address the case cannot be made: the official is told what to add.
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/to_case",
+                &[("id", &sid), ("question", &qid)],
+            )
+            .await;
+        assert!(body.contains("cần tên, số điện thoại và địa chỉ"), "{body}");
+        assert!(sessions::questions(&app.db, id).await.unwrap()[0]
+            .case_id
+            .is_none());
+        official
+            .submit(
+                &page,
+                "/api/sessions/question",
+                &[
+                    ("id", &sid),
+                    ("question_id", &qid),
+                    ("signup_code", &a),
+                    ("asker_address", "Khu dân cư số 3, xã An Phú Lạc"),
+                    ("question", question),
+                    ("answer", "Xã sẽ kiểm tra và trả lời bằng văn bản."),
+                ],
+            )
+            .await;
+        // One action makes the case.
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/to_case",
+                &[("id", &sid), ("question", &qid)],
+            )
+            .await;
+        assert!(body.contains("Đã tạo phản ánh PA"), "{body}");
+        let q = sessions::question(&app.db, q[0].id).await.unwrap();
+        let case_id = q.case_id.expect("linked to the case");
+        let code = q.case_code.clone().unwrap();
+        let case = langnghe_app::db::feedback::by_code(&app.db, &code)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(case.id, case_id);
+        assert_eq!(case.channel, "session");
+        assert_eq!(case.citizen_name, "Lê Văn Tám");
+        assert_eq!(case.citizen_phone, "0912000001", "the phone of the sign-up");
+        assert_eq!(case.content, question);
+        assert_eq!(case.unit_id, app.unit_id("XAPL").await);
+        // Linked both ways: the case names its session, the minutes name the case.
+        assert_eq!(
+            sessions::source_of_case(&app.db, case_id)
+                .await
+                .unwrap()
+                .map(|s| s.0),
+            Some(id)
+        );
+        let (_, body) = official.page(&format!("/feedback/cases/{case_id}")).await;
+        assert!(
+            body.contains("Từ buổi đối thoại")
+                && body.contains(&format!("/sessions/manage/{id}#minutes"))
+        );
+        let (_, body) = official.page(&page).await;
+        assert!(body.contains(&format!("Đã chuyển thành phản ánh {code}")));
+        assert!(body.contains(&format!("/feedback/cases/{case_id}")));
+        // Not twice.
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/to_case",
+                &[("id", &sid), ("question", &qid)],
+            )
+            .await;
+        assert!(body.contains("đã được chuyển thành phản ánh"), "{body}");
+        // It sits in the unit's inbox, received through the session.
+        let (_, inbox) = official.page("/feedback/cases").await;
+        assert!(inbox.contains(&code));
+        // The published minutes show the question and answer, not who asked.
+        let (_, public) = app.page(&format!("/sessions/{id}")).await;
+        assert!(!public.contains(question), "not public before publishing");
+        let (_, body) = official
+            .submit(&page, "/api/sessions/publish_minutes", &[("id", &sid)])
+            .await;
+        assert!(body.contains("Đã công bố biên bản"), "{body}");
+        let (_, public) = app.page(&format!("/sessions/{id}")).await;
+        assert!(public.contains(question) && public.contains("Xã sẽ kiểm tra"));
+        assert!(
+            !public.contains("Lê Văn Tám")
+                && !public.contains("0912000001")
+                && !public.contains("Khu dân cư số 3, xã")
+        );
+        // Another unit's official cannot write these minutes.
+        let other = app.another_visitor();
+        other.login_as("canbo.stp").await;
+        other
+            .post_form(
+                &page,
+                "/api/sessions/question",
+                &[("id", &sid), ("asker", "X"), ("question", "Y")],
+            )
+            .await;
+        assert_eq!(sessions::questions(&app.db, id).await.unwrap().len(), 1);
+    }
+);
+
+both_databases!(
+    participants_rate_a_session_once_under_its_own_channel,
+    |app: TestApp| async move {
+        let id = session(&app, "saturday", 10, None).await;
+        let a = code_of(&sign_up(&app, id, "Người A", "0912000001", "").await);
+        let b = code_of(&sign_up(&app, id, "Người B", "0912000002", "").await);
+        held(&app, id, 3).await;
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        official
+            .submit(
+                &format!("/sessions/manage/{id}"),
+                "/api/sessions/checkin",
+                &[("id", &id.to_string()), ("code", &a)],
+            )
+            .await;
+        // After the session, in the day: the rating link goes to those who came, once.
+        let end = sessions::get(&app.db, id).await.unwrap().ends_at;
+        let mut now = langnghe_app::db::local_noon(langnghe_app::db::local_date(end));
+        if now < end {
+            now += Duration::days(1);
+        }
+        let base = app.base.clone();
+        let queued = sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, now)
+            .await
+            .unwrap();
+        let again = sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, now)
+            .await
+            .unwrap();
+        let sent: Vec<_> = outbox::for_entity(&app.db, "session", id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.0 == "session.rate")
+            .collect();
+        assert_eq!(sent.len(), 1, "one link, to A only: {queued:?} {again:?}");
+        assert_eq!(sent[0].2, "0912000001");
+        let link = sessions::rate_url("", SECRET.as_bytes(), &a);
+        assert!(
+            sent[0].3.contains(&link),
+            "the message carries the link: {}",
+            sent[0].3
+        );
+        // A forged or absent link is not found; B did not come and cannot rate.
+        assert_eq!(
+            app.get(&format!(
+                "/sessions/rate/{a}/00000000000000000000000000000000"
+            ))
+            .await
+            .status(),
+            404
+        );
+        let (status, body) = app
+            .page(&sessions::rate_url("", SECRET.as_bytes(), &b))
+            .await;
+        assert_eq!(status, 410);
+        assert!(body.contains("đã điểm danh"));
+        // A rates 4 with a comment.
+        let (status, form) = app.page(&link).await;
+        assert_eq!(status, 200);
+        assert!(form.contains("overall"));
+        let sig = link.rsplit('/').next().unwrap().to_string();
+        let r = app
+            .post_form(
+                &link,
+                "/api/sessions/rate",
+                &[
+                    ("code", &a),
+                    ("sig", &sig),
+                    ("overall", "4"),
+                    ("comment", "Trả lời rõ ràng"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&r), "/s/done");
+        let (list, total) =
+            langnghe_app::db::ratings::list(&app.db, "/", &Default::default(), 10, 0)
+                .await
+                .unwrap();
+        assert_eq!(total, 1);
+        assert_eq!((list[0].score, list[0].channel.as_str()), (4, "session"));
+        assert_eq!(list[0].unit_id, app.unit_id("XAPL").await);
+        assert_eq!(sessions::rating_totals(&app.db, id).await.unwrap(), (1, 4));
+        // Not twice.
+        let (status, _) = app.page(&link).await;
+        assert_eq!(status, 410);
+        let r = app
+            .post_form(
+                &link,
+                "/api/sessions/rate",
+                &[("code", &a), ("sig", &sig), ("overall", "1")],
+            )
+            .await;
+        assert_ne!(location(&r), "/s/done");
+        assert_eq!(sessions::rating_totals(&app.db, id).await.unwrap(), (1, 4));
+        // The officials see it on the session.
+        let (_, body) = official.page(&format!("/sessions/manage/{id}")).await;
+        assert!(
+            body.contains("1 người đã đánh giá, điểm trung bình 4.00/5"),
+            "summary"
+        );
+    }
+);
+
+both_databases!(
+    reminders_go_the_day_before_and_a_cancelled_session_tells_everyone,
+    |app: TestApp| async move {
+        let id = session(&app, "saturday", 1, None).await;
+        let a = code_of(&sign_up(&app, id, "Người A", "0912000001", "").await);
+        let b = code_of(&sign_up(&app, id, "Người B", "0912000002", "").await);
+        // The day before, from 8:00 local time: a reminder to the confirmed, once.
+        let start = sessions::get(&app.db, id).await.unwrap().starts_at;
+        let day_before =
+            langnghe_app::db::local_noon(langnghe_app::db::local_date(start) - Duration::days(1));
+        let early = day_before - Duration::hours(5); // 07:00 local
+        let base = app.base.clone();
+        assert_eq!(
+            sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, early)
+                .await
+                .unwrap(),
+            (0, 0)
+        );
+        assert_eq!(
+            sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, day_before)
+                .await
+                .unwrap()
+                .0,
+            1
+        );
+        sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, day_before)
+            .await
+            .unwrap();
+        let events = |e: &'static str| {
+            let db = app.db.clone();
+            async move {
+                outbox::for_entity(&db, "session", id)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|m| m.0 == e)
+                    .map(|m| m.2)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            events("session.reminder").await,
+            vec!["0912000001".to_string()]
+        );
+        // The unit cancels: A (confirmed) and B (waiting) are told, with the reason.
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let page = format!("/sessions/manage/{id}");
+        let sid = id.to_string();
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/cancel_session",
+                &[("id", &sid), ("reason", "")],
+            )
+            .await;
+        assert!(
+            body.contains("Vui lòng nhập thông tin này"),
+            "a reason is required"
+        );
+        assert_eq!(
+            sessions::get(&app.db, id).await.unwrap().status,
+            "published"
+        );
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/cancel_session",
+                &[("id", &sid), ("reason", "Hội trường sửa chữa đột xuất")],
+            )
+            .await;
+        assert!(body.contains("Đã hủy buổi; 2 người"), "{body}");
+        let mut told = events("session.cancelled").await;
+        told.sort();
+        assert_eq!(
+            told,
+            vec!["0912000001".to_string(), "0912000002".to_string()]
+        );
+        let msgs = outbox::for_entity(&app.db, "session", id).await.unwrap();
+        assert!(msgs
+            .iter()
+            .any(|m| m.0 == "session.cancelled" && m.3.contains("Hội trường sửa chữa đột xuất")));
+        // The public pages say so; no more sign-ups, and no cancel form on a sign-up.
+        let (status, public) = app.page(&format!("/sessions/{id}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            public.contains("Đơn vị đã hủy buổi này") && !public.contains("/api/sessions/signup")
+        );
+        let (_, mine) = app.page(&format!("/sessions/signup/{a}")).await;
+        assert!(
+            mine.contains("Hội trường sửa chữa đột xuất")
+                && !mine.contains("/api/sessions/cancel\"")
+        );
+        let _ = b;
+        let r = app
+            .another_visitor()
+            .post_form(
+                &format!("/sessions/{id}"),
+                "/api/sessions/signup",
+                &[("session_id", &sid), ("name", "C"), ("phone", "0912000003")],
+            )
+            .await;
+        assert_eq!(location(&r), format!("/sessions/{id}"));
+        assert_eq!(sessions::signups(&app.db, id).await.unwrap().len(), 2);
+        // Not twice.
+        let (_, body) = official
+            .submit(
+                &page,
+                "/api/sessions/cancel_session",
+                &[("id", &sid), ("reason", "Lần hai")],
+            )
+            .await;
+        assert!(body.contains("Không hủy được"));
+    }
+);
+
+both_databases!(
+    an_administrator_adds_a_kind_of_session,
+    |app: TestApp| async move {
+        let admin = app.another_visitor();
+        admin.login_as("quantri").await;
+        let (status, page) = admin.page("/admin/session-kinds").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Ngày thứ năm không chờ"));
+        let (_, body) = admin
+            .submit(
+                "/admin/session-kinds",
+                "/api/sessions/kind",
+                &[
+                    ("code", "tiep-dan"),
+                    ("name_vi", "Tiếp công dân định kỳ"),
+                    ("name_en", ""),
+                ],
+            )
+            .await;
+        assert!(body.contains("Đã thêm loại buổi") && body.contains("Tiếp công dân định kỳ"));
+        let kinds = sessions::kinds(&app.db).await.unwrap();
+        let k = kinds.iter().find(|k| k.code == "tiep-dan").expect("added");
+        assert_eq!(
+            (k.name_en.as_str(), k.slots),
+            ("Tiếp công dân định kỳ", false)
+        );
+        let (_, body) = admin
+            .submit(
+                "/admin/session-kinds",
+                "/api/sessions/kind",
+                &[("code", "TIEP-DAN"), ("name_vi", "Trùng")],
+            )
+            .await;
+        assert!(body.contains("Mã này đã có"));
+        // The new kind is offered to officials.
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let (_, manage) = official.page("/sessions/manage").await;
+        assert!(manage.contains("Tiếp công dân định kỳ"));
+        assert_eq!(official.get("/admin/session-kinds").await.status(), 403);
+        official
+            .post_form(
+                "/admin/session-kinds",
+                "/api/sessions/kind",
+                &[("code", "x"), ("name_vi", "X")],
+            )
+            .await;
+        assert_eq!(sessions::kinds(&app.db).await.unwrap().len(), 4);
     }
 );

@@ -298,3 +298,228 @@ pub async fn result_returned(id: String, signup: String) -> Result<(), ServerFnE
     })
     .await
 }
+
+/// The session an official acts on, with their right to manage it checked.
+async fn managed(cx: &crate::ctx::Ctx, id: &str) -> Result<(sessions::Session, i64), Fail> {
+    let sid = id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| Fail::App(AppError::NotFound))?;
+    let s = sessions::get(cx.db(), sid).await?;
+    let user = cx.require(Permission::ManageSessions, Some(&s.scope()))?;
+    Ok((s, user.id))
+}
+
+/// The unit cancels a session; everyone signed up is told, with the reason.
+#[server(endpoint = "sessions/cancel_session")]
+pub async fn cancel_session(id: String, reason: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}", id.trim());
+    let values = [("reason", reason.clone())];
+    finish("cancel_session", &values, &back.clone(), |cx| async move {
+        let (s, actor) = managed(&cx, &id).await?;
+        let reason = validate::required_text(&reason.replace(['\r', '\n'], " "), 500)
+            .map_err(|e| Fail::Invalid(vec![("reason", e)]))?;
+        let n = sessions::cancel_session(cx.db(), actor, s.id, &reason).await?;
+        Ok(Done::to(back).with(Flash::ok("ses.flash_session_cancelled").arg("n", n.to_string())))
+    })
+    .await
+}
+
+/// Adds a question to a session's minutes, or changes one (`question_id`).
+#[server(endpoint = "sessions/question")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_question(
+    id: String,
+    question_id: Option<String>,
+    signup_code: Option<String>,
+    asker: Option<String>,
+    asker_phone: Option<String>,
+    asker_address: Option<String>,
+    question: String,
+    answer: Option<String>,
+    answered_by: Option<String>,
+    follow_up: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::domain::session::{parse_question, QuestionFields};
+    let question_id = question_id.unwrap_or_default();
+    let signup_code = signup_code.unwrap_or_default();
+    let fields = QuestionFields {
+        asker: asker.unwrap_or_default(),
+        asker_phone: asker_phone.unwrap_or_default(),
+        asker_address: asker_address.unwrap_or_default(),
+        question,
+        answer: answer.unwrap_or_default(),
+        answered_by: answered_by.unwrap_or_default(),
+        follow_up: follow_up.unwrap_or_default(),
+    };
+    let values = [
+        ("signup_code", signup_code.clone()),
+        ("asker", fields.asker.clone()),
+        ("asker_phone", fields.asker_phone.clone()),
+        ("asker_address", fields.asker_address.clone()),
+        ("question", fields.question.clone()),
+        ("answer", fields.answer.clone()),
+        ("answered_by", fields.answered_by.clone()),
+        ("follow_up", fields.follow_up.clone()),
+    ];
+    let qid = question_id.trim().parse::<i64>().ok();
+    let form_id = match qid {
+        Some(q) => format!("question-{q}"),
+        None => "question".to_string(),
+    };
+    let back = format!("/sessions/manage/{}#minutes", id.trim());
+    finish(&form_id, &values, &back.clone(), |cx| async move {
+        let (s, actor) = managed(&cx, &id).await?;
+        if s.status != "published" || s.starts_at > Utc::now() {
+            return Err(Fail::Msg("ses.err_minutes_not_started"));
+        }
+        // A sign-up's code fills in who asked (their name and phone stay with the sign-up).
+        let mut fields = fields;
+        let signup = match signup_code.trim() {
+            "" => None,
+            c => {
+                let su = sessions::signup_by_code(cx.db(), &sessions::code_from_scan(c))
+                    .await?
+                    .filter(|x| x.session_id == s.id)
+                    .ok_or(Fail::Invalid(vec![(
+                        "signup_code",
+                        "ses.err_checkin_unknown",
+                    )]))?;
+                if fields.asker.trim().is_empty() {
+                    fields.asker = su.name.clone();
+                }
+                Some(su.id)
+            }
+        };
+        let q = parse_question(&fields).map_err(Fail::Invalid)?;
+        sessions::save_question(cx.db(), actor, s.id, qid, signup, &q).await?;
+        Ok(Done::to(back).with(Flash::ok("ses.flash_question_saved")))
+    })
+    .await
+}
+
+/// Publishes the minutes on the session's public page.
+#[server(endpoint = "sessions/publish_minutes")]
+pub async fn publish_minutes(id: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}#minutes", id.trim());
+    finish("minutes", &[], &back.clone(), |cx| async move {
+        let (s, actor) = managed(&cx, &id).await?;
+        sessions::publish_minutes(cx.db(), actor, s.id).await?;
+        Ok(Done::to(back).with(Flash::ok("ses.flash_minutes_published")))
+    })
+    .await
+}
+
+/// Turns a question of the minutes into a feedback case (one action), linked both ways.
+#[server(endpoint = "sessions/to_case")]
+pub async fn question_to_case(id: String, question: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}#minutes", id.trim());
+    finish("to_case", &[], &back.clone(), |cx| async move {
+        let (s, actor) = managed(&cx, &id).await?;
+        cx.require(Permission::HandleFeedback, Some(&s.scope()))?;
+        let qid = question
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::Msg("err.bad_request"))?;
+        let q = sessions::question(cx.db(), qid).await?;
+        if q.session_id != s.id {
+            return Err(Fail::App(AppError::NotFound));
+        }
+        let cal = crate::db::calendar::load(cx.db()).await?;
+        let settings = crate::db::calendar::feedback_settings(cx.db()).await?;
+        let (_, code) = sessions::question_to_case(cx.db(), &cal, &settings, actor, qid).await?;
+        Ok(Done::to(back).with(Flash::ok("ses.flash_case_made").arg("code", code)))
+    })
+    .await
+}
+
+/// A participant rates the session they attended (from the link sent after it).
+#[server(endpoint = "sessions/rate")]
+pub async fn rate_session(
+    code: String,
+    sig: String,
+    overall: Option<String>,
+    comment: Option<String>,
+) -> Result<(), ServerFnError> {
+    use crate::db::ratings::{NewRating, SaveError};
+    use crate::domain::rating::{Channel, Score};
+    let comment = comment.unwrap_or_default();
+    let values = [
+        ("overall", overall.clone().unwrap_or_default()),
+        ("comment", comment.clone()),
+    ];
+    let back = format!("/sessions/rate/{}/{}", code.trim(), sig.trim());
+    finish("session_rate", &values, &back, |cx| async move {
+        let su = sessions::signup_for_rating(cx.db(), &cx.state.config.secret, &code, &sig)
+            .await?
+            .ok_or(Fail::App(AppError::NotFound))?;
+        if su.rated_at.is_some() {
+            return Err(Fail::Msg("ses.rate_done_text"));
+        }
+        if su.checked_in_at.is_none() {
+            return Err(Fail::Msg("ses.rate_not_attended"));
+        }
+        let mut errs = Errors::default();
+        let score = errs.take(
+            "overall",
+            overall
+                .as_deref()
+                .and_then(Score::parse)
+                .map(Some)
+                .ok_or("survey.overall_missing"),
+        );
+        let comment = errs.take(
+            "comment",
+            validate::optional_text(&comment.replace(['\r', '\n'], " "), 1000),
+        );
+        errs.check()?;
+        let Some(score) = score else {
+            return Err(Fail::Msg("survey.overall_missing"));
+        };
+        let s = sessions::get(cx.db(), su.session_id).await?;
+        let instrument = cx.state.instrument(crate::db::sipas::CODE).await?;
+        let mut r = NewRating::new(s.unit_id, instrument.id(), Channel::Session, score.get());
+        r.procedure_id = su.procedure_id;
+        r.comment = comment;
+        r.session_signup_id = Some(su.id);
+        match cx.state.ratings.save(r).await {
+            Ok(_) => Ok(Done::to("/s/done")),
+            Err(SaveError::LinkUsed) => Err(Fail::Msg("ses.rate_done_text")),
+            Err(e) => {
+                tracing::error!(error = %e, "session rating not saved");
+                Err(Fail::Msg("survey.not_saved"))
+            }
+        }
+    })
+    .await
+}
+
+/// An administrator adds a kind of session (besides the three the app comes with).
+#[server(endpoint = "sessions/kind")]
+pub async fn add_kind(
+    code: String,
+    name_vi: String,
+    name_en: Option<String>,
+    slots: Option<String>,
+) -> Result<(), ServerFnError> {
+    let name_en = name_en.unwrap_or_default();
+    let slots = slots.is_some_and(|v| !v.is_empty());
+    let values = [
+        ("code", code.clone()),
+        ("name_vi", name_vi.clone()),
+        ("name_en", name_en.clone()),
+        ("slots", if slots { "1".into() } else { String::new() }),
+    ];
+    finish("kind", &values, "/admin/session-kinds", |cx| async move {
+        let user = cx.require(Permission::ManageSessionKinds, None)?.clone();
+        let mut errs = Errors::default();
+        let code = errs.take("code", validate::code(&code).map(|c| c.to_lowercase()));
+        let vi = errs.take("name_vi", validate::required_text(&name_vi, 120));
+        let en = errs.take("name_en", validate::optional_text(&name_en, 120));
+        errs.check()?;
+        let en = if en.is_empty() { vi.clone() } else { en };
+        sessions::add_kind(cx.db(), user.id, &code, &vi, &en, slots).await?;
+        Ok(Done::to("/admin/session-kinds").with(Flash::ok("ses.flash_kind_added")))
+    })
+    .await
+}

@@ -1,5 +1,7 @@
 //! Demo dialogue sessions: a Saturday listening session, a no-wait Thursday with slots and a
-//! business dialogue, in the coming weeks, with a few sign-ups.
+//! business dialogue, in the coming weeks, with a few sign-ups; and last Saturday's session,
+//! held, with attendance, published minutes (one question turned into a feedback case) and the
+//! participants' ratings.
 
 use super::sessions::{self, NewSession};
 use super::{Db, DbResult};
@@ -107,6 +109,117 @@ pub async fn generate(db: &Db, ids: &HashMap<&str, i64>) -> DbResult<()> {
             sessions::sign_up(db, &s, &input, pid, slot, "vi").await?;
         }
     }
+    if let Some(&unit_id) = ids.get("XAPL") {
+        held(db, admin, unit_id, kind("saturday"), today).await?;
+    }
+    Ok(())
+}
+
+/// Last Saturday's listening session at the commune: five signed up, four came, three
+/// questions in the published minutes (the third became a feedback case), three ratings.
+async fn held(db: &Db, admin: i64, unit_id: i64, kind_id: i64, today: NaiveDate) -> DbResult<()> {
+    use crate::domain::rating::Channel;
+    use crate::domain::session::QuestionFields;
+    let starts_at = next(today - Duration::days(8), Weekday::Sat, 8);
+    let new = NewSession {
+        unit_id,
+        kind_id,
+        title: "Ngày thứ bảy lắng nghe dân nói — kỳ trước".into(),
+        starts_at,
+        ends_at: starts_at + Duration::hours(3),
+        place: "Hội trường UBND xã An Phú Lạc".into(),
+        capacity: 30,
+        description: "Lãnh đạo xã trả lời ý kiến về đường giao thông, đất đai và hộ tịch.".into(),
+        slot_minutes: None,
+        procedures: vec![],
+    };
+    let mut tx = db.begin().await?;
+    let id = sessions::create(&mut tx, admin, &new).await?;
+    sessions::publish(&mut tx, admin, id).await?;
+    tx.commit().await?;
+    let s = sessions::get(db, id).await?;
+    let people = [
+        (
+            "Lê Văn Tám",
+            "0912200001",
+            "Đường liên thôn Phú Lạc hư hỏng nặng, khi nào sửa?",
+        ),
+        (
+            "Phạm Thị Hằng",
+            "0912200002",
+            "Thủ tục đăng ký khai sinh cho con có cần sổ hộ khẩu không?",
+        ),
+        (
+            "Đỗ Minh Quân",
+            "0912200003",
+            "Đèn đường khu dân cư số 3 không sáng đã hai tháng.",
+        ),
+        ("Hoàng Thị Lan", "0912200004", ""),
+        ("Vũ Đức Thành", "0912200005", ""),
+    ];
+    let mut codes = Vec::new();
+    for (name, phone, topic) in people {
+        let input = SignupInput {
+            name: name.into(),
+            phone: phone.into(),
+            id_number: String::new(),
+            topic: topic.into(),
+        };
+        codes.push(sessions::sign_up(db, &s, &input, None, None, "vi").await?.0);
+    }
+    // Four came (the last did not); their arrival is the session's first minutes.
+    for (i, code) in codes.iter().take(4).enumerate() {
+        let su = sessions::check_in(db, admin, id, code).await?;
+        let at = starts_at + Duration::minutes(5 * i as i64 - 10);
+        crate::db_run!(db, c => sqlx::query("UPDATE session_signups SET checked_in_at = $1 WHERE id = $2")
+            .bind(at).bind(su.id).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    let asked = [
+        (0, "Đường liên thôn Phú Lạc hư hỏng nặng, mùa mưa xe máy không đi được. Khi nào xã sửa?",
+         "Xã đã đưa tuyến đường vào kế hoạch đầu tư công năm tới, khởi công trong quý I.",
+         "Phó Chủ tịch UBND xã", "Văn phòng xã thông báo tiến độ trên bảng tin thôn mỗi tháng.", ""),
+        (1, "Đăng ký khai sinh cho con có cần sổ hộ khẩu không?",
+         "Không. Từ 2023 không dùng sổ hộ khẩu; công chức tư pháp tra cứu Cơ sở dữ liệu quốc gia về dân cư.",
+         "Công chức Tư pháp – Hộ tịch", "", ""),
+        (2, "Đèn đường khu dân cư số 3 không sáng đã hai tháng, đã báo thôn nhưng chưa ai sửa.",
+         "Xã ghi nhận, sẽ kiểm tra và trả lời bằng văn bản.",
+         "Chủ tịch UBND xã", "Chuyển thành phản ánh để theo dõi thời hạn trả lời.", "Khu dân cư số 3, xã An Phú Lạc"),
+    ];
+    let mut last = 0;
+    for (who, question, answer, by, follow, address) in asked {
+        let signup = sessions::signup_by_code(db, &codes[who]).await?;
+        let q = QuestionFields {
+            asker: people[who].0.into(),
+            asker_phone: String::new(),
+            asker_address: address.into(),
+            question: question.into(),
+            answer: answer.into(),
+            answered_by: by.into(),
+            follow_up: follow.into(),
+        };
+        last = sessions::save_question(db, admin, id, None, signup.map(|s| s.id), &q).await?;
+    }
+    let cal = super::calendar::load(db).await?;
+    let settings = super::calendar::feedback_settings(db).await?;
+    sessions::question_to_case(db, &cal, &settings, admin, last).await?;
+    sessions::publish_minutes(db, admin, id).await?;
+    // Three of the four rated it from the link sent after the session.
+    let instrument: i64 = crate::db_run!(db, c => sqlx::query_scalar(
+        "SELECT id FROM instruments WHERE code = $1 AND status = 'published'")
+        .bind(super::sipas::CODE).fetch_one(c).await)?;
+    let mut list = Vec::new();
+    for (i, score) in [5, 4, 2].into_iter().enumerate() {
+        let Some(su) = sessions::signup_by_code(db, &codes[i]).await? else {
+            continue;
+        };
+        let mut r = super::ratings::NewRating::new(unit_id, instrument, Channel::Session, score);
+        r.session_signup_id = Some(su.id);
+        if score <= 2 {
+            r.comment = "Câu hỏi về đèn đường chưa được trả lời cụ thể.".into();
+        }
+        list.push((r, s.ends_at + Duration::hours(2 + i as i64)));
+    }
+    super::ratings::save_many(db, &Default::default(), list).await?;
     Ok(())
 }
 

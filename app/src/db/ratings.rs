@@ -30,6 +30,9 @@ pub struct NewRating {
     pub client_nonce: Option<String>,
     /// The one-time survey link this answer uses (marked used in the same transaction).
     pub survey_link_id: Option<i64>,
+    /// The dialogue-session sign-up whose participant rates the session (marked rated in the
+    /// same transaction; a second rating is refused like a used link).
+    pub session_signup_id: Option<i64>,
     /// (rating corrected, reason, account)
     pub correction: Option<(i64, String, i64)>,
 }
@@ -50,6 +53,7 @@ impl NewRating {
             comment: String::new(),
             client_nonce: None,
             survey_link_id: None,
+            session_signup_id: None,
             correction: None,
         }
     }
@@ -273,6 +277,14 @@ async fn write_all(
                 out[i] = Some(Err(SaveError::LinkUsed));
             }
         }
+        if let Some(signup) = r.session_signup_id {
+            let n = tx_run!(&mut tx, c => sqlx::query(
+                "UPDATE session_signups SET rated_at = $1 WHERE id = $2 AND rated_at IS NULL AND checked_in_at IS NOT NULL")
+                .bind(*at).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            if n == 0 {
+                out[i] = Some(Err(SaveError::LinkUsed));
+            }
+        }
     }
 
     // 3. Bursts and odd hours, judged against each kiosk's last few answers.
@@ -482,6 +494,10 @@ async fn write_all(
             if let Some(s) = suspicion[row.i] {
                 flags.push((id, s.as_str(), row.at));
             }
+            if let Some(signup) = row.r.session_signup_id {
+                tx_run!(&mut tx, c => sqlx::query("UPDATE session_signups SET rating_id = $1 WHERE id = $2")
+                    .bind(id).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            }
             out[row.i] = Some(Ok(Saved {
                 id,
                 suspicious: suspicion[row.i],
@@ -593,8 +609,9 @@ async fn write_all(
         .collect();
     for (i, o) in out.into_iter().enumerate() {
         let r = &jobs[i].0;
-        let dup_in_batch =
-            matches!(o, Some(Err(SaveError::LinkUsed))) && r.survey_link_id.is_none();
+        let dup_in_batch = matches!(o, Some(Err(SaveError::LinkUsed)))
+            && r.survey_link_id.is_none()
+            && r.session_signup_id.is_none();
         if dup_in_batch {
             let key = (
                 r.kiosk_id.unwrap_or_default(),

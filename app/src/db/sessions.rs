@@ -55,6 +55,8 @@ pub struct Session {
     pub slot_minutes: Option<i32>,
     pub status: String,
     pub confirmed_count: i32,
+    pub cancel_reason: String,
+    pub minutes_published_at: Option<DateTime<Utc>>,
 }
 
 impl Session {
@@ -80,7 +82,8 @@ impl Session {
 
 const SELECT: &str = "SELECT s.id, s.unit_id, u.name AS unit_name, u.path AS unit_path, s.kind_id,
         k.code AS kind_code, k.name_vi AS kind_name_vi, k.name_en AS kind_name_en, k.slots, s.title,
-        s.starts_at, s.ends_at, s.place, s.capacity, s.description, s.slot_minutes, s.status, s.confirmed_count
+        s.starts_at, s.ends_at, s.place, s.capacity, s.description, s.slot_minutes, s.status, s.confirmed_count,
+        s.cancel_reason, s.minutes_published_at
    FROM dialogue_sessions s JOIN units u ON u.id = s.unit_id JOIN session_kinds k ON k.id = s.kind_id";
 
 /// A session to create.
@@ -146,11 +149,29 @@ pub async fn upcoming(
     kind: Option<i64>,
 ) -> DbResult<Vec<Session>> {
     let sql = format!(
-        "{SELECT} WHERE s.status = 'published' AND s.ends_at >= $1 AND ($2 = 0 OR s.unit_id = $2)
+        "{SELECT} WHERE s.status IN ('published', 'cancelled') AND s.ends_at >= $1 AND ($2 = 0 OR s.unit_id = $2)
            AND ($3 = 0 OR s.kind_id = $3) ORDER BY s.starts_at, s.id LIMIT 200"
     );
     Ok(db_run!(db, c => sqlx::query_as::<_, Session>(&sql)
         .bind(from).bind(unit.unwrap_or(0)).bind(kind.unwrap_or(0)).fetch_all(c).await)?)
+}
+
+/// Past sessions whose minutes are published, optionally of one unit and one kind, latest first.
+pub async fn with_minutes(db: &Db, unit: Option<i64>, kind: Option<i64>) -> DbResult<Vec<Session>> {
+    let sql = format!(
+        "{SELECT} WHERE s.minutes_published_at IS NOT NULL AND ($1 = 0 OR s.unit_id = $1)
+           AND ($2 = 0 OR s.kind_id = $2) ORDER BY s.starts_at DESC, s.id DESC LIMIT 20"
+    );
+    Ok(db_run!(db, c => sqlx::query_as::<_, Session>(&sql)
+        .bind(unit.unwrap_or(0)).bind(kind.unwrap_or(0)).fetch_all(c).await)?)
+}
+
+/// The ratings participants gave a session: (count, sum of scores).
+pub async fn rating_totals(db: &Db, session_id: i64) -> DbResult<(i64, i64)> {
+    let (n, sum): (i64, Option<i64>) = db_run!(db, c => sqlx::query_as(
+        "SELECT COUNT(r.id), SUM(r.score) FROM session_signups su JOIN ratings r ON r.id = su.rating_id
+          WHERE su.session_id = $1").bind(session_id).fetch_one(c).await)?;
+    Ok((n, sum.unwrap_or(0)))
 }
 
 /// Every session of units in `scope`, newest first.
@@ -184,6 +205,7 @@ pub struct Signup {
     pub created_at: DateTime<Utc>,
     pub checked_in_at: Option<DateTime<Utc>>,
     pub result_at: Option<DateTime<Utc>>,
+    pub rated_at: Option<DateTime<Utc>>,
 }
 
 impl Signup {
@@ -197,7 +219,7 @@ impl Signup {
 }
 
 const SIGNUP: &str = "SELECT id, session_id, code, name, phone, id_number, topic, procedure_id, slot_start, status, lang, created_at,
-        checked_in_at, result_at
+        checked_in_at, result_at, rated_at
    FROM session_signups";
 
 pub async fn signup_by_code(db: &Db, code: &str) -> DbResult<Option<Signup>> {
@@ -288,24 +310,42 @@ pub async fn sign_up(
     } else {
         "session.waiting"
     };
-    tell(&mut tx, s, event, &code, &input.phone, lang).await?;
+    let to = To {
+        code: &code,
+        phone: &input.phone,
+        lang,
+    };
+    tell(&mut tx, s, event, to, &[], None).await?;
     tx.commit().await?;
     Ok((code, placed))
 }
 
+/// Who a session message goes to.
+struct To<'a> {
+    code: &'a str,
+    phone: &'a str,
+    lang: &'a str,
+}
+
+/// Queues an SMS about session `s` (`extra` adds template values; `dedupe` makes it once only).
 async fn tell(
     tx: &mut Tx,
     s: &Session,
     event: &str,
-    code: &str,
-    phone: &str,
-    lang: &str,
+    to: To<'_>,
+    extra: &[(&str, String)],
+    dedupe: Option<String>,
 ) -> DbResult<()> {
     let when = s
         .starts_at
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .format("%H:%M %d/%m/%Y")
         .to_string();
+    let mut params =
+        serde_json::json!({ "code": to.code, "title": s.title, "when": when, "place": s.place });
+    for (k, v) in extra {
+        params[*k] = serde_json::Value::String(v.clone());
+    }
     outbox::enqueue(
         tx,
         &Message {
@@ -313,10 +353,10 @@ async fn tell(
             entity: "session",
             entity_id: s.id,
             channel: "sms",
-            recipient: phone,
-            lang,
-            params: serde_json::json!({ "code": code, "title": s.title, "when": when, "place": s.place }),
-            dedupe_key: None,
+            recipient: to.phone,
+            lang: to.lang,
+            params,
+            dedupe_key: dedupe,
         },
     )
     .await?;
@@ -360,7 +400,12 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> DbResult<Option<String>
                 tx_run!(&mut tx, c => sqlx::query(
                     "UPDATE dialogue_sessions SET confirmed_count = confirmed_count + 1 WHERE id = $1")
                     .bind(s.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-                tell(&mut tx, &s, "session.promoted", &wcode, &wphone, &wlang).await?;
+                let to = To {
+                    code: &wcode,
+                    phone: &wphone,
+                    lang: &wlang,
+                };
+                tell(&mut tx, &s, "session.promoted", to, &[], None).await?;
                 promoted = Some(wcode);
             }
         }
@@ -417,4 +462,328 @@ pub async fn result_returned(db: &Db, session_id: i64, signup_id: i64) -> DbResu
         return Err(DbError::Conflict("ses.err_result"));
     }
     tx.commit().await
+}
+
+/// The unit cancels a session (draft or published, not yet over): everyone signed up or waiting
+/// is told, once, with the reason.
+pub async fn cancel_session(db: &Db, actor: i64, id: i64, reason: &str) -> DbResult<usize> {
+    let now = super::now();
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE dialogue_sessions SET status = 'cancelled', cancel_reason = $1, cancelled_at = $2, updated_at = $2
+          WHERE id = $3 AND status IN ('draft', 'published') AND ends_at > $2")
+        .bind(reason).bind(now).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("ses.err_cannot_cancel"));
+    }
+    let s = {
+        let sql = format!("{SELECT} WHERE s.id = $1");
+        tx_run!(&mut tx, c => sqlx::query_as::<_, Session>(&sql).bind(id).fetch_one(&mut *c).await)?
+    };
+    let people: Vec<(i64, String, String, String)> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT id, code, phone, lang FROM session_signups WHERE session_id = $1 AND status IN ('confirmed', 'waiting') ORDER BY id")
+        .bind(id).fetch_all(&mut *c).await)?;
+    for (sid, code, phone, lang) in &people {
+        let to = To { code, phone, lang };
+        let extra = [("reason", reason.to_string())];
+        let key = Some(format!("session.cancelled:{sid}"));
+        tell(&mut tx, &s, "session.cancelled", to, &extra, key).await?;
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        "session.cancel",
+        "session",
+        Some(id),
+        reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(people.len())
+}
+
+/// The signature that makes a participant's rating link (`/sessions/rate/{code}/{sig}`).
+pub fn rate_sig(secret: &[u8], code: &str) -> String {
+    crate::sign::sign(secret, &format!("session-rate:{code}"))
+}
+
+/// The public address of a participant's rating link.
+pub fn rate_url(base_url: &str, secret: &[u8], code: &str) -> String {
+    format!("{base_url}/sessions/rate/{code}/{}", rate_sig(secret, code))
+}
+
+/// How long after a session its participants may still rate it.
+pub const RATE_DAYS: i64 = 14;
+
+/// Queues the messages that depend on the clock, once each (dedupe keys): a reminder the day
+/// before a session (from 8:00, local time) to each confirmed sign-up, and after a session the
+/// rating link to each participant who came (in the day, 8:00–20:00, for up to two days after).
+/// Safe to call often and from several instances. Returns (reminders, rating links) queued.
+pub async fn queue_messages(
+    db: &Db,
+    secret: &[u8],
+    base_url: &str,
+    now: DateTime<Utc>,
+) -> DbResult<(usize, usize)> {
+    use chrono::Timelike;
+    let local = now.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh);
+    if !(8..20).contains(&local.hour()) {
+        return Ok((0, 0));
+    }
+    let tomorrow = local.date_naive() + chrono::Duration::days(1);
+    let (from, to) = (
+        super::local_noon(tomorrow) - chrono::Duration::hours(12),
+        super::local_noon(tomorrow) + chrono::Duration::hours(12),
+    );
+    let soon =
+        format!("{SELECT} WHERE s.status = 'published' AND s.starts_at >= $1 AND s.starts_at < $2");
+    let tomorrow_sessions = db_run!(db, c => sqlx::query_as::<_, Session>(&soon)
+        .bind(from).bind(to).fetch_all(c).await)?;
+    let ended =
+        format!("{SELECT} WHERE s.status = 'published' AND s.ends_at <= $1 AND s.ends_at > $2");
+    let ended_sessions = db_run!(db, c => sqlx::query_as::<_, Session>(&ended)
+        .bind(now).bind(now - chrono::Duration::days(2)).fetch_all(c).await)?;
+    let mut counts = (0, 0);
+    for (list, attended) in [(tomorrow_sessions, false), (ended_sessions, true)] {
+        for s in list {
+            let people = signups(db, s.id).await?;
+            let mut tx = db.begin().await?;
+            for p in people.iter().filter(|p| p.status == "confirmed") {
+                let to = To {
+                    code: &p.code,
+                    phone: &p.phone,
+                    lang: &p.lang,
+                };
+                if attended {
+                    if p.checked_in_at.is_none() || p.rated_at.is_some() {
+                        continue;
+                    }
+                    let url = rate_url(base_url, secret, &p.code);
+                    let key = Some(format!("session.rate:{}", p.id));
+                    tell(&mut tx, &s, "session.rate", to, &[("url", url)], key).await?;
+                    counts.1 += 1;
+                } else {
+                    let key = Some(format!("session.reminder:{}", p.id));
+                    tell(&mut tx, &s, "session.reminder", to, &[], key).await?;
+                    counts.0 += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(counts)
+}
+
+/// A sign-up found by its rating link, if the link is genuine.
+pub async fn signup_for_rating(
+    db: &Db,
+    secret: &[u8],
+    code: &str,
+    sig: &str,
+) -> DbResult<Option<Signup>> {
+    let code = code.trim().to_uppercase();
+    if !crate::sign::verify(secret, &format!("session-rate:{code}"), sig.trim()) {
+        return Ok(None);
+    }
+    signup_by_code(db, &code).await
+}
+
+/// One question of the minutes.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Question {
+    pub id: i64,
+    pub session_id: i64,
+    pub signup_id: Option<i64>,
+    pub asker: String,
+    pub asker_phone: String,
+    pub asker_address: String,
+    pub question: String,
+    pub answer: String,
+    pub answered_by: String,
+    pub follow_up: String,
+    pub case_id: Option<i64>,
+    pub case_code: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const QUESTION: &str =
+    "SELECT q.id, q.session_id, q.signup_id, q.asker, q.asker_phone, q.asker_address, q.question,
+        q.answer, q.answered_by, q.follow_up, q.case_id, f.code AS case_code, q.updated_at
+   FROM session_questions q LEFT JOIN feedback_cases f ON f.id = q.case_id";
+
+/// The minutes of a session, in the order the questions were asked.
+pub async fn questions(db: &Db, session_id: i64) -> DbResult<Vec<Question>> {
+    let sql = format!("{QUESTION} WHERE q.session_id = $1 ORDER BY q.id");
+    Ok(db_run!(db, c => sqlx::query_as::<_, Question>(&sql).bind(session_id).fetch_all(c).await)?)
+}
+
+pub async fn question(db: &Db, id: i64) -> DbResult<Question> {
+    let sql = format!("{QUESTION} WHERE q.id = $1");
+    db_run!(db, c => sqlx::query_as::<_, Question>(&sql).bind(id).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)
+}
+
+/// Adds a question to the minutes (`id` None) or changes one of session `session_id`.
+pub async fn save_question(
+    db: &Db,
+    actor: i64,
+    session_id: i64,
+    id: Option<i64>,
+    signup_id: Option<i64>,
+    q: &session::QuestionFields,
+) -> DbResult<i64> {
+    let now = super::now();
+    let mut tx = db.begin().await?;
+    let id = match id {
+        None => tx_run!(&mut tx, c => sqlx::query_scalar(
+            "INSERT INTO session_questions (session_id, signup_id, asker, asker_phone, asker_address, question, answer,
+                answered_by, follow_up, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+            .bind(session_id).bind(signup_id).bind(&q.asker).bind(&q.asker_phone).bind(&q.asker_address)
+            .bind(&q.question).bind(&q.answer).bind(&q.answered_by).bind(&q.follow_up).bind(actor).bind(now)
+            .fetch_one(&mut *c).await)?,
+        Some(id) => {
+            let n = tx_run!(&mut tx, c => sqlx::query(
+                "UPDATE session_questions SET signup_id = $1, asker = $2, asker_phone = $3, asker_address = $4,
+                    question = $5, answer = $6, answered_by = $7, follow_up = $8, updated_at = $9
+                  WHERE id = $10 AND session_id = $11")
+                .bind(signup_id).bind(&q.asker).bind(&q.asker_phone).bind(&q.asker_address).bind(&q.question)
+                .bind(&q.answer).bind(&q.answered_by).bind(&q.follow_up).bind(now).bind(id).bind(session_id)
+                .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            if n == 0 {
+                return Err(DbError::NotFound);
+            }
+            id
+        }
+    };
+    audit::record(
+        &mut tx,
+        Some(actor),
+        "session.minutes",
+        "session",
+        Some(session_id),
+        &format!("question {id}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Publishes the minutes on the session's public page (again after a change: the time moves on).
+pub async fn publish_minutes(db: &Db, actor: i64, session_id: i64) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE dialogue_sessions SET minutes_published_at = $1, updated_at = $1
+          WHERE id = $2 AND status = 'published' AND ends_at <= $1
+            AND EXISTS (SELECT 1 FROM session_questions q WHERE q.session_id = $2)")
+        .bind(super::now()).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("ses.err_minutes_publish"));
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        "session.publish_minutes",
+        "session",
+        Some(session_id),
+        "",
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Turns a question of the minutes into a feedback case of the session's unit (channel
+/// `session`, received on the day of the session, entered by `actor`), linked both ways.
+/// The asker's name, phone and address must be known (from the sign-up or typed in).
+pub async fn question_to_case(
+    db: &Db,
+    cal: &crate::domain::calendar::Calendar,
+    settings: &crate::domain::feedback::Settings,
+    actor: i64,
+    question_id: i64,
+) -> DbResult<(i64, String)> {
+    use crate::domain::feedback::{parse_input, Channel};
+    let q = question(db, question_id).await?;
+    if q.case_id.is_some() {
+        return Err(DbError::Conflict("ses.err_already_case"));
+    }
+    let s = get(db, q.session_id).await?;
+    let (phone, lang) = match q.signup_id {
+        Some(id) => {
+            let su: Option<(String, String)> = db_run!(db, c => sqlx::query_as(
+                "SELECT phone, lang FROM session_signups WHERE id = $1").bind(id).fetch_optional(c).await)?;
+            su.unwrap_or_default()
+        }
+        None => (q.asker_phone.clone(), "vi".to_string()),
+    };
+    let phone = if phone.is_empty() {
+        q.asker_phone.clone()
+    } else {
+        phone
+    };
+    let input = parse_input(&q.asker, &phone, "", &q.asker_address, &q.question, true)
+        .map_err(|_| DbError::Conflict("ses.err_case_contact"))?;
+    let received_on = super::local_date(s.starts_at);
+    let new = super::feedback::NewCase {
+        unit_id: s.unit_id,
+        procedure_id: None,
+        channel: Channel::Session,
+        lang: if lang == "en" { "en" } else { "vi" },
+        input,
+        received_at: s.starts_at,
+        received_on,
+        entered_by: Some(actor),
+        files: Vec::new(),
+        code: None,
+    };
+    let mut tx = db.begin().await?;
+    let (case_id, code) = super::feedback::create(&mut tx, cal, settings, &new).await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE session_questions SET case_id = $1, updated_at = $2 WHERE id = $3 AND case_id IS NULL")
+        .bind(case_id).bind(super::now()).bind(question_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("ses.err_already_case"));
+    }
+    tx.commit().await?;
+    Ok((case_id, code))
+}
+
+/// The session question a feedback case came from: (session id, session title, question id).
+pub async fn source_of_case(db: &Db, case_id: i64) -> DbResult<Option<(i64, String, i64)>> {
+    Ok(db_run!(db, c => sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT s.id, s.title, q.id FROM session_questions q JOIN dialogue_sessions s ON s.id = q.session_id
+          WHERE q.case_id = $1").bind(case_id).fetch_optional(c).await)?)
+}
+
+/// Adds a session kind (an administrator).
+pub async fn add_kind(
+    db: &Db,
+    actor: i64,
+    code: &str,
+    name_vi: &str,
+    name_en: &str,
+    slots: bool,
+) -> DbResult<i64> {
+    let mut tx = db.begin().await?;
+    let id: Result<i64, sqlx::Error> = tx_run!(&mut tx, c => sqlx::query_scalar(
+        "INSERT INTO session_kinds (code, name_vi, name_en, slots, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(code).bind(name_vi).bind(name_en).bind(slots).bind(super::now()).fetch_one(&mut *c).await);
+    let id = match id {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            return Err(DbError::Conflict("ses.err_kind_code_taken"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &mut tx,
+        Some(actor),
+        "session.kind",
+        "session_kind",
+        Some(id),
+        code,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }

@@ -77,6 +77,8 @@ pub enum Permission {
     ManageNotifications,
     /// Dialogue sessions of the subtree: create, publish, see sign-ups.
     ManageSessions,
+    /// The kinds of dialogue session offered province-wide (province administrator).
+    ManageSessionKinds,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
@@ -107,6 +109,7 @@ pub fn can(role: Role, scope: &UnitPath, perm: Permission, target: Option<&UnitP
             | Permission::ManageInstruments
             | Permission::ManageCalendar
             | Permission::ManageNotifications
+            | Permission::ManageSessionKinds
     ) {
         return scope.is_root();
     }

@@ -122,6 +122,8 @@ pub enum Channel {
     Phone,
     Paper,
     Email,
+    /// A question asked at a dialogue session, turned into a case by an official.
+    Session,
 }
 
 impl Channel {
@@ -134,6 +136,7 @@ impl Channel {
             Channel::Phone => "phone",
             Channel::Paper => "paper",
             Channel::Email => "email",
+            Channel::Session => "session",
         }
     }
     pub fn parse(s: &str) -> Option<Channel> {
@@ -143,6 +146,7 @@ impl Channel {
             Channel::Phone,
             Channel::Paper,
             Channel::Email,
+            Channel::Session,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
@@ -154,6 +158,7 @@ impl Channel {
             Channel::Phone => "fb.channel.phone",
             Channel::Paper => "fb.channel.paper",
             Channel::Email => "fb.channel.email",
+            Channel::Session => "fb.channel.session",
         }
     }
 }

@@ -81,6 +81,60 @@ pub fn slots(start: DateTime<Utc>, end: DateTime<Utc>, minutes: i64) -> Vec<Date
     out
 }
 
+/// A question of the minutes as an official types it: who asked (name; phone and address only
+/// to make a feedback case of it, never published), the question, the answer given, by whom, and
+/// any follow-up promised. Errors are (field, i18n key).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QuestionFields {
+    pub asker: String,
+    pub asker_phone: String,
+    pub asker_address: String,
+    pub question: String,
+    pub answer: String,
+    pub answered_by: String,
+    pub follow_up: String,
+}
+
+pub fn parse_question(
+    f: &QuestionFields,
+) -> Result<QuestionFields, Vec<(&'static str, &'static str)>> {
+    let mut errs = Vec::new();
+    let mut take = |field: &'static str, r: Result<String, &'static str>| match r {
+        Ok(v) => v,
+        Err(e) => {
+            errs.push((field, e));
+            String::new()
+        }
+    };
+    let long = |s: &str| match s.trim() {
+        "" => Ok(String::new()),
+        t => super::feedback::long_text(t, 5000),
+    };
+    let out = QuestionFields {
+        asker: take("asker", validate::required_text(&f.asker, 120)),
+        asker_phone: match f.asker_phone.trim() {
+            "" => String::new(),
+            p => take("asker_phone", validate::phone(p)),
+        },
+        asker_address: take(
+            "asker_address",
+            validate::optional_text(&f.asker_address, 200),
+        ),
+        question: take(
+            "question",
+            super::feedback::long_text(&f.question, super::feedback::MAX_CONTENT),
+        ),
+        answer: take("answer", long(&f.answer)),
+        answered_by: take("answered_by", validate::optional_text(&f.answered_by, 120)),
+        follow_up: take("follow_up", long(&f.follow_up)),
+    };
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(errs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +162,34 @@ mod tests {
                 ("name", "err.required"),
                 ("phone", "err.phone"),
                 ("id_number", "ses.err_id_number")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_question_needs_who_asked_and_what() {
+        let f = QuestionFields {
+            asker: " Bà Lê Thị Hoa ".into(),
+            asker_phone: "0912 345 678".into(),
+            question: "Khi nào sửa đường?".into(),
+            answer: "Quý I năm sau.".into(),
+            ..Default::default()
+        };
+        let ok = parse_question(&f).unwrap();
+        assert_eq!(ok.asker, "Bà Lê Thị Hoa");
+        assert_eq!(ok.asker_phone, "0912345678");
+        assert_eq!(ok.follow_up, "");
+        let errs = parse_question(&QuestionFields {
+            asker_phone: "12".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(
+            errs,
+            vec![
+                ("asker", "err.required"),
+                ("asker_phone", "err.phone"),
+                ("question", "err.required")
             ]
         );
     }

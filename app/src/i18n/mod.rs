@@ -191,6 +191,13 @@ mod tests {
             "session.confirmed",
             "session.waiting",
             "session.promoted",
+            "session.reminder",
+            "session.cancelled",
+            "session.rate",
+            "session.cancel",
+            "session.minutes",
+            "session.publish_minutes",
+            "session.kind",
         ];
         let mut missing = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(

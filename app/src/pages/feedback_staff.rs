@@ -166,6 +166,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let (user, case) = readable_case(&ctx, &id).await?;
     let events = fb::events(ctx.db(), case.id, false).await?;
     let files = fb::attachments(ctx.db(), case.id).await?;
+    let source = crate::db::sessions::source_of_case(ctx.db(), case.id).await?;
     let cal = calendar::load(ctx.db()).await?;
     let settings = calendar::feedback_settings(ctx.db()).await?;
     let today = crate::db::today();
@@ -307,6 +308,9 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                             {contact("fb.email", &case.citizen_email)}
                             <dt>{t("fb.address")}</dt><dd>{case.citizen_address.clone()}</dd>
                             <dt>{t("fb.channel")}</dt><dd>{t(case.channel().label_key())}</dd>
+                            {source.clone().map(|(sid, title, _)| view! {
+                                <dt>{t("fb.from_session")}</dt><dd><a href=format!("/sessions/manage/{sid}#minutes")>{title}</a></dd>
+                            })}
                             <dt>{t("fb.received_at")}</dt><dd>{fmt_time(case.received_at)}</dd>
                             {(case.unit_received_on != case.received_on).then(|| view! {
                                 <dt>{t("fb.unit_received_on")}</dt><dd>{fmt_date(case.unit_received_on)}</dd>

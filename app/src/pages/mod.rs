@@ -82,6 +82,8 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/manage", get(sessions::manage))
         .route("/sessions/manage/{id}", get(sessions::manage_one))
         .route("/sessions/signup/{code}", get(sessions::signup_page))
+        .route("/sessions/rate/{code}/{sig}", get(sessions::rate_page))
+        .route("/admin/session-kinds", get(sessions::kinds_page))
         .route("/sessions/{id}", get(sessions::show))
         .route("/ratings", get(ratings::list))
         .route("/ratings/{id}/correct", get(ratings::correct_form))

@@ -2,7 +2,7 @@
 //! confirmation (code, QR, cancel), and the officials' list, creation form and sign-ups.
 
 use super::{path_id, PageResult};
-use crate::components::form::{hidden, input, select, textarea};
+use crate::components::form::{checkbox, hidden, input, select, textarea};
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
 use crate::db::sessions::{self, Session};
@@ -30,11 +30,51 @@ fn places_left(s: &Session) -> String {
     }
 }
 
+/// The unit's notice on a session it cancelled.
+fn cancelled_notice(s: &Session) -> Option<impl IntoView> {
+    (s.status == "cancelled").then(|| {
+        view! {
+            <p class="notice notice-warn" role="status">
+                <strong>{t("ses.cancelled_by_unit")}</strong>" "{s.cancel_reason.clone()}
+            </p>
+        }
+    })
+}
+
+/// The published minutes: each question, the answer and any follow-up (no names: the minutes
+/// are public, the askers are not).
+fn minutes_view(
+    list: &[sessions::Question],
+    published: Option<chrono::DateTime<chrono::Utc>>,
+) -> Option<impl IntoView> {
+    let published = published?;
+    let items = list.to_vec();
+    Some(view! {
+        <section class="card minutes" id="minutes">
+            <h2>{t("ses.minutes")}</h2>
+            <p class="small muted">{tf("ses.minutes_published_at", &[("time", &fmt_time(published))])}</p>
+            <ol class="minutes-list">
+                {items.into_iter().map(|q| view! {
+                    <li>
+                        <p class="minutes-q"><strong>{t("ses.question")}": "</strong>{q.question}</p>
+                        {(!q.answer.is_empty()).then(|| view! {
+                            <p class="minutes-a"><strong>{t("ses.answer")}{(!q.answered_by.is_empty()).then(|| format!(" ({})", q.answered_by))}": "</strong>{q.answer.clone()}</p>
+                        })}
+                        {(!q.follow_up.is_empty()).then(|| view! { <p class="minutes-f"><strong>{t("ses.follow_up")}": "</strong>{q.follow_up.clone()}</p> })}
+                        {q.case_code.map(|c| view! { <p class="small">{tf("ses.became_case", &[("code", &c)])}</p> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    })
+}
+
 /// `GET /sessions?unit=&kind=`: upcoming published sessions.
 pub async fn calendar(ctx: Ctx) -> PageResult {
     let unit = ctx.q("unit").parse::<i64>().ok();
     let kind = ctx.q("kind").parse::<i64>().ok();
     let list = sessions::upcoming(ctx.db(), chrono::Utc::now(), unit, kind).await?;
+    let past = sessions::with_minutes(ctx.db(), unit, kind).await?;
     let kinds = sessions::kinds(ctx.db()).await?;
     let today = crate::db::today();
     let all_units = units::all(ctx.db()).await?;
@@ -61,9 +101,24 @@ pub async fn calendar(ctx: Ctx) -> PageResult {
                     <h2 class="h3"><a href=format!("/sessions/{}", s.id)>{s.title.clone()}</a></h2>
                     <p><span class="badge badge-info">{s.kind_name(lang)}</span>" "{s.unit_name.clone()}</p>
                     <p>{fmt_time(s.starts_at)}" – "{local_time(s.ends_at)}" · "{s.place.clone()}</p>
-                    <p class="small">{places_left(&s)}</p>
+                    {if s.status == "cancelled" {
+                        view! { <p><span class="badge badge-danger">{t("ses.session_status.cancelled")}</span>" "{s.cancel_reason.clone()}</p> }.into_any()
+                    } else {
+                        view! { <p class="small">{places_left(&s)}</p> }.into_any()
+                    }}
                 </article>
             }).collect_view()}
+            {(!past.is_empty()).then(|| view! {
+                <section class="card">
+                    <h2>{t("ses.past_minutes")}</h2>
+                    <ul class="plain-list">
+                        {past.into_iter().map(|s| view! {
+                            <li><a href=format!("/sessions/{}#minutes", s.id)>{s.title.clone()}</a>
+                                <span class="small muted">" · "{fmt_time(s.starts_at)}" · "{s.unit_name.clone()}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
         }
     }))
 }
@@ -71,9 +126,14 @@ pub async fn calendar(ctx: Ctx) -> PageResult {
 /// `GET /sessions/{id}`: a session and its sign-up form.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let s = sessions::get(ctx.db(), path_id(&id)?).await?;
-    if s.status != "published" {
+    if s.status == "draft" {
         return Err(crate::error::AppError::NotFound);
     }
+    let minutes = if s.minutes_published_at.is_some() {
+        sessions::questions(ctx.db(), s.id).await?
+    } else {
+        Vec::new()
+    };
     let procs = sessions::procedures_of(ctx.db(), s.id).await?;
     let taken: Vec<chrono::DateTime<chrono::Utc>> = sessions::signups(ctx.db(), s.id)
         .await?
@@ -83,7 +143,8 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         .collect();
     let f = ctx.form("signup");
     let lang = ctx.lang;
-    let open = s.ends_at > chrono::Utc::now();
+    let over = s.ends_at <= chrono::Utc::now();
+    let open = !over && s.status == "published";
     Ok(ctx.render(&s.title.clone(), move || {
         let slots = s.slot_starts();
         let slot_field = (!slots.is_empty()).then(|| {
@@ -119,10 +180,16 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                     <dt>{t("ses.unit")}</dt><dd>{s.unit_name.clone()}</dd>
                     <dt>{t("ses.when")}</dt><dd>{fmt_time(s.starts_at)}" – "{local_time(s.ends_at)}</dd>
                     <dt>{t("ses.place")}</dt><dd>{s.place.clone()}</dd>
-                    <dt>{t("ses.places")}</dt><dd>{places_left(&s)}</dd>
+                    {if over {
+                        view! { <dt>{t("ses.status")}</dt><dd>{t("ses.held")}</dd> }.into_any()
+                    } else {
+                        view! { <dt>{t("ses.places")}</dt><dd>{places_left(&s)}</dd> }.into_any()
+                    }}
                 </dl>
                 {(!s.description.is_empty()).then(|| view! { <p>{s.description.clone()}</p> })}
+                {cancelled_notice(&s)}
             </section>
+            {minutes_view(&minutes, s.minutes_published_at)}
             {open.then(|| view! {
                 <section class="card">
                     <h2>{t("ses.signup")}</h2>
@@ -163,7 +230,7 @@ pub async fn signup_page(ctx: Ctx, Path(code): Path<String>) -> PageResult {
             "waiting" => ("badge badge-warn", "ses.status.waiting"),
             _ => ("badge badge-muted", "ses.status.cancelled"),
         };
-        let active = su.status != "cancelled";
+        let active = su.status != "cancelled" && s.status != "cancelled";
         view! {
             {page_head(t("ses.signup_title"), Some(s.title.clone()))}
             <section class="card center">
@@ -173,6 +240,7 @@ pub async fn signup_page(ctx: Ctx, Path(code): Path<String>) -> PageResult {
                 <p>{s.kind_name(lang)}" · "{s.unit_name.clone()}</p>
                 <p>{fmt_time(s.starts_at)}" – "{local_time(s.ends_at)}" · "{s.place.clone()}</p>
                 {su.slot_start.map(|t0| view! { <p><strong>{tf("ses.your_slot", &[("time", &local_time(t0))])}</strong></p> })}
+                {cancelled_notice(&s)}
             </section>
             {active.then(|| view! {
                 <section class="card">
@@ -256,11 +324,30 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let s = sessions::get(ctx.db(), path_id(&id)?).await?;
     ctx.require(Permission::ManageSessions, Some(&s.scope()))?;
     let list = sessions::signups(ctx.db(), s.id).await?;
+    let minutes = sessions::questions(ctx.db(), s.id).await?;
+    let (rated, score_sum) = sessions::rating_totals(ctx.db(), s.id).await?;
+    let can_case = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.can(Permission::HandleFeedback, Some(&s.scope())));
     let lang = ctx.lang;
-    let over = s.ends_at < chrono::Utc::now();
+    let now = chrono::Utc::now();
+    let over = s.ends_at < now;
+    let started = s.starts_at <= now;
+    // Questions added or changed since the minutes were last published.
+    let unpublished_changes = match s.minutes_published_at {
+        Some(at) => minutes.iter().any(|q| q.updated_at > at),
+        None => !minutes.is_empty(),
+    };
     let confirmed = list.iter().filter(|x| x.status == "confirmed").count();
     let present = list.iter().filter(|x| x.checked_in_at.is_some()).count();
     let f = ctx.form("checkin");
+    let fq = ctx.form("question");
+    let fc = ctx.form("cancel_session");
+    let edit_forms: Vec<_> = minutes
+        .iter()
+        .map(|q| ctx.form(&format!("question-{}", q.id)))
+        .collect();
     Ok(ctx.render(&s.title.clone(), move || {
         let attendance = if over {
             tf("ses.attendance_over", &[("present", &present.to_string()), ("confirmed", &confirmed.to_string()), ("absent", &(confirmed - present).to_string())])
@@ -284,7 +371,8 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                         <button class="btn btn-primary" type="submit">{t("ses.publish")}</button>
                     </form>
                 })}
-                {(s.status == "published").then(|| view! { <p><a href=format!("/sessions/{}", s.id)>{t("ses.public_page")}</a></p> })}
+                {(s.status != "draft").then(|| view! { <p><a href=format!("/sessions/{}", s.id)>{t("ses.public_page")}</a></p> })}
+                {cancelled_notice(&s)}
             </section>
             {(s.status == "published").then(|| view! {
                 <section class="card">
@@ -294,6 +382,75 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                         {hidden("id", sid.clone())}
                         {input(&f, "code", "ses.checkin_code", "text", "", true, Some(t("ses.checkin_hint")))}
                         <button class="btn btn-primary" type="submit">{t("ses.checkin_submit")}</button>
+                    </form>
+                </section>
+            })}
+            {(s.status == "published" && started).then(|| {
+                let sid = s.id.to_string();
+                view! {
+                    <section class="card" id="minutes">
+                        <h2>{t("ses.minutes")}</h2>
+                        <p class="small muted">{match s.minutes_published_at {
+                            Some(at) => tf("ses.minutes_published_at", &[("time", &fmt_time(at))]),
+                            None => t("ses.minutes_draft"),
+                        }}</p>
+                        {(over && unpublished_changes).then(|| view! {
+                            <form method="post" action="/api/sessions/publish_minutes">
+                                {hidden("id", sid.clone())}
+                                <button class="btn btn-primary" type="submit">{t(if s.minutes_published_at.is_some() { "ses.republish_minutes" } else { "ses.publish_minutes" })}</button>
+                            </form>
+                        })}
+                        <ol class="minutes-list">
+                            {minutes.iter().zip(edit_forms.iter()).map(|(q, fe)| {
+                                let open = fe.has_errors();
+                                view! {
+                                    <li>
+                                        <p class="minutes-q"><strong>{q.asker.clone()}": "</strong>{q.question.clone()}</p>
+                                        {(!q.answer.is_empty()).then(|| view! {
+                                            <p class="minutes-a"><strong>{t("ses.answer")}{(!q.answered_by.is_empty()).then(|| format!(" ({})", q.answered_by))}": "</strong>{q.answer.clone()}</p>
+                                        })}
+                                        {(!q.follow_up.is_empty()).then(|| view! { <p class="minutes-f"><strong>{t("ses.follow_up")}": "</strong>{q.follow_up.clone()}</p> })}
+                                        {match (q.case_id, q.case_code.clone()) {
+                                            (Some(cid), Some(code)) => view! {
+                                                <p><a href=format!("/feedback/cases/{cid}")>{tf("ses.became_case", &[("code", &code)])}</a></p>
+                                            }.into_any(),
+                                            _ => can_case.then(|| view! {
+                                                <form method="post" action="/api/sessions/to_case">
+                                                    {hidden("id", sid.clone())}
+                                                    {hidden("question", q.id.to_string())}
+                                                    <button class="btn btn-small btn-secondary" type="submit">{t("ses.to_case")}</button>
+                                                </form>
+                                            }).into_any(),
+                                        }}
+                                        <details open=open>
+                                            <summary>{t("ses.edit_question")}</summary>
+                                            {question_form(fe, &sid, Some(q))}
+                                        </details>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                        <h3>{t("ses.add_question")}</h3>
+                        {question_form(&fq, &sid, None)}
+                    </section>
+                }
+            })}
+            {(over && s.status == "published").then(|| view! {
+                <section class="card">
+                    <h2>{t("ses.ratings")}</h2>
+                    <p>{if rated == 0 { t("ses.ratings_none") } else {
+                        tf("ses.ratings_summary", &[("n", &rated.to_string()), ("mean", &format!("{:.2}", score_sum as f64 / rated as f64))])
+                    }}</p>
+                    <p class="small muted">{t("ses.ratings_hint")}</p>
+                </section>
+            })}
+            {(!over && s.status != "cancelled").then(|| view! {
+                <section class="card">
+                    <h2>{t("ses.cancel_session")}</h2>
+                    <form class="form" method="post" action="/api/sessions/cancel_session">
+                        {hidden("id", s.id.to_string())}
+                        {input(&fc, "reason", "ses.cancel_reason", "text", "", true, Some(t("ses.cancel_reason_hint")))}
+                        <div class="actions"><button class="btn btn-danger" type="submit">{t("ses.cancel_session_submit")}</button></div>
                     </form>
                 </section>
             })}
@@ -330,6 +487,133 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 </div>
             </section>
             <p><a href="/sessions/manage">{t("ses.back_manage")}</a></p>
+        }
+    }))
+}
+
+/// The form for one question of the minutes: a new one, or `q` to change.
+fn question_form(
+    f: &crate::ctx::FormView,
+    sid: &str,
+    q: Option<&sessions::Question>,
+) -> impl IntoView {
+    let v = |get: fn(&sessions::Question) -> &String| q.map(|q| get(q).clone()).unwrap_or_default();
+    let (asker, phone, address) = (
+        v(|q| &q.asker),
+        v(|q| &q.asker_phone),
+        v(|q| &q.asker_address),
+    );
+    let (question, answer) = (v(|q| &q.question), v(|q| &q.answer));
+    let (by, follow) = (v(|q| &q.answered_by), v(|q| &q.follow_up));
+    view! {
+        <form class="form" method="post" action="/api/sessions/question">
+            {hidden("id", sid.to_string())}
+            {q.map(|q| hidden("question_id", q.id.to_string()))}
+            <div class="field-row">
+                {input(f, "signup_code", "ses.question_signup", "text", "", false, Some(t("ses.question_signup_hint")))}
+                {input(f, "asker", "ses.asker", "text", &asker, false, None)}
+            </div>
+            <div class="field-row">
+                {input(f, "asker_phone", "ses.asker_phone", "tel", &phone, false, None)}
+                {input(f, "asker_address", "ses.asker_address", "text", &address, false, Some(t("ses.asker_private_hint")))}
+            </div>
+            {textarea(f, "question", "ses.question", &question, true, None, 3)}
+            {textarea(f, "answer", "ses.answer", &answer, false, None, 3)}
+            {input(f, "answered_by", "ses.answered_by", "text", &by, false, Some(t("ses.answered_by_hint")))}
+            {textarea(f, "follow_up", "ses.follow_up", &follow, false, Some(t("ses.follow_up_hint")), 2)}
+            <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
+        </form>
+    }
+}
+
+/// `GET /sessions/rate/{code}/{sig}`: a participant rates the session (the link sent after it).
+pub async fn rate_page(ctx: Ctx, Path((code, sig)): Path<(String, String)>) -> PageResult {
+    use super::survey::{message_page, overall_scale};
+    use axum::http::StatusCode;
+    let Some(su) =
+        sessions::signup_for_rating(ctx.db(), &ctx.state.config.secret, &code, &sig).await?
+    else {
+        return Err(crate::error::AppError::NotFound);
+    };
+    let s = sessions::get(ctx.db(), su.session_id).await?;
+    let closed = s.ends_at + chrono::Duration::days(sessions::RATE_DAYS) < chrono::Utc::now();
+    if su.rated_at.is_some() || closed || su.checked_in_at.is_none() {
+        let (title, text) = if su.rated_at.is_some() {
+            ("ses.rate_done_title", "ses.rate_done_text")
+        } else if closed {
+            ("survey.expired_title", "ses.rate_closed")
+        } else {
+            ("ses.rate_title", "ses.rate_not_attended")
+        };
+        return Ok(message_page(
+            &ctx,
+            StatusCode::GONE,
+            title,
+            ctx.lang.t(text),
+        ));
+    }
+    let f = ctx.form("session_rate");
+    let lang = ctx.lang;
+    let (code, sig) = (su.code.clone(), sig.trim().to_string());
+    Ok(ctx.render(&ctx.lang.t("ses.rate_title"), move || {
+        let comment = f.value("comment", "");
+        view! {
+            {page_head(t("ses.rate_title"), Some(tf("ses.rate_lead", &[("unit", &s.unit_name)])))}
+            <section class="card survey-about">
+                <dl class="facts">
+                    <dt>{t("ses.kind")}</dt><dd>{s.kind_name(lang)}</dd>
+                    <dt>{t("ses.title")}</dt><dd>{s.title.clone()}</dd>
+                    <dt>{t("ses.when")}</dt><dd>{fmt_time(s.starts_at)}</dd>
+                </dl>
+            </section>
+            <form class="form survey" method="post" action="/api/sessions/rate">
+                {hidden("code", code.clone())}
+                {hidden("sig", sig.clone())}
+                {overall_scale(&f)}
+                <div class="field">
+                    <label for="f-comment">{t("survey.comment")}</label>
+                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{comment}</textarea>
+                    <p class="hint">{t("survey.comment_hint")}</p>
+                </div>
+                <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("survey.submit")}</button></div>
+            </form>
+        }
+    }))
+}
+
+/// `GET /admin/session-kinds`: the kinds of session offered, and a form to add one.
+pub async fn kinds_page(ctx: Ctx) -> PageResult {
+    ctx.require(Permission::ManageSessionKinds, None)?;
+    let kinds = sessions::kinds(ctx.db()).await?;
+    let f = ctx.form("kind");
+    Ok(ctx.render(&ctx.lang.t("ses.kinds_title"), move || {
+        view! {
+            {page_head(t("ses.kinds_title"), Some(t("ses.kinds_lead")))}
+            <div class="table-wrap">
+                <table class="data">
+                    <thead><tr><th>{t("ses.kind_code")}</th><th>{t("ses.kind_name_vi")}</th><th>{t("ses.kind_name_en")}</th><th>{t("ses.kind_slots")}</th></tr></thead>
+                    <tbody>
+                        {kinds.into_iter().map(|k| view! {
+                            <tr>
+                                <td class="nowrap">{k.code.clone()}</td>
+                                <td>{k.name_vi.clone()}</td>
+                                <td>{k.name_en.clone()}</td>
+                                <td>{if k.slots { t("form.yes") } else { t("form.no") }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <section class="card">
+                <h2>{t("ses.kind_new")}</h2>
+                <form class="form" method="post" action="/api/sessions/kind">
+                    {input(&f, "code", "ses.kind_code", "text", "", true, Some(t("ses.kind_code_hint")))}
+                    {input(&f, "name_vi", "ses.kind_name_vi", "text", "", true, None)}
+                    {input(&f, "name_en", "ses.kind_name_en", "text", "", false, None)}
+                    {checkbox(&f, "slots", "ses.kind_slots_label", false)}
+                    <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
+                </form>
+            </section>
         }
     }))
 }

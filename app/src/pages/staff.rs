@@ -24,7 +24,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 12] = [
+    let candidates: [(Permission, &str, &str, &str); 13] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
@@ -84,6 +84,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "/admin/calendar",
             "staff.link_calendar",
             "staff.link_calendar_text",
+        ),
+        (
+            Permission::ManageSessionKinds,
+            "/admin/session-kinds",
+            "staff.link_session_kinds",
+            "staff.link_session_kinds_text",
         ),
         (
             Permission::ManageNotifications,

@@ -34,7 +34,7 @@ pub async fn link_state(ctx: &Ctx, token: &str) -> Result<LinkState, AppError> {
     })
 }
 
-fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String) -> Response {
+pub fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String) -> Response {
     let title = ctx.lang.t(title_key);
     ctx.render_status(status, &title.clone(), move || {
         view! {
@@ -88,9 +88,6 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     let lang = ctx.lang;
     let via = ctx.q("via");
     Ok(ctx.render(&lang.t("survey.title"), move || {
-        let overall = f.value("overall", "");
-        let overall_err = f.error("overall");
-        let overall_class = if overall_err.is_some() { "overall has-error" } else { "overall" };
         let comment = f.value("comment", "");
         view! {
             {page_head(t("survey.title"), Some(tf("survey.lead", &[("unit", &link.unit_name)])))}
@@ -104,20 +101,7 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             <form class="form survey" method="post" action="/api/survey/submit">
                 {hidden("token", token.clone())}
                 {hidden("via", via.clone())}
-                <fieldset class=overall_class>
-                    <legend>{t("survey.overall")} " *"</legend>
-                    {overall_err.map(|e| view! { <p class="error-text">{e}</p> })}
-                    <div class="overall-options">
-                        {(1..=5).rev().map(|s| {
-                            let id = format!("overall-{s}");
-                            let checked = overall == s.to_string();
-                            view! {
-                                <input type="radio" id=id.clone() name="overall" value=s.to_string() checked=checked/>
-                                <label for=id class=format!("overall-option face-{s}")>{face(s)}<span>{t(&format!("scale.{s}"))}</span></label>
-                            }
-                        }).collect_view()}
-                    </div>
-                </fieldset>
+                {overall_scale(&f)}
                 <p class="hint">{t("survey.details_hint")}</p>
                 {instrument.elements.iter().map(|(e, cs)| {
                     let ename = if lang == Lang::En { e.name_en.clone() } else { e.name_vi.clone() };
@@ -160,6 +144,33 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             </form>
         }
     }))
+}
+
+/// The one required question of every survey: the overall 1–5 faces, happiest first.
+pub fn overall_scale(f: &crate::ctx::FormView) -> impl IntoView {
+    let overall = f.value("overall", "");
+    let overall_err = f.error("overall");
+    let overall_class = if overall_err.is_some() {
+        "overall has-error"
+    } else {
+        "overall"
+    };
+    view! {
+        <fieldset class=overall_class>
+            <legend>{t("survey.overall")} " *"</legend>
+            {overall_err.map(|e| view! { <p class="error-text">{e}</p> })}
+            <div class="overall-options">
+                {(1..=5).rev().map(|s| {
+                    let id = format!("overall-{s}");
+                    let checked = overall == s.to_string();
+                    view! {
+                        <input type="radio" id=id.clone() name="overall" value=s.to_string() checked=checked/>
+                        <label for=id class=format!("overall-option face-{s}")>{face(s)}<span>{t(&format!("scale.{s}"))}</span></label>
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+    }
 }
 
 pub async fn survey_done(ctx: Ctx) -> PageResult {
