@@ -364,8 +364,8 @@ async fn handle_dossier(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lắng Nghe API", description = "Dossiers from the one-stop software; each gets a one-time satisfaction survey link."),
-    paths(post_dossier),
-    components(schemas(DossierIn, DossierOut, SurveyLink, ApiError)),
+    paths(post_dossier, get_indices),
+    components(schemas(DossierIn, DossierOut, SurveyLink, ApiError, IndicesOut, GroupIndex, UnitIndex)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -388,8 +388,146 @@ async fn openapi() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
+/// One unit's figures for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitIndex {
+    pub unit_code: String,
+    pub unit: String,
+    /// Rank inside the peer group; absent when the unit has fewer answers than the sample needs.
+    pub rank: Option<i64>,
+    /// Previous rank minus this rank (positive: moved up).
+    pub change: Option<i64>,
+    pub answers: i64,
+    /// Counted answers for each score 1..5 (recompute any figure from these).
+    pub scores: [i64; 5],
+    /// Dossiers completed in the period (N of the sample-size rule).
+    pub dossiers: i64,
+    pub required: i64,
+    pub enough: bool,
+    pub share_satisfied: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    pub mean: Option<f64>,
+    pub par_points: Option<f64>,
+    pub par_band: Option<String>,
+    pub late_share: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupIndex {
+    pub group: String,
+    pub units: Vec<UnitIndex>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicesOut {
+    /// The period as asked (`2026-Q3`, `2026-11`, `2026`, `2026-01-01..2026-03-31`).
+    pub period: String,
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub groups: Vec<GroupIndex>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct IndicesQuery {
+    /// `2026-Q3`, `2026-11`, `2026` or `2026-01-01..2026-03-31`; the current quarter when absent.
+    pub period: Option<String>,
+}
+
+/// Satisfaction indices and rankings of the units in the key's scope (read only).
+#[utoipa::path(
+    get,
+    path = "/api/v1/indices",
+    params(IndicesQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Rankings per peer group", body = IndicesOut),
+        (status = 401, description = "Missing or unknown API key", body = ApiError),
+        (status = 422, description = "The period is malformed", body = ApiError),
+    )
+)]
+pub async fn get_indices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<IndicesQuery>,
+) -> Response {
+    match handle_indices(&state, &headers, q).await {
+        Ok(out) => Json(out).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn handle_indices(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: IndicesQuery,
+) -> Result<IndicesOut, Refusal> {
+    use langnghe_app::domain::period::Period;
+    let key = api_key(headers).ok_or(Refusal::Unauthorized {
+        en: "An API key is required (header X-API-Key or Authorization: Bearer).",
+        vi: "Cần khóa API (tiêu đề X-API-Key hoặc Authorization: Bearer).",
+    })?;
+    let key = dossiers::authenticate_key(&state.db, &key)
+        .await?
+        .ok_or(Refusal::Unauthorized {
+            en: "Unknown or revoked API key.",
+            vi: "Khóa API không đúng hoặc đã bị thu hồi.",
+        })?;
+    let p = match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Period::quarter_of(langnghe_app::db::today()),
+        Some(s) => Period::parse(s).ok_or(invalid(
+            "period",
+            "use 2026-Q3, 2026-11, 2026 or 2026-01-01..2026-03-31",
+            "dùng 2026-Q3, 2026-11, 2026 hoặc 2026-01-01..2026-03-31",
+        ))?,
+    };
+    let groups = langnghe_app::pages::indices::rankings(
+        &state.db,
+        &key.unit_path,
+        &p,
+        langnghe_app::i18n::Lang::Vi,
+    )
+    .await
+    .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+    let tallies = langnghe_app::db::indices::unit_tallies(&state.db, &p).await?;
+    Ok(IndicesOut {
+        period: p.key(),
+        from: p.from,
+        to: p.to,
+        groups: groups
+            .into_iter()
+            .map(|g| GroupIndex {
+                group: g.name,
+                units: g
+                    .rows
+                    .into_iter()
+                    .map(|(r, u, par, late)| UnitIndex {
+                        scores: tallies.get(&u.id).map(|t| t.s).unwrap_or_default(),
+                        unit_code: u.code,
+                        unit: u.name,
+                        rank: r.rank,
+                        change: r.change,
+                        answers: r.headline.n,
+                        dossiers: r.headline.population,
+                        required: r.headline.required,
+                        enough: r.headline.enough,
+                        share_satisfied: r.headline.share_satisfied,
+                        ci_low: r.headline.ci.map(|c| c.0),
+                        ci_high: r.headline.ci.map(|c| c.1),
+                        mean: r.headline.mean,
+                        par_points: par.as_ref().and_then(|p| p.points),
+                        par_band: par.and_then(|p| p.band),
+                        late_share: late,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/dossiers", post(post_dossier))
+        .route("/api/v1/indices", get(get_indices))
         .route("/api/v1/openapi.json", get(openapi))
 }

@@ -287,3 +287,108 @@ both_databases!(
         }
     }
 );
+
+both_databases!(
+    a_leader_views_the_province_ranking_and_drills_into_a_unit,
+    |app: TestApp| async move {
+        // A few answers so the commune has figures.
+        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .unwrap();
+        let unit = app.unit_id("XAPL").await;
+        let list = [5, 4, 4, 2, 5]
+            .iter()
+            .map(|s| {
+                (
+                    ratings::NewRating::new(
+                        unit,
+                        inst,
+                        langnghe_app::domain::rating::Channel::Web,
+                        *s,
+                    ),
+                    chrono::Utc::now() - chrono::Duration::hours(1),
+                )
+            })
+            .collect();
+        ratings::save_many(&app.db, &Default::default(), list)
+            .await
+            .unwrap();
+        let Some(b) = Browser::start(1280, 900).await else {
+            return;
+        };
+        let result = async {
+            let e = |e: fantoccini::error::CmdError| e.to_string();
+            b.client.goto(&app.url("/login")).await.map_err(e)?;
+            b.client
+                .find(Locator::Id("f-username"))
+                .await
+                .map_err(e)?
+                .send_keys("lanhdao")
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Id("f-password"))
+                .await
+                .map_err(e)?
+                .send_keys("langnghe-lanhdao")
+                .await
+                .map_err(e)?;
+            b.client
+                .find(Locator::Css("form button[type=submit]"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_path("/staff").await?;
+            b.client
+                .find(Locator::Css("main a[href='/indices']"))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_exact_path("/indices").await?;
+            let text = b
+                .client
+                .find(Locator::Css("main"))
+                .await
+                .map_err(e)?
+                .text()
+                .await
+                .map_err(e)?;
+            if !text.contains("Khối xã, phường") || !text.contains("80.0 %") {
+                return Err(format!("ranking page: {text}"));
+            }
+            b.client
+                .find(Locator::Css(&format!("a[href^='/indices/unit/{unit}?']")))
+                .await
+                .map_err(e)?
+                .click()
+                .await
+                .map_err(e)?;
+            b.wait_for_path(&format!("/indices/unit/{unit}")).await?;
+            let text = b
+                .client
+                .find(Locator::Css("main"))
+                .await
+                .map_err(e)?
+                .text()
+                .await
+                .map_err(e)?;
+            if !text.contains("Xã An Phú Lạc")
+                || !text.contains("80.0 %")
+                || !text.contains("5 phiếu")
+            {
+                return Err(format!("unit page: {text}"));
+            }
+            b.client.find(Locator::Css("svg.chart")).await.map_err(e)?;
+            Ok::<_, String>(())
+        }
+        .await;
+        if let Err(e) = result {
+            b.screenshot("indices").await;
+            panic!("indices journey failed: {e}");
+        }
+    }
+);

@@ -7,6 +7,7 @@ mod browser;
 mod cli;
 mod csrf;
 mod feedback;
+mod indices;
 mod notifications;
 mod procedures;
 mod ratings;

@@ -41,6 +41,9 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
             items.push(("/admin/units".into(), "nav.units"));
         }
         items.push(("/ratings".into(), "nav.ratings"));
+        if u.can(Permission::ViewRatings, None) {
+            items.push(("/indices".into(), "nav.indices"));
+        }
         if u.can(Permission::HandleFeedback, None) {
             items.push(("/feedback/cases".into(), "nav.feedback"));
         }
@@ -69,6 +72,7 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         items.push(("/feedback/new".into(), "nav.feedback_new"));
         items.push(("/feedback/track".into(), "nav.feedback_track"));
         items.push(("/sessions".into(), "nav.sessions_public"));
+        items.push(("/transparency".into(), "nav.transparency"));
     }
     // The current item is the longest href the path starts with.
     let path = ctx.path.as_str();

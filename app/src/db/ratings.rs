@@ -435,6 +435,8 @@ async fn write_all(
     }
     const COLS: usize = 18;
     let mut flags: Vec<(i64, &str, DateTime<Utc>)> = Vec::new();
+    // What enters or leaves the indices with this batch (kept in the rollups below).
+    let mut deltas: Vec<super::rollup::Delta> = Vec::new();
     // Chunks of 64, 32, 16 … rows: few distinct statements, so each stays prepared in the cache.
     let mut chunks: Vec<&[Row]> = Vec::new();
     let mut rest: &[Row] = &rows;
@@ -493,6 +495,23 @@ async fn write_all(
             .await?;
             if let Some(s) = suspicion[row.i] {
                 flags.push((id, s.as_str(), row.at));
+            } else {
+                deltas.push(super::rollup::Delta {
+                    unit_id: row.r.unit_id,
+                    day: local_day(row.at),
+                    channel: row.r.channel.as_str().to_string(),
+                    procedure_id: row.r.procedure_id,
+                    counter_id: row.r.counter_id,
+                    score: Some(row.r.score),
+                    answers: row.r.answers.clone(),
+                    sign: 1,
+                });
+            }
+            // A correction takes the rating it corrects out of the indices (if it was in).
+            if let Some((corrected, ..)) = &row.r.correction {
+                if super::rollup::counts(&mut tx, *corrected, Some(id)).await? {
+                    deltas.extend(super::rollup::delta_of(&mut tx, *corrected, -1).await?);
+                }
             }
             if let Some(signup) = row.r.session_signup_id {
                 tx_run!(&mut tx, c => sqlx::query("UPDATE session_signups SET rating_id = $1 WHERE id = $2")
@@ -506,6 +525,7 @@ async fn write_all(
         }
     }
 
+    super::rollup::apply(&mut tx, &deltas).await?;
     for chunk in flags.chunks(64) {
         let values: Vec<String> = (0..chunk.len())
             .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
@@ -754,6 +774,13 @@ pub async fn add_kiosk_details(
         return Err(DbError::Conflict("err.kiosk_details_done"));
     }
     insert_details(&mut tx, rating_id, &hash, answers, comment, now_micros()).await?;
+    if super::rollup::counts(&mut tx, rating_id, None).await? {
+        if let Some(mut d) = super::rollup::delta_of(&mut tx, rating_id, 1).await? {
+            d.score = None; // the rating itself is already counted; only its answers are new
+            d.answers = answers.to_vec();
+            super::rollup::apply(&mut tx, &[d]).await?;
+        }
+    }
     tx.commit().await
 }
 
@@ -901,6 +928,10 @@ pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
         .bind(actor).bind(Utc::now()).bind(rating_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(DbError::NotFound);
+    }
+    if super::rollup::counts(&mut tx, rating_id, None).await? {
+        let d = super::rollup::delta_of(&mut tx, rating_id, 1).await?;
+        super::rollup::apply(&mut tx, d.as_slice()).await?;
     }
     super::audit::record(
         &mut tx,

@@ -4,6 +4,8 @@
 pub mod access;
 pub mod calendar;
 pub mod feedback;
+pub mod index;
+pub mod period;
 pub mod procedure;
 pub mod rating;
 pub mod session;

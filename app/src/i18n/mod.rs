@@ -158,6 +158,7 @@ mod tests {
             "cal",
             "notify",
             "ses",
+            "idx",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod feedback;
 pub mod feedback_staff;
 pub mod home;
+pub mod indices;
 pub mod kiosk;
 pub mod prefs;
 pub mod procedures;
@@ -78,6 +79,12 @@ pub fn router() -> Router<AppState> {
             "/feedback/cases/{id}/files/{file}",
             get(feedback_staff::attachment),
         )
+        .route("/indices", get(indices::ranking))
+        .route("/transparency", get(indices::transparency))
+        .route("/indices/ranking.csv", get(indices::ranking_csv))
+        .route("/indices/ranking.xlsx", get(indices::ranking_xlsx))
+        .route("/indices/ratings.csv", get(indices::ratings_csv))
+        .route("/indices/unit/{id}", get(indices::unit))
         .route("/sessions", get(sessions::calendar))
         .route("/sessions/manage", get(sessions::manage))
         .route("/sessions/manage/{id}", get(sessions::manage_one))

@@ -24,12 +24,18 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 13] = [
+    let candidates: [(Permission, &str, &str, &str); 14] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
             "staff.link_my_unit",
             "staff.link_my_unit_text",
+        ),
+        (
+            Permission::ViewRatings,
+            "/indices",
+            "staff.link_indices",
+            "staff.link_indices_text",
         ),
         (
             Permission::HandleFeedback,

@@ -1,0 +1,711 @@
+//! Satisfaction indices: the ranking of units inside each peer group for a period, a unit's
+//! drill-down (trend, channels, procedures, counters), and the exports (ranking CSV, raw ratings
+//! CSV). Figures come from the rollups through the pure index engine (`domain::index`).
+
+use super::{path_id, PageResult};
+use crate::components::layout::{fmt_date, page_head};
+use crate::ctx::Ctx;
+use crate::db::{indices, procedures, rollup, units};
+use crate::domain::index::{self, Headline, ParRules, RankInput, Ranked, Tally};
+use crate::domain::period::Period;
+use crate::domain::{Permission, UnitPath};
+use crate::error::AppError;
+use crate::i18n::{t, tf, Lang};
+use axum::http::header;
+use axum::response::IntoResponse;
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+/// The margin of error of the sample-size rule.
+pub const MARGIN: f64 = 0.05;
+
+fn pct(x: Option<f64>) -> String {
+    x.map(|v| format!("{:.1} %", v * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
+}
+
+/// The period asked for (`?period=`), else the current quarter.
+fn period_of(ctx: &Ctx) -> Period {
+    Period::parse(&ctx.q("period")).unwrap_or_else(|| Period::quarter_of(crate::db::today()))
+}
+
+/// One peer group's ranking.
+pub struct GroupRanking {
+    pub name: String,
+    pub rows: Vec<(Ranked, units::Unit, Option<index::ParScore>, Option<f64>)>,
+}
+
+/// Ranks the units of `scope` in force at the end of the period, inside each peer group.
+pub async fn rankings(
+    db: &crate::db::Db,
+    scope: &str,
+    p: &Period,
+    lang: Lang,
+) -> Result<Vec<GroupRanking>, AppError> {
+    let all = units::subtree(db, scope).await?;
+    let cur = indices::unit_tallies(db, p).await?;
+    let prev_p = p.previous();
+    let prev = indices::unit_tallies(db, &prev_p).await?;
+    let dossiers = indices::dossiers(db, p).await?;
+    let prev_dossiers = indices::dossiers(db, &prev_p).await?;
+    let rules = ParRules::default();
+    let mut groups: Vec<(i64, String, Vec<units::Unit>)> = Vec::new();
+    for u in all.into_iter().filter(|u| u.in_force_on(p.to)) {
+        let gid = u.group_id.unwrap_or(0);
+        let name = match lang {
+            Lang::En => u.group_name_en.clone(),
+            _ => u.group_name_vi.clone(),
+        }
+        .unwrap_or_else(|| crate::i18n::t("idx.no_group"));
+        match groups.iter_mut().find(|g| g.0 == gid) {
+            Some(g) => g.2.push(u),
+            None => groups.push((gid, name, vec![u])),
+        }
+    }
+    groups.sort_by_key(|g| (g.0 == 0, g.0));
+    let mut out = Vec::new();
+    for (_, name, members) in groups {
+        let inputs: Vec<RankInput> = members
+            .iter()
+            .map(|u| {
+                let (n_d, _) = dossiers.get(&u.id).copied().unwrap_or_default();
+                let (pn_d, _) = prev_dossiers.get(&u.id).copied().unwrap_or_default();
+                RankInput {
+                    unit_id: u.id,
+                    current: index::headline(
+                        &cur.get(&u.id).copied().unwrap_or_default(),
+                        n_d,
+                        MARGIN,
+                    ),
+                    previous: prev.get(&u.id).map(|t| index::headline(t, pn_d, MARGIN)),
+                }
+            })
+            .collect();
+        let rows = index::rank(&inputs)
+            .into_iter()
+            .filter_map(|r| {
+                let u = members.iter().find(|u| u.id == r.unit_id)?.clone();
+                let late = dossiers
+                    .get(&u.id)
+                    .filter(|(n, _)| *n > 0)
+                    .map(|(n, late)| *late as f64 / *n as f64);
+                let par = index::par_score(r.headline.share_satisfied, late, &rules);
+                Some((r, u, Some(par), late))
+            })
+            .collect();
+        out.push(GroupRanking { name, rows });
+    }
+    Ok(out)
+}
+
+fn period_form(p: &Period, action: &str) -> impl IntoView {
+    let key = p.key();
+    let prev = p.previous().key();
+    let action = action.to_string();
+    view! {
+        <form class="form filters field-row" method="get" action=action.clone()>
+            <div class="field">
+                <label for="f-period">{t("idx.period")}</label>
+                <input id="f-period" name="period" type="text" value=key inputmode="text"/>
+                <p class="hint">{t("idx.period_hint")}</p>
+            </div>
+            <div class="actions">
+                <button class="btn btn-primary" type="submit">{t("form.filter")}</button>
+                " "<a href=format!("{action}?period={prev}")>{t("idx.previous_period")}</a>
+            </div>
+        </form>
+    }
+}
+
+fn change_view(r: &Ranked) -> impl IntoView {
+    match r.change {
+        Some(c) if c > 0 => {
+            view! { <span class="delta up" title=t("idx.moved_up")>{format!("▲ {c}")}</span> }
+                .into_any()
+        }
+        Some(c) if c < 0 => view! { <span class="delta down" title=t("idx.moved_down")>{format!("▼ {}", -c)}</span> }.into_any(),
+        Some(_) => view! { <span class="delta same">"="</span> }.into_any(),
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+/// `GET /indices?period=`: the ranking tables per peer group of the units one may see.
+pub async fn ranking(ctx: Ctx) -> PageResult {
+    let user = ctx.require(Permission::ViewRatings, None)?.clone();
+    let p = period_of(&ctx);
+    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let en = ctx.lang == Lang::En;
+    let key = p.key();
+    Ok(ctx.render(&ctx.lang.t("idx.title"), move || {
+        view! {
+            {page_head(t("idx.title"), Some(tf("idx.lead", &[("period", &p.label(en))])))}
+            {period_form(&p, "/indices")}
+            <p class="small">
+                <a href=format!("/indices/ranking.xlsx?period={key}")>{t("idx.export_xlsx")}</a>" · "
+                <a href=format!("/indices/ranking.csv?period={key}")>{t("idx.export_csv")}</a>" · "
+                <a href=format!("/indices/ratings.csv?period={key}")>{t("idx.export_raw")}</a>
+            </p>
+            {groups.into_iter().map(|g| view! {
+                <section class="card">
+                    <h2>{g.name.clone()}</h2>
+                    <div class="table-wrap">
+                        <table class="data ranking">
+                            <thead><tr>
+                                <th>{t("idx.rank")}</th><th>{t("idx.change")}</th><th>{t("idx.unit")}</th>
+                                <th class="num">{t("idx.answers")}</th><th class="num">{t("idx.required")}</th>
+                                <th class="num">{t("idx.share_satisfied")}<br/><span class="small">{t("idx.ci")}</span></th>
+                                <th class="num">{t("idx.mean")}</th><th class="num">{t("idx.par_points")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {g.rows.into_iter().map(|(r, u, par, _late)| {
+                                    let h = r.headline.clone();
+                                    let ci = h.ci.map(|(a, b)| format!("{:.1}–{:.1} %", a * 100.0, b * 100.0)).unwrap_or_else(|| "—".into());
+                                    view! {
+                                        <tr class=if r.flagged { "flagged" } else { "" }>
+                                            <td class="num">{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                            <td>{change_view(&r)}</td>
+                                            <td><a href=format!("/indices/unit/{}?period={}", u.id, p.key())>{u.name.clone()}</a>
+                                                {r.flagged.then(|| view! { " "<span class="badge badge-warn" title=t("idx.too_few_hint")>{t("idx.too_few")}</span> })}</td>
+                                            <td class="num">{h.n}</td>
+                                            <td class="num">{h.required}</td>
+                                            <td class="num"><strong>{pct(h.share_satisfied)}</strong><br/><span class="small nowrap">{ci}</span></td>
+                                            <td class="num">{num(h.mean)}</td>
+                                            <td class="num">{par.as_ref().and_then(|p| p.points).map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())}
+                                                {par.and_then(|p| p.band).map(|b| view! { <br/><span class="small">{t(&format!("idx.band.{b}"))}</span> })}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </section>
+            }).collect_view()}
+            <section class="card small">
+                <h2 class="h3">{t("idx.how_title")}</h2>
+                <p>{t("idx.how_text")}</p>
+            </section>
+        }
+    }))
+}
+
+/// The unit and every unit merged into it, back through the chain of predecessors.
+async fn with_predecessors(db: &crate::db::Db, id: i64) -> Result<Vec<i64>, AppError> {
+    let links = units::all_links(db).await?;
+    let mut out = vec![id];
+    let mut i = 0;
+    while i < out.len() && out.len() < 1000 {
+        let cur = out[i];
+        for (pred, succ) in &links {
+            if *succ == cur && !out.contains(pred) {
+                out.push(*pred);
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// A line of share satisfied per month, drawn on the server (no script), readable printed.
+fn trend_svg(
+    points: &[(chrono::NaiveDate, Tally)],
+    basis_change: Option<chrono::NaiveDate>,
+) -> String {
+    let (w, h, left, right, top, bottom) = (640.0, 240.0, 44.0, 24.0, 14.0, 36.0);
+    let n = points.len().max(1);
+    let step = (w - left - right) / (n.max(2) - 1) as f64;
+    let x = |i: usize| left + step * i as f64;
+    let y = |v: f64| top + (1.0 - v) * (h - top - bottom);
+    let mut s = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">"
+    );
+    for g in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        s.push_str(&format!(
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y0:.1}\" y2=\"{y0:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"axis\" text-anchor=\"end\">{:.0}%</text>",
+            w - right,
+            left - 6.0,
+            y(g) + 4.0,
+            g * 100.0,
+            y0 = y(g)
+        ));
+    }
+    let mut path = String::new();
+    for (i, (m, t)) in points.iter().enumerate() {
+        s.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{}\" class=\"axis\" text-anchor=\"middle\">{}</text>",
+            x(i),
+            h - 18.0,
+            m.format("%m/%y")
+        ));
+        if let Some(v) = t.share_satisfied() {
+            path.push_str(&format!(
+                "{}{:.1},{:.1} ",
+                if path.is_empty() { "M" } else { "L" },
+                x(i),
+                y(v)
+            ));
+            s.push_str(&format!(
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" class=\"dot\"><title>{}: {:.1}% (n = {})</title></circle><text x=\"{:.1}\" y=\"{}\" class=\"n\" text-anchor=\"middle\">{}</text>",
+                x(i),
+                y(v),
+                m.format("%m/%Y"),
+                v * 100.0,
+                t.n(),
+                x(i),
+                h - 4.0,
+                t.n()
+            ));
+        }
+        if basis_change.is_some_and(|b| rollup::month_of(b) == *m) {
+            s.push_str(&format!(
+                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{1:.1}\" class=\"basis\"/>",
+                x(i),
+                h - bottom
+            ));
+        }
+    }
+    s.push_str(&format!(
+        "<path d=\"{}\" class=\"line\"/></svg>",
+        path.trim()
+    ));
+    s
+}
+
+/// `GET /indices/unit/{id}?period=`: a unit's figures: headline, the twelve-month trend (across
+/// a merger, the predecessors' answers re-aggregated), channels, procedures, counters.
+pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>) -> PageResult {
+    let u = units::get(ctx.db(), path_id(&id)?).await?;
+    ctx.require(Permission::ViewRatings, Some(&u.unit_path()))?;
+    let p = period_of(&ctx);
+    let subtree: Vec<i64> = units::subtree(ctx.db(), &u.path)
+        .await?
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    let tallies = indices::unit_tallies(ctx.db(), &p).await?;
+    let dossiers = indices::dossiers(ctx.db(), &p).await?;
+    let own = tallies.get(&u.id).copied().unwrap_or_default();
+    let (n_d, late) = dossiers.get(&u.id).copied().unwrap_or_default();
+    let head = index::headline(&own, n_d, MARGIN);
+    let sub: Tally = subtree.iter().filter_map(|x| tallies.get(x)).copied().sum();
+    let sub_n: i64 = subtree
+        .iter()
+        .filter_map(|x| dossiers.get(x))
+        .map(|d| d.0)
+        .sum();
+    let sub_head = index::headline(&sub, sub_n, MARGIN);
+    // Twelve months to the end of the period, with the predecessors of a merged unit.
+    let chain = with_predecessors(ctx.db(), u.id).await?;
+    let end = p.to.min(crate::db::today());
+    let year = Period {
+        from: rollup::month_of(end) - chrono::Months::new(11),
+        to: end,
+        kind: crate::domain::period::Kind::Range,
+    };
+    let trend = indices::trend(ctx.db(), &chain, &year).await?;
+    let merged = chain.len() > 1;
+    let basis = merged.then_some(u.effective_from);
+    let svg = trend_svg(&trend, basis);
+    let channels = indices::by_dim(ctx.db(), &[u.id], "channel", &p).await?;
+    let procs = indices::by_dim(ctx.db(), &[u.id], "procedure", &p).await?;
+    let counters = indices::by_dim(ctx.db(), &[u.id], "counter", &p).await?;
+    let mut proc_rows: Vec<(String, Tally)> = Vec::new();
+    for (pid, t) in procs {
+        let name = if pid == 0 {
+            ctx.lang.t("idx.no_procedure")
+        } else {
+            procedures::get(ctx.db(), pid)
+                .await
+                .map(|p| format!("{} — {}", p.code, p.name))
+                .unwrap_or_else(|_| pid.to_string())
+        };
+        proc_rows.push((name, t));
+    }
+    proc_rows.sort_by(|a, b| b.1.n().cmp(&a.1.n()).then(a.0.cmp(&b.0)));
+    let counter_names: HashMap<i64, String> = crate::db::kiosks::counters_in(ctx.db(), &u.path)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut counter_rows: Vec<(i64, String, Tally)> = counters
+        .into_iter()
+        .map(|(k, t)| {
+            let name = counter_names
+                .get(&k)
+                .cloned()
+                .unwrap_or_else(|| ctx.lang.t("idx.no_counter"));
+            (k, name, t)
+        })
+        .collect();
+    counter_rows.sort_by_key(|c| std::cmp::Reverse(c.2.n()));
+    let mut channel_rows: Vec<(i64, Tally)> = channels.into_iter().collect();
+    channel_rows.sort_by_key(|c| c.0);
+    let en = ctx.lang == Lang::En;
+    let late_share = (n_d > 0).then(|| late as f64 / n_d as f64);
+    let par = index::par_score(head.share_satisfied, late_share, &ParRules::default());
+    let title = u.name.clone();
+    let key = p.key();
+    let has_sub = subtree.len() > 1;
+    Ok(ctx.render(&title.clone(), move || {
+        let row = |label: String, t: &Tally| {
+            let h = index::headline(t, 0, MARGIN);
+            view! {
+                <tr>
+                    <td>{label}</td>
+                    <td class="num">{h.n}</td>
+                    <td class="num">{pct(h.share_satisfied)}</td>
+                    <td class="num">{num(h.mean)}</td>
+                </tr>
+            }
+        };
+        let thead = || view! { <thead><tr><th></th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> };
+        view! {
+            {page_head(title.clone(), Some(tf("idx.unit_lead", &[("period", &p.label(en))])))}
+            {period_form(&p, &format!("/indices/unit/{}", u.id))}
+            <div class="stats">
+                {headline_card(t("idx.this_unit"), &head)}
+                {has_sub.then(|| headline_card(t("idx.with_subtree"), &sub_head))}
+                <div class="stat card">
+                    <p class="stat-label">{t("idx.par_points")}</p>
+                    <p class="stat-value">{par.points.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())}<span class="small">" / 14"</span></p>
+                    <p class="small">{par.band.clone().map(|b| t(&format!("idx.band.{b}"))).unwrap_or_default()}
+                        {par.capped.then(|| view! { " · "<span class="badge badge-warn">{t("idx.capped")}</span> })}</p>
+                    <p class="small muted">{tf("idx.late_share", &[("pct", &pct(late_share))])}</p>
+                </div>
+            </div>
+            <section class="card">
+                <h2>{t("idx.trend")}</h2>
+                <div class="chart-wrap" inner_html=svg.clone()></div>
+                <p class="small muted">{t("idx.trend_hint")}</p>
+                {merged.then(|| view! { <p class="small"><span class="badge badge-info">{t("idx.basis_changed")}</span>" "{tf("idx.basis_changed_text", &[("date", &fmt_date(u.effective_from))])}</p> })}
+            </section>
+            <div class="grid-2">
+                <section class="card">
+                    <h2>{t("idx.by_channel")}</h2>
+                    <table class="data">{thead()}<tbody>
+                        {channel_rows.iter().map(|(k, t)| row(crate::i18n::t(&format!("channel.{}", rollup::channel_of_key(*k))), t)).collect_view()}
+                    </tbody></table>
+                </section>
+                <section class="card">
+                    <h2>{t("idx.by_counter")}</h2>
+                    <table class="data">{thead()}<tbody>
+                        {counter_rows.iter().map(|(_, name, tl)| row(name.clone(), tl)).collect_view()}
+                    </tbody></table>
+                </section>
+            </div>
+            <section class="card">
+                <h2>{t("idx.by_procedure")}</h2>
+                <div class="table-wrap"><table class="data">{thead()}<tbody>
+                    {proc_rows.iter().map(|(name, tl)| row(name.clone(), tl)).collect_view()}
+                </tbody></table></div>
+            </section>
+            <p><a href=format!("/indices?period={key}")>{t("idx.back")}</a>" · "
+               <a href=format!("/indices/ratings.csv?period={key}&unit={}", u.id)>{t("idx.export_raw")}</a></p>
+        }
+    }))
+}
+
+fn headline_card(label: String, h: &Headline) -> impl IntoView {
+    let ci =
+        h.ci.map(|(a, b)| format!("{:.1}–{:.1} %", a * 100.0, b * 100.0))
+            .unwrap_or_else(|| "—".into());
+    view! {
+        <div class="stat card">
+            <p class="stat-label">{label}</p>
+            <p class="stat-value">{pct(h.share_satisfied)}</p>
+            <p class="small">{tf("idx.headline_detail", &[("n", &h.n.to_string()), ("mean", &num(h.mean)), ("ci", &ci)])}</p>
+            {(!h.enough).then(|| view! { <p class="small"><span class="badge badge-warn">{t("idx.too_few")}</span>" "{tf("idx.required_n", &[("n", &h.required.to_string())])}</p> })}
+        </div>
+    }
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> axum::response::Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /indices/ranking.csv?period=`: the ranking tables, one row per unit.
+pub async fn ranking_csv(ctx: Ctx) -> PageResult {
+    let user = ctx.require(Permission::ViewRatings, None)?.clone();
+    let p = period_of(&ctx);
+    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "period",
+        "group",
+        "rank",
+        "change",
+        "unit_code",
+        "unit",
+        "answers",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s5",
+        "dossiers",
+        "required",
+        "enough",
+        "share_satisfied",
+        "ci_low",
+        "ci_high",
+        "mean",
+        "par_points",
+        "par_band",
+        "late_share",
+    ])
+    .map_err(io)?;
+    let f = |x: Option<f64>| x.map(|v| format!("{v:.6}")).unwrap_or_default();
+    let tallies = indices::unit_tallies(ctx.db(), &p).await?;
+    for g in &groups {
+        for (r, u, par, late) in &g.rows {
+            let h = &r.headline;
+            let tl = tallies.get(&u.id).copied().unwrap_or_default();
+            w.write_record([
+                p.key(),
+                g.name.clone(),
+                r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                r.change.map(|x| x.to_string()).unwrap_or_default(),
+                u.code.clone(),
+                u.name.clone(),
+                h.n.to_string(),
+                tl.s[0].to_string(),
+                tl.s[1].to_string(),
+                tl.s[2].to_string(),
+                tl.s[3].to_string(),
+                tl.s[4].to_string(),
+                h.population.to_string(),
+                h.required.to_string(),
+                h.enough.to_string(),
+                f(h.share_satisfied),
+                f(h.ci.map(|c| c.0)),
+                f(h.ci.map(|c| c.1)),
+                f(h.mean),
+                f(par.as_ref().and_then(|p| p.points)),
+                par.as_ref()
+                    .and_then(|p| p.band.clone())
+                    .unwrap_or_default(),
+                f(*late),
+            ])
+            .map_err(io)?;
+        }
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(csv_response(&format!("xep-hang-{}.csv", p.key()), body))
+}
+
+/// `GET /indices/ratings.csv?period=&unit=`: every rating of the period (of one unit and its
+/// subtree, or of all one may see) with whether it counts, so anyone can recompute an index.
+pub async fn ratings_csv(ctx: Ctx) -> PageResult {
+    let user = ctx.require(Permission::ViewRatings, None)?.clone();
+    let p = period_of(&ctx);
+    let prefix = match ctx.q("unit").parse::<i64>() {
+        Ok(id) => {
+            let u = units::get(ctx.db(), id).await?;
+            ctx.require(Permission::ViewRatings, Some(&u.unit_path()))?;
+            u.path
+        }
+        Err(_) => user.scope.as_str().to_string(),
+    };
+    let _ = UnitPath::parse(&prefix);
+    let rows = indices::raw(ctx.db(), &prefix, &p).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "rating_id",
+        "unit_id",
+        "unit_code",
+        "day",
+        "channel",
+        "score",
+        "procedure_code",
+        "counter_id",
+        "counted",
+    ])
+    .map_err(io)?;
+    for r in rows {
+        w.write_record([
+            r.id.to_string(),
+            r.unit_id.to_string(),
+            r.unit_code,
+            r.day.to_string(),
+            r.channel,
+            r.score.to_string(),
+            r.procedure_code.unwrap_or_default(),
+            r.counter_id.map(|c| c.to_string()).unwrap_or_default(),
+            if r.counted { "1".into() } else { "0".into() },
+        ])
+        .map_err(io)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(csv_response(&format!("danh-gia-{}.csv", p.key()), body))
+}
+
+/// `GET /transparency`: the public page: each unit's satisfaction index and rank in its peer
+/// group for the last complete quarter (counts only; no comment, no personal data).
+pub async fn transparency(ctx: Ctx) -> PageResult {
+    let root = units::root(ctx.db()).await?.ok_or(AppError::NotFound)?;
+    let p = Period::last_quarter(crate::db::today());
+    let groups = rankings(ctx.db(), &root.path, &p, ctx.lang).await?;
+    let en = ctx.lang == Lang::En;
+    Ok(ctx.render(&ctx.lang.t("idx.public_title"), move || {
+        view! {
+            {page_head(t("idx.public_title"), Some(tf("idx.public_lead", &[("period", &p.label(en))])))}
+            {groups.into_iter().map(|g| view! {
+                <section class="card">
+                    <h2>{g.name.clone()}</h2>
+                    <div class="table-wrap">
+                        <table class="data ranking">
+                            <thead><tr>
+                                <th>{t("idx.rank")}</th><th>{t("idx.unit")}</th>
+                                <th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.answers")}</th>
+                            </tr></thead>
+                            <tbody>
+                                {g.rows.into_iter().map(|(r, u, _, _)| view! {
+                                    <tr class=if r.flagged { "flagged" } else { "" }>
+                                        <td class="num">{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                        <td>{u.name.clone()}{r.flagged.then(|| view! { " "<span class="badge badge-warn">{t("idx.too_few")}</span> })}</td>
+                                        <td class="num"><strong>{pct(r.headline.share_satisfied)}</strong></td>
+                                        <td class="num">{r.headline.n}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                </section>
+            }).collect_view()}
+            <section class="card small">
+                <h2 class="h3">{t("idx.how_title")}</h2>
+                <p>{t("idx.public_how")}</p>
+            </section>
+        }
+    }))
+}
+
+/// `GET /indices/ranking.xlsx?period=`: the ranking laid out for the provincial report: a title,
+/// then each peer group with its units in rank order (flagged units last), one sheet.
+pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
+    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+    let user = ctx.require(Permission::ViewRatings, None)?.clone();
+    let p = period_of(&ctx);
+    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let en = ctx.lang == Lang::En;
+    let lang = ctx.lang;
+    let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(lang.t("idx.xlsx_sheet")).map_err(x)?;
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let pct_f = Format::new().set_num_format("0.0%");
+    let num_f = Format::new().set_num_format("0.00");
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.tf("idx.xlsx_title", &[("period", &p.label(en))]),
+        &title,
+    )
+    .map_err(x)?;
+    ws.write_string(1, 0, lang.t("idx.xlsx_note")).map_err(x)?;
+    let cols = [
+        "idx.rank",
+        "idx.unit",
+        "idx.answers",
+        "idx.xlsx_dossiers",
+        "idx.required",
+        "idx.share_satisfied",
+        "idx.xlsx_ci_low",
+        "idx.xlsx_ci_high",
+        "idx.mean",
+        "idx.par_points",
+        "idx.xlsx_band",
+        "idx.change",
+    ];
+    let mut row: u32 = 3;
+    for g in &groups {
+        ws.write_string_with_format(row, 0, &g.name, &bold)
+            .map_err(x)?;
+        row += 1;
+        for (c, key) in cols.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, lang.t(key), &head)
+                .map_err(x)?;
+        }
+        row += 1;
+        for (r, u, par, _) in &g.rows {
+            let h = &r.headline;
+            match r.rank {
+                Some(k) => ws.write_number(row, 0, k as f64).map_err(x)?,
+                None => ws.write_string(row, 0, lang.t("idx.too_few")).map_err(x)?,
+            };
+            ws.write_string(row, 1, &u.name).map_err(x)?;
+            ws.write_number(row, 2, h.n as f64).map_err(x)?;
+            ws.write_number(row, 3, h.population as f64).map_err(x)?;
+            ws.write_number(row, 4, h.required as f64).map_err(x)?;
+            if let Some(v) = h.share_satisfied {
+                ws.write_number_with_format(row, 5, v, &pct_f).map_err(x)?;
+            }
+            if let Some((lo, hi)) = h.ci {
+                ws.write_number_with_format(row, 6, lo, &pct_f).map_err(x)?;
+                ws.write_number_with_format(row, 7, hi, &pct_f).map_err(x)?;
+            }
+            if let Some(v) = h.mean {
+                ws.write_number_with_format(row, 8, v, &num_f).map_err(x)?;
+            }
+            if let Some(v) = par.as_ref().and_then(|p| p.points) {
+                ws.write_number_with_format(row, 9, v, &num_f).map_err(x)?;
+            }
+            if let Some(b) = par.as_ref().and_then(|p| p.band.clone()) {
+                ws.write_string(row, 10, lang.t(&format!("idx.band.{b}")))
+                    .map_err(x)?;
+            }
+            if let Some(c) = r.change {
+                ws.write_number(row, 11, c as f64).map_err(x)?;
+            }
+            row += 1;
+        }
+        row += 1;
+    }
+    ws.set_column_width(1, 42).map_err(x)?;
+    for c in 2..12u16 {
+        ws.set_column_width(c, 12).map_err(x)?;
+    }
+    let body = wb.save_to_buffer().map_err(x)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"xep-hang-{}.xlsx\"", p.key()),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
