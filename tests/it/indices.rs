@@ -195,6 +195,18 @@ both_databases!(
         assert!(checked >= 3, "units with answers: {checked}");
         // Units with answers are ranked; the ones below the sample-size rule are flagged.
         assert!(page.contains("Chưa đủ mẫu") || ranking.iter().all(|r| r["enough"] == "true"));
+        // The leader's dashboard (the whole province) shows the same share over every unit.
+        let (all_n, all_sat, _) = by_unit
+            .values()
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, 0));
+        let (status, dash) = leader.page(&format!("/dashboard?period={period}")).await;
+        assert_eq!(status, 200);
+        let shown = format!("{:.1} %", all_sat as f64 / all_n as f64 * 100.0);
+        assert!(dash.contains(&shown), "{shown} on the dashboard");
+        assert!(
+            dash.contains(&format!("{all_n} phiếu")),
+            "{all_n} answers on the dashboard"
+        );
         // A unit's page shows its figures and the trend chart.
         let xapl = app.unit_id("XAPL").await;
         let (status, unit_page) = leader

@@ -42,6 +42,7 @@ fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
         }
         items.push(("/ratings".into(), "nav.ratings"));
         if u.can(Permission::ViewRatings, None) {
+            items.push(("/dashboard".into(), "nav.dashboard"));
             items.push(("/indices".into(), "nav.indices"));
         }
         if u.can(Permission::HandleFeedback, None) {

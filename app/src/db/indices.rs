@@ -143,3 +143,164 @@ pub async fn raw(db: &Db, prefix: &str, p: &Period) -> DbResult<Vec<RawRating>> 
           ORDER BY r.id")
         .bind(&like).bind(p.from).bind(p.to).fetch_all(c).await)?)
 }
+
+/// A criterion of any instrument version, with its element: (criterion id, element id,
+/// element code, element name vi, element name en, criterion code, text vi, text en).
+pub type CriterionMeta = (i64, i64, String, String, String, String, String, String);
+
+pub async fn criteria_meta(db: &Db) -> DbResult<Vec<CriterionMeta>> {
+    Ok(db_run!(db, c => sqlx::query_as::<_, CriterionMeta>(
+        "SELECT c.id, e.id, e.code, e.name_vi, e.name_en, c.code, c.text_vi, c.text_en
+           FROM instrument_criteria c JOIN instrument_elements e ON e.id = c.element_id
+          ORDER BY e.position, c.position, c.id").fetch_all(c).await)?)
+}
+
+/// Element ids with their code and names: (id, code, name vi, name en).
+pub async fn elements_meta(db: &Db) -> DbResult<Vec<(i64, String, String, String)>> {
+    Ok(
+        db_run!(db, c => sqlx::query_as::<_, (i64, String, String, String)>(
+        "SELECT id, code, name_vi, name_en FROM instrument_elements ORDER BY position, id").fetch_all(c).await)?,
+    )
+}
+
+/// A low rating with its comment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LowRating {
+    pub id: i64,
+    pub unit_name: String,
+    pub score: i32,
+    pub channel: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub comment: String,
+}
+
+/// The latest counted ratings of 1 or 2 with a comment, in the subtree, in the period.
+pub async fn low_ratings(
+    db: &Db,
+    prefix: &str,
+    p: &Period,
+    limit: i64,
+) -> DbResult<Vec<LowRating>> {
+    let like = format!("{prefix}%");
+    Ok(db_run!(db, c => sqlx::query_as::<_, LowRating>(
+        "SELECT r.id, u.name AS unit_name, r.score, r.channel, r.created_at, cm.comment
+           FROM ratings r JOIN units u ON u.id = r.unit_id JOIN rating_comments cm ON cm.rating_id = r.id
+           LEFT JOIN rating_flags fl ON fl.rating_id = r.id
+          WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3 AND r.score <= 2
+            AND (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
+            AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)
+          ORDER BY r.created_at DESC, r.id DESC LIMIT $4")
+        .bind(&like).bind(p.from).bind(p.to).bind(limit).fetch_all(c).await)?)
+}
+
+/// Feedback-case handling in the subtree for cases received in the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Handling {
+    pub received: i64,
+    pub answered: i64,
+    pub answered_on_time: i64,
+    /// Open cases past their deadline now.
+    pub overdue: i64,
+    /// Mean working days from receipt to answer, of the cases answered.
+    pub mean_working_days: Option<f64>,
+}
+
+pub async fn handling(
+    db: &Db,
+    cal: &crate::domain::calendar::Calendar,
+    prefix: &str,
+    p: &Period,
+    today: NaiveDate,
+) -> DbResult<Handling> {
+    let like = format!("{prefix}%");
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        NaiveDate,
+        Option<chrono::DateTime<chrono::Utc>>,
+        bool,
+        String,
+        NaiveDate,
+    )> = db_run!(db, c => sqlx::query_as(
+        "SELECT f.received_on, f.answered_at, f.answered_late, f.status, COALESCE(f.extended_due_on, f.due_on)
+           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
+          WHERE u.path LIKE $1 AND f.received_on >= $2 AND f.received_on <= $3")
+        .bind(&like).bind(p.from).bind(p.to).fetch_all(c).await)?;
+    let mut h = Handling {
+        received: rows.len() as i64,
+        ..Handling::default()
+    };
+    let mut days = 0i64;
+    for (received, answered_at, late, status, due) in rows {
+        if let Some(a) = answered_at {
+            h.answered += 1;
+            if !late {
+                h.answered_on_time += 1;
+            }
+            days += cal.working_days_between(received, super::local_date(a));
+        } else if matches!(
+            status.as_str(),
+            "received" | "processing" | "awaiting_approval"
+        ) && due < today
+        {
+            h.overdue += 1;
+        }
+    }
+    h.mean_working_days = (h.answered > 0).then(|| days as f64 / h.answered as f64);
+    Ok(h)
+}
+
+/// Dialogue sessions held in the subtree in the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionsHeld {
+    pub held: i64,
+    pub confirmed: i64,
+    pub attended: i64,
+    /// No-wait Thursday: (visits with a result handed back, mean minutes, within 60 minutes).
+    pub no_wait: (i64, Option<f64>, i64),
+}
+
+pub async fn sessions_held(
+    db: &Db,
+    prefix: &str,
+    p: &Period,
+    now: chrono::DateTime<chrono::Utc>,
+) -> DbResult<SessionsHeld> {
+    let like = format!("{prefix}%");
+    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
+    let to = (super::local_noon(p.to) + chrono::Duration::hours(12)).min(now);
+    let held: i64 = db_run!(db, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM dialogue_sessions s JOIN units u ON u.id = s.unit_id
+          WHERE u.path LIKE $1 AND s.status = 'published' AND s.ends_at >= $2 AND s.ends_at < $3")
+        .bind(&like).bind(from).bind(to).fetch_one(c).await)?;
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )> = db_run!(db, c => sqlx::query_as(
+        "SELECT su.checked_in_at, su.result_at FROM session_signups su
+           JOIN dialogue_sessions s ON s.id = su.session_id JOIN units u ON u.id = s.unit_id
+          WHERE u.path LIKE $1 AND s.status = 'published' AND s.ends_at >= $2 AND s.ends_at < $3
+            AND su.status = 'confirmed'")
+        .bind(&like).bind(from).bind(to).fetch_all(c).await)?;
+    let mut out = SessionsHeld {
+        held,
+        confirmed: rows.len() as i64,
+        ..SessionsHeld::default()
+    };
+    let mut minutes = 0i64;
+    for (arrived, result) in rows {
+        if arrived.is_some() {
+            out.attended += 1;
+        }
+        if let (Some(a), Some(r)) = (arrived, result) {
+            let m = (r - a).num_minutes();
+            out.no_wait.0 += 1;
+            minutes += m;
+            if m <= 60 {
+                out.no_wait.2 += 1;
+            }
+        }
+    }
+    out.no_wait.1 = (out.no_wait.0 > 0).then(|| minutes as f64 / out.no_wait.0 as f64);
+    Ok(out)
+}

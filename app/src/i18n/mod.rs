@@ -159,6 +159,7 @@ mod tests {
             "notify",
             "ses",
             "idx",
+            "dash",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [

@@ -210,7 +210,7 @@ async fn with_predecessors(db: &crate::db::Db, id: i64) -> Result<Vec<i64>, AppE
 }
 
 /// A line of share satisfied per month, drawn on the server (no script), readable printed.
-fn trend_svg(
+pub fn trend_svg(
     points: &[(chrono::NaiveDate, Tally)],
     basis_change: Option<chrono::NaiveDate>,
 ) -> String {

@@ -11,6 +11,7 @@ pub mod admin_procedures;
 pub mod admin_units;
 pub mod audit;
 pub mod auth;
+pub mod dashboard;
 pub mod feedback;
 pub mod feedback_staff;
 pub mod home;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
             "/feedback/cases/{id}/files/{file}",
             get(feedback_staff::attachment),
         )
+        .route("/dashboard", get(dashboard::page))
         .route("/indices", get(indices::ranking))
         .route("/transparency", get(indices::transparency))
         .route("/indices/ranking.csv", get(indices::ranking_csv))

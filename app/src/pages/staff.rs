@@ -24,12 +24,18 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 14] = [
+    let candidates: [(Permission, &str, &str, &str); 15] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
             "staff.link_my_unit",
             "staff.link_my_unit_text",
+        ),
+        (
+            Permission::ViewRatings,
+            "/dashboard",
+            "staff.link_dashboard",
+            "staff.link_dashboard_text",
         ),
         (
             Permission::ViewRatings,
