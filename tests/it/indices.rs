@@ -120,6 +120,15 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(raw, rolled);
+        // A rebuild from the raw rows gives the same rollups.
+        rollup::rebuild(&app.db).await.unwrap();
+        assert_eq!(rollup::check(&app.db).await.unwrap(), vec![]);
+        assert_eq!(
+            langnghe_app::db::indices::unit_tallies(&app.db, &p)
+                .await
+                .unwrap(),
+            rolled
+        );
         let _ = ids;
     }
 );

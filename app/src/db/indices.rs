@@ -18,13 +18,28 @@ fn tallies(rows: Vec<Row>) -> HashMap<i64, Tally> {
         .collect()
 }
 
-/// Counted answers per unit in the period, from the per-day rollup.
+/// Whether the period is made of whole months (then the monthly rollup answers, ~30× fewer rows).
+fn whole_months(p: &Period) -> bool {
+    use chrono::Datelike;
+    p.from.day() == 1 && (p.to + chrono::Duration::days(1)).day() == 1
+}
+
+/// Counted answers per unit in the period, from the rollups: the monthly one (summed over the
+/// channels) for whole months, else the daily one.
 pub async fn unit_tallies(db: &Db, p: &Period) -> DbResult<HashMap<i64, Tally>> {
-    let rows: Vec<Row> = db_run!(db, c => sqlx::query_as(
-        "SELECT unit_id, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
-                CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)
-           FROM rollup_day WHERE day >= $1 AND day <= $2 GROUP BY unit_id")
-        .bind(p.from).bind(p.to).fetch_all(c).await)?;
+    let rows: Vec<Row> = if whole_months(p) {
+        db_run!(db, c => sqlx::query_as(
+            "SELECT unit_id, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
+                    CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)
+               FROM rollup_month WHERE dim = 'channel' AND month >= $1 AND month <= $2 GROUP BY unit_id")
+            .bind(p.from).bind(p.to).fetch_all(c).await)?
+    } else {
+        db_run!(db, c => sqlx::query_as(
+            "SELECT unit_id, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
+                    CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)
+               FROM rollup_day WHERE day >= $1 AND day <= $2 GROUP BY unit_id")
+            .bind(p.from).bind(p.to).fetch_all(c).await)?
+    };
     Ok(tallies(rows))
 }
 
@@ -58,7 +73,8 @@ pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, (i64, i64)>>
         .collect())
 }
 
-/// Counted answers of `units` per month of the period (months without answers included, empty).
+/// Counted answers of `units` per month of the period (months without answers included, empty),
+/// from the monthly rollup: whole months, the first and last included.
 pub async fn trend(db: &Db, units: &[i64], p: &Period) -> DbResult<Vec<(NaiveDate, Tally)>> {
     let mut by_month: HashMap<NaiveDate, Tally> = HashMap::new();
     if !units.is_empty() {
@@ -68,15 +84,16 @@ pub async fn trend(db: &Db, units: &[i64], p: &Period) -> DbResult<Vec<(NaiveDat
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT day, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
+            "SELECT month, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
                     CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)
-               FROM rollup_day WHERE unit_id IN ({list}) AND day >= $1 AND day <= $2 GROUP BY day"
+               FROM rollup_month WHERE dim = 'channel' AND unit_id IN ({list}) AND month >= $1 AND month <= $2
+              GROUP BY month"
         );
         let rows: Vec<(NaiveDate, i64, i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
-            .bind(p.from).bind(p.to).fetch_all(c).await)?;
-        for (d, s1, s2, s3, s4, s5) in rows {
+            .bind(month_of(p.from)).bind(p.to).fetch_all(c).await)?;
+        for (m, s1, s2, s3, s4, s5) in rows {
             by_month
-                .entry(month_of(d))
+                .entry(m)
                 .or_default()
                 .add(&Tally::new(s1, s2, s3, s4, s5));
         }

@@ -283,3 +283,57 @@ fn compare<K: std::hash::Hash + Eq + std::fmt::Debug>(
         }
     }
 }
+
+/// Rebuilds every rollup from the raw ratings (after a bulk load, or to mend a rollup that a
+/// check found wrong). One transaction: readers see the old rollups until it commits.
+pub async fn rebuild(db: &Db) -> DbResult<()> {
+    let month = match db {
+        Db::Sqlite(_) => "date(r.day, 'start of month')",
+        Db::Postgres(_) => "CAST(date_trunc('month', r.day) AS DATE)",
+    };
+    let sums = |col: &str| {
+        (1..=5)
+            .map(|i| format!("SUM(CASE WHEN {col} = {i} THEN 1 ELSE 0 END)"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let chan = "CASE r.channel WHEN 'kiosk' THEN 1 WHEN 'web' THEN 2 WHEN 'sms' THEN 3 WHEN 'session' THEN 4 ELSE 0 END";
+    let mut statements = vec![
+        "DELETE FROM rollup_day".to_string(),
+        "DELETE FROM rollup_month".to_string(),
+        format!(
+            "INSERT INTO rollup_day (unit_id, day, s1, s2, s3, s4, s5)
+             SELECT r.unit_id, r.day, {} FROM ratings r {COUNTED} GROUP BY r.unit_id, r.day",
+            sums("r.score")
+        ),
+    ];
+    for (dim, key) in [
+        ("channel", chan.to_string()),
+        ("procedure", "COALESCE(r.procedure_id, 0)".to_string()),
+        ("counter", "COALESCE(r.counter_id, 0)".to_string()),
+    ] {
+        statements.push(format!(
+            "INSERT INTO rollup_month (unit_id, month, dim, key, s1, s2, s3, s4, s5)
+             SELECT r.unit_id, {month}, '{dim}', {key}, {} FROM ratings r {COUNTED}
+              GROUP BY r.unit_id, {month}, {key}",
+            sums("r.score")
+        ));
+    }
+    for (dim, cond, key) in [
+        ("element", "a.criterion_id IS NULL", "a.element_id"),
+        ("criterion", "a.criterion_id IS NOT NULL", "a.criterion_id"),
+    ] {
+        statements.push(format!(
+            "INSERT INTO rollup_month (unit_id, month, dim, key, s1, s2, s3, s4, s5)
+             SELECT r.unit_id, {month}, '{dim}', {key}, {} FROM ratings r
+               JOIN rating_answers a ON a.rating_id = r.id AND {cond} {COUNTED}
+              GROUP BY r.unit_id, {month}, {key}",
+            sums("a.score")
+        ));
+    }
+    let mut tx = db.begin().await?;
+    for sql in &statements {
+        tx_run!(&mut tx, c => sqlx::query(sql).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await
+}

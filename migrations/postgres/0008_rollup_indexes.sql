@@ -1,0 +1,4 @@
+-- Indexes for reading the rollups across every unit of a period (rankings, the province's
+-- dashboard). Keep in step with migrations/sqlite/0008_rollup_indexes.sql.
+CREATE INDEX rollup_day_day ON rollup_day(day, unit_id);
+CREATE INDEX rollup_month_dim ON rollup_month(dim, month, unit_id);
