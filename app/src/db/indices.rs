@@ -191,7 +191,9 @@ pub struct LowRating {
     pub comment: String,
 }
 
-/// The latest counted ratings of 1 or 2 with a comment, in the subtree, in the period.
+/// The latest counted ratings of 1 or 2 with a comment, in the subtree, in the period. Read from
+/// the comments backwards in time (few ratings have one), so it stops after `limit` matches
+/// instead of scanning the period's ratings.
 pub async fn low_ratings(
     db: &Db,
     prefix: &str,
@@ -199,15 +201,17 @@ pub async fn low_ratings(
     limit: i64,
 ) -> DbResult<Vec<LowRating>> {
     let like = format!("{prefix}%");
+    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
+    let to = super::local_noon(p.to) + chrono::Duration::hours(12);
     Ok(db_run!(db, c => sqlx::query_as::<_, LowRating>(
         "SELECT r.id, u.name AS unit_name, r.score, r.channel, r.created_at, cm.comment
-           FROM ratings r JOIN units u ON u.id = r.unit_id JOIN rating_comments cm ON cm.rating_id = r.id
+           FROM rating_comments cm JOIN ratings r ON r.id = cm.rating_id JOIN units u ON u.id = r.unit_id
            LEFT JOIN rating_flags fl ON fl.rating_id = r.id
-          WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3 AND r.score <= 2
+          WHERE cm.created_at >= $2 AND cm.created_at < $3 AND u.path LIKE $1 AND r.score <= 2
             AND (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
             AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)
-          ORDER BY r.created_at DESC, r.id DESC LIMIT $4")
-        .bind(&like).bind(p.from).bind(p.to).bind(limit).fetch_all(c).await)?)
+          ORDER BY cm.created_at DESC, cm.rating_id DESC LIMIT $4")
+        .bind(&like).bind(from).bind(to).bind(limit).fetch_all(c).await)?)
 }
 
 /// Feedback-case handling in the subtree for cases received in the period.
