@@ -442,7 +442,7 @@ pub async fn rate_session(
     comment: Option<String>,
 ) -> Result<(), ServerFnError> {
     use crate::db::ratings::{NewRating, SaveError};
-    use crate::domain::rating::{Channel, Score};
+    use crate::domain::rating::Channel;
     let comment = comment.unwrap_or_default();
     let values = [
         ("overall", overall.clone().unwrap_or_default()),
@@ -459,23 +459,7 @@ pub async fn rate_session(
         if su.checked_in_at.is_none() {
             return Err(Fail::Msg("ses.rate_not_attended"));
         }
-        let mut errs = Errors::default();
-        let score = errs.take(
-            "overall",
-            overall
-                .as_deref()
-                .and_then(Score::parse)
-                .map(Some)
-                .ok_or("survey.overall_missing"),
-        );
-        let comment = errs.take(
-            "comment",
-            validate::optional_text(&comment.replace(['\r', '\n'], " "), 1000),
-        );
-        errs.check()?;
-        let Some(score) = score else {
-            return Err(Fail::Msg("survey.overall_missing"));
-        };
+        let (score, comment) = super::survey::overall_and_comment(overall.as_deref(), &comment)?;
         let s = sessions::get(cx.db(), su.session_id).await?;
         let instrument = cx.state.instrument(crate::db::sipas::CODE).await?;
         let mut r = NewRating::new(s.unit_id, instrument.id(), Channel::Session, score.get());

@@ -41,26 +41,8 @@ pub async fn survey_submit(
             LinkState::Expired(_) => return Err(Fail::Msg("survey.expired_short")),
             LinkState::Unknown => return Err(Fail::Msg("survey.unknown_text")),
         };
-        let mut errs = Errors::default();
-        let score = errs.take(
-            "overall",
-            overall
-                .as_deref()
-                .and_then(Score::parse)
-                .map(Some)
-                .ok_or("survey.overall_missing"),
-        );
-        let comment = errs.take(
-            "comment",
-            validate::optional_text(
-                &comment.unwrap_or_default().replace(['\r', '\n'], " "),
-                1000,
-            ),
-        );
-        errs.check()?;
-        let Some(score) = score else {
-            return Err(Fail::Msg("survey.overall_missing"));
-        };
+        let (score, comment) =
+            overall_and_comment(overall.as_deref(), &comment.unwrap_or_default())?;
         let instrument = cx.state.instrument(crate::db::sipas::CODE).await?;
         let mut list = Vec::new();
         for (k, v) in &answers {
@@ -94,6 +76,31 @@ pub async fn survey_submit(
         }
     })
     .await
+}
+
+/// The overall score every survey requires and its optional one-line comment, checked; errors
+/// go back to the form under their fields.
+pub(crate) fn overall_and_comment(
+    overall: Option<&str>,
+    comment: &str,
+) -> Result<(Score, String), Fail> {
+    let mut errs = Errors::default();
+    let score = errs.take(
+        "overall",
+        overall
+            .and_then(Score::parse)
+            .map(Some)
+            .ok_or("survey.overall_missing"),
+    );
+    let comment = errs.take(
+        "comment",
+        validate::optional_text(&comment.replace(['\r', '\n'], " "), 1000),
+    );
+    errs.check()?;
+    match score {
+        Some(s) => Ok((s, comment)),
+        None => Err(Fail::Msg("survey.overall_missing")),
+    }
 }
 
 /// Finds a dossier by its code and the citizen's phone number and opens its survey.

@@ -12,6 +12,14 @@ use std::collections::HashMap;
 
 type Row = (i64, i64, i64, i64, i64, i64);
 
+/// Ids written into an `IN (…)` list (integers only, so nothing to escape).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn tallies(rows: Vec<Row>) -> HashMap<i64, Tally> {
     rows.into_iter()
         .map(|(k, s1, s2, s3, s4, s5)| (k, Tally::new(s1, s2, s3, s4, s5)))
@@ -45,16 +53,17 @@ pub async fn unit_tallies(db: &Db, p: &Period) -> DbResult<HashMap<i64, Tally>> 
 
 /// The same as [`unit_tallies`], scanning the raw ratings (for the agreement check and the bench).
 pub async fn unit_tallies_raw(db: &Db, p: &Period) -> DbResult<HashMap<i64, Tally>> {
-    let rows: Vec<Row> = db_run!(db, c => sqlx::query_as(
+    let sql = format!(
         "SELECT r.unit_id, CAST(SUM(CASE WHEN r.score = 1 THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(SUM(CASE WHEN r.score = 2 THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(SUM(CASE WHEN r.score = 3 THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(SUM(CASE WHEN r.score = 4 THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(SUM(CASE WHEN r.score = 5 THEN 1 ELSE 0 END) AS BIGINT)
-           FROM ratings r LEFT JOIN rating_flags fl ON fl.rating_id = r.id
-          WHERE r.day >= $1 AND r.day <= $2 AND (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
-            AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)
-          GROUP BY r.unit_id")
+           FROM ratings r {} AND r.day >= $1 AND r.day <= $2
+          GROUP BY r.unit_id",
+        super::rollup::COUNTED
+    );
+    let rows: Vec<Row> = db_run!(db, c => sqlx::query_as(&sql)
         .bind(p.from).bind(p.to).fetch_all(c).await)?;
     Ok(tallies(rows))
 }
@@ -78,11 +87,7 @@ pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, (i64, i64)>>
 pub async fn trend(db: &Db, units: &[i64], p: &Period) -> DbResult<Vec<(NaiveDate, Tally)>> {
     let mut by_month: HashMap<NaiveDate, Tally> = HashMap::new();
     if !units.is_empty() {
-        let list = units
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = id_list(units);
         let sql = format!(
             "SELECT month, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
                     CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)
@@ -115,11 +120,7 @@ pub async fn by_dim(
     if units.is_empty() {
         return Ok(HashMap::new());
     }
-    let list = units
-        .iter()
-        .map(|u| u.to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = id_list(units);
     let sql = format!(
         "SELECT key, CAST(SUM(s1) AS BIGINT), CAST(SUM(s2) AS BIGINT), CAST(SUM(s3) AS BIGINT),
                 CAST(SUM(s4) AS BIGINT), CAST(SUM(s5) AS BIGINT)

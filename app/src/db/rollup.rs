@@ -174,7 +174,8 @@ pub async fn counts(tx: &mut Tx, rating_id: i64, except: Option<i64>) -> DbResul
     Ok(n > 0)
 }
 
-const COUNTED: &str = "LEFT JOIN rating_flags fl ON fl.rating_id = r.id
+/// The ratings that count in indices (a `FROM ratings r` continues with this).
+pub(crate) const COUNTED: &str = "LEFT JOIN rating_flags fl ON fl.rating_id = r.id
  WHERE (fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
    AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)";
 

@@ -65,6 +65,17 @@ impl Period {
         Period::quarter_of(Period::quarter_of(day).from - Duration::days(1))
     }
 
+    /// The twelve months ending with `end`'s month (a trend): from the first day of the month
+    /// eleven months before, to `end`.
+    pub fn twelve_months_to(end: NaiveDate) -> Period {
+        let first = end.with_day(1).unwrap_or(end);
+        Period {
+            from: first - chrono::Months::new(11),
+            to: end,
+            kind: Kind::Range,
+        }
+    }
+
     /// Parses `2026-11`, `2026-Q3`, `2026` or `2026-01-15..2026-03-31` (a range of at most ten years).
     pub fn parse(s: &str) -> Option<Period> {
         let s = s.trim();
@@ -198,6 +209,11 @@ mod tests {
             assert!(Period::parse(bad).is_none(), "{bad}");
         }
         assert_eq!(Period::last_quarter(d(2026, 11, 21)).key(), "2026-Q3");
+        let t = Period::twelve_months_to(d(2026, 11, 21));
+        assert_eq!(
+            (t.from, t.to, t.months().len()),
+            (d(2025, 12, 1), d(2026, 11, 21), 12)
+        );
         assert_eq!(Period::last_quarter(d(2026, 1, 2)).key(), "2025-Q4");
     }
 }

@@ -2,22 +2,17 @@
 //! and its trend, the five elements, the weakest criteria, the latest low ratings with comments,
 //! feedback-case handling and dialogue sessions, on one page that prints on A4.
 
-use super::indices::{trend_svg, MARGIN};
+use super::indices::{pct, trend_svg, MARGIN};
 use super::PageResult;
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
 use crate::db::{calendar, indices, units};
 use crate::domain::index::{self, ElementInput, Tally};
-use crate::domain::period::{Kind, Period};
+use crate::domain::period::Period;
 use crate::domain::Permission;
 use crate::i18n::{t, tf, Lang};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-
-fn pct(x: Option<f64>) -> String {
-    x.map(|v| format!("{:.1} %", v * 100.0))
-        .unwrap_or_else(|| "—".into())
-}
 
 /// An element as the dashboard shows it: code, name, index, answers, criteria (text, index, n).
 type ElementRow = (
@@ -130,12 +125,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
         .sum();
     let head = index::headline(&sum(&cur), n_dossiers, MARGIN);
     let head_prev = index::headline(&sum(&before), 0, MARGIN);
-    let end = p.to.min(today);
-    let year = Period {
-        from: crate::db::rollup::month_of(end) - chrono::Months::new(11),
-        to: end,
-        kind: Kind::Range,
-    };
+    let year = Period::twelve_months_to(p.to.min(today));
     let svg = trend_svg(&indices::trend(ctx.db(), &ids, &year).await?, None);
     let (elems, overall) = elements(ctx.db(), &ids, &p, ctx.lang).await?;
     let mut weakest: Vec<(String, String, f64, i64)> = elems

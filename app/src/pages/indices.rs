@@ -19,7 +19,8 @@ use std::collections::HashMap;
 /// The margin of error of the sample-size rule.
 pub const MARGIN: f64 = 0.05;
 
-fn pct(x: Option<f64>) -> String {
+/// A share as the pages print it: `75.4 %`, or a dash without answers.
+pub fn pct(x: Option<f64>) -> String {
     x.map(|v| format!("{:.1} %", v * 100.0))
         .unwrap_or_else(|| "—".into())
 }
@@ -299,12 +300,7 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let sub_head = index::headline(&sub, sub_n, MARGIN);
     // Twelve months to the end of the period, with the predecessors of a merged unit.
     let chain = with_predecessors(ctx.db(), u.id).await?;
-    let end = p.to.min(crate::db::today());
-    let year = Period {
-        from: rollup::month_of(end) - chrono::Months::new(11),
-        to: end,
-        kind: crate::domain::period::Kind::Range,
-    };
+    let year = Period::twelve_months_to(p.to.min(crate::db::today()));
     let trend = indices::trend(ctx.db(), &chain, &year).await?;
     let merged = chain.len() > 1;
     let basis = merged.then_some(u.effective_from);
