@@ -36,6 +36,9 @@ pub struct DossierIn {
     pub received_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The citizen complained about this dossier (counts against it in Decision 766's third
+    /// ratio). A complaint sent later for a known code is kept; `false` never clears it.
+    pub complained: Option<bool>,
 }
 
 /// The one-time survey link of a dossier.
@@ -302,6 +305,17 @@ async fn handle_dossier(
     let received_at = opt_time(&v, "received_at")?;
     let due_at = opt_time(&v, "due_at")?;
     let completed_at = opt_time(&v, "completed_at")?;
+    let complained = match v.get("complained") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(invalid(
+                "complained",
+                "must be true or false",
+                "phải là true hoặc false",
+            ))
+        }
+    };
     let input = DossierInput {
         code,
         unit_id: unit.id,
@@ -312,6 +326,7 @@ async fn handle_dossier(
         received_at,
         due_at,
         completed_at,
+        complained,
     };
     let mut tx = state.db.begin().await?;
     let (id, created) = dossiers::upsert(&mut tx, &input).await?;
@@ -411,6 +426,11 @@ pub struct UnitIndex {
     pub par_points: Option<f64>,
     pub par_band: Option<String>,
     pub late_share: Option<f64>,
+    /// Points of Decision 766's satisfaction group (of 18 by default).
+    pub g766_points: f64,
+    /// Its three ratios (feedback on time; feedback not dissatisfied nor overdue; dossiers not
+    /// rated dissatisfied, complained about or late); null where there is nothing to count.
+    pub g766_ratios: [Option<f64>; 3],
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -481,7 +501,7 @@ async fn handle_indices(
             "dùng 2026-Q3, 2026-11, 2026 hoặc 2026-01-01..2026-03-31",
         ))?,
     };
-    let groups = langnghe_app::pages::indices::rankings(
+    let ranked = langnghe_app::pages::indices::rankings(
         &state.db,
         &key.unit_path,
         &p,
@@ -489,20 +509,21 @@ async fn handle_indices(
     )
     .await
     .map_err(|e| Refusal::Unavailable(e.to_string()))?;
-    let tallies = langnghe_app::db::indices::unit_tallies(&state.db, &p).await?;
     Ok(IndicesOut {
         period: p.key(),
         from: p.from,
         to: p.to,
-        groups: groups
+        groups: ranked
+            .groups
             .into_iter()
             .map(|g| GroupIndex {
                 group: g.name,
                 units: g
                     .rows
                     .into_iter()
-                    .map(|(r, u, par, late)| UnitIndex {
-                        scores: tallies.get(&u.id).map(|t| t.s).unwrap_or_default(),
+                    .map(|row| (row.ranked, row.unit, row.par, row.late, row.tally, row.g766))
+                    .map(|(r, u, par, late, tally, g766)| UnitIndex {
+                        scores: tally.s,
                         unit_code: u.code,
                         unit: u.name,
                         rank: r.rank,
@@ -515,9 +536,11 @@ async fn handle_indices(
                         ci_low: r.headline.ci.map(|c| c.0),
                         ci_high: r.headline.ci.map(|c| c.1),
                         mean: r.headline.mean,
-                        par_points: par.as_ref().and_then(|p| p.points),
-                        par_band: par.and_then(|p| p.band),
+                        par_points: par.points,
+                        par_band: par.band,
                         late_share: late,
+                        g766_points: g766.total,
+                        g766_ratios: g766.ratios,
                     })
                     .collect(),
             })

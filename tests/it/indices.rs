@@ -361,3 +361,241 @@ both_databases!(
         );
     }
 );
+
+/// Posts a dossier of XAPL completed three days ago through the one-stop API.
+async fn dossier(app: &TestApp, key: &str, code: &str, late: bool, complained: bool) -> i64 {
+    let done = at(3, 10);
+    let due = if late {
+        done - Duration::days(1)
+    } else {
+        done + Duration::days(2)
+    };
+    let body = serde_json::json!({
+        "code": code, "unit_code": "XAPL", "procedure_code": "1.001193",
+        "received_at": (done - Duration::days(5)).to_rfc3339(),
+        "due_at": due.to_rfc3339(), "completed_at": done.to_rfc3339(),
+        "complained": complained,
+    });
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .header("X-API-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "dossier {code}: {}", r.status());
+    let v: serde_json::Value = r.json().await.unwrap();
+    v["dossier_id"].as_i64().unwrap()
+}
+
+both_databases!(
+    decision_766_and_the_administrators_rules_reach_every_ranking,
+    |app: TestApp| async move {
+        seed(&app).await;
+        let mut tx = app.db.begin().await.unwrap();
+        let (_, key) = langnghe_app::db::dossiers::create_key(
+            &mut tx,
+            None,
+            "Một cửa",
+            app.unit_id("LG").await,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // Five dossiers of XAPL: one late, one complained about, one rated 1 by its citizen,
+        // two fine (one rated 5). Decision 766's third ratio: (5 − 3) / 5.
+        dossier(&app, &key, "HS-766-1", false, false).await;
+        dossier(&app, &key, "HS-766-2", true, false).await;
+        dossier(&app, &key, "HS-766-3", false, true).await;
+        let rated_bad = dossier(&app, &key, "HS-766-4", false, false).await;
+        let rated_good = dossier(&app, &key, "HS-766-5", false, false).await;
+        // A complaint sent again later without the flag does not clear it.
+        dossier(&app, &key, "HS-766-3", false, false).await;
+        let inst = instrument(&app).await;
+        let xapl = app.unit_id("XAPL").await;
+        let mut bad = NewRating::new(xapl, inst, Channel::SmsLink, 1);
+        bad.dossier_id = Some(rated_bad);
+        let mut good = NewRating::new(xapl, inst, Channel::SmsLink, 5);
+        good.dossier_id = Some(rated_good);
+        ratings::save_many(
+            &app.db,
+            &Rules::default(),
+            vec![(bad, at(2, 9)), (good, at(2, 10))],
+        )
+        .await
+        .unwrap();
+        let period = format!(
+            "{}..{}",
+            langnghe_app::db::today() - Duration::days(60),
+            langnghe_app::db::today()
+        );
+        let leader = app.another_visitor();
+        leader.login_as("lanhdao").await;
+        let row = |rows: &[HashMap<String, String>], code: &str| {
+            rows.iter()
+                .find(|r| r["unit_code"] == code)
+                .cloned()
+                .unwrap()
+        };
+        let before = row(&ranking_csv(&leader, &period).await, "XAPL");
+        assert_eq!(before["dossiers"], "5");
+        assert_eq!(before["dossiers_bad"], "3", "{before:?}");
+        let f = |k: &str, r: &HashMap<String, String>| r[k].parse::<f64>().unwrap();
+        assert!((f("r766_dossiers", &before) - 0.4).abs() < 1e-9);
+        assert_eq!(before["r766_on_time"], "", "no feedback cases: no ratio");
+        // 6 + 6 (nothing to fault) + 6 × 0.4 = 14.4 of 18.
+        assert!(
+            (f("g766_points", &before) - 14.4).abs() < 1e-9,
+            "{before:?}"
+        );
+        let share = f("share_satisfied", &before);
+        assert!((f("par_points", &before) - share * 14.0).abs() < 1e-4);
+        assert!((f("late_share", &before) - 0.2).abs() < 1e-9);
+
+        let mut form = vec![
+            ("par_max_points", "10"),
+            ("band_excellent", "90"),
+            ("band_good", "95"),
+            ("band_fair", "65"),
+            ("late_cap_pct", "15"),
+            ("late_cap_band", "good"),
+            ("w766_on_time", "6"),
+            ("w766_not_dissatisfied", "6"),
+            ("w766_dossiers", "10"),
+            ("margin_pct", "5"),
+        ];
+        // Only the province administrator sets the rules.
+        for who in ["lanhdao", "canbo"] {
+            let v = app.another_visitor();
+            v.login_as(who).await;
+            assert_eq!(v.get("/admin/index-rules").await.status(), 403, "{who}");
+            form[2].1 = "80";
+            let r = v
+                .post_form("/admin/index-rules", "/api/indices/rules", &form)
+                .await;
+            assert!(!r.status().is_success(), "{who}: {}", r.status());
+            form[2].1 = "95";
+        }
+        let unchanged = row(&ranking_csv(&leader, &period).await, "XAPL");
+        assert_eq!(
+            unchanged["par_points"], before["par_points"],
+            "nothing saved"
+        );
+        let admin = app.another_visitor();
+        admin.login_as("quantri").await;
+        let (status, page) = admin.page("/admin/index-rules").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("value=\"14\""), "the default 14 points");
+        // Bands that do not decrease are refused with the reason, everything typed kept.
+        let (_, page) = admin
+            .submit("/admin/index-rules", "/api/indices/rules", &form)
+            .await;
+        assert!(page.contains("Các ngưỡng phải giảm dần"), "{page}");
+        assert!(page.contains("value=\"95\""));
+        let same = row(&ranking_csv(&leader, &period).await, "XAPL");
+        assert_eq!(same["g766_points"], before["g766_points"], "nothing saved");
+        form[2].1 = "80";
+        form[0].1 = "10,0";
+        let (_, page) = admin
+            .submit("/admin/index-rules", "/api/indices/rules", &form)
+            .await;
+        assert!(page.contains("Đã lưu quy tắc tính điểm"), "{page}");
+        // Every ranking uses the new rules at once.
+        let after = row(&ranking_csv(&leader, &period).await, "XAPL");
+        assert!((f("g766_points", &after) - 16.0).abs() < 1e-9, "{after:?}");
+        assert!((f("par_points", &after) - share * 10.0).abs() < 1e-4);
+        // 20 % late ≥ 15 %: XAPL cannot be "good" or better.
+        assert!(
+            ["fair", "poor"].contains(&after["par_band"].as_str()),
+            "{after:?}"
+        );
+        let (_, ranking) = leader.page(&format!("/indices?period={period}")).await;
+        assert!(
+            ranking.contains("tối đa 10<") && ranking.contains("tối đa 22<"),
+            "{ranking}"
+        );
+        let (_, unit) = leader
+            .page(&format!("/indices/unit/{xapl}?period={period}"))
+            .await;
+        assert!(
+            unit.contains("16.00") && unit.contains("40.0 % (2/5)"),
+            "{unit}"
+        );
+        let (_, dash) = leader
+            .page(&format!("/dashboard?period={period}&unit={xapl}"))
+            .await;
+        assert!(dash.contains("40.0 % (2/5)") && dash.contains("/ 22.00"));
+    }
+);
+
+async fn ranking_csv(who: &TestApp, period: &str) -> Vec<HashMap<String, String>> {
+    let r = who
+        .get(&format!("/indices/ranking.csv?period={period}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    csv_rows(&r.bytes().await.unwrap())
+}
+
+both_databases!(
+    a_procedure_drills_down_to_its_counters,
+    |app: TestApp| async move {
+        let inst = instrument(&app).await;
+        let xapl = app.unit_id("XAPL").await;
+        let mut counters = Vec::new();
+        let mut tx = app.db.begin().await.unwrap();
+        for name in ["Quầy Tư pháp – Hộ tịch", "Quầy Đất đai"] {
+            let id = langnghe_app::db::kiosks::create_counter(&mut tx, None, xapl, name, "")
+                .await
+                .unwrap();
+            counters.push((id, name.to_string()));
+        }
+        tx.commit().await.unwrap();
+        let proc_id: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT id FROM procedures WHERE code = '1.001193'").fetch_one(c).await)
+        .unwrap();
+        // Counter A: 4, 5, 2 — counter B: 5, 5 — and one answer for another procedure.
+        let mut list = Vec::new();
+        for (counter, score) in [(0usize, 4), (0, 5), (0, 2), (1, 5), (1, 5)] {
+            let mut r = NewRating::new(xapl, inst, Channel::Web, score);
+            r.procedure_id = Some(proc_id);
+            r.counter_id = Some(counters[counter].0);
+            list.push((r, at(1, 10)));
+        }
+        list.push((NewRating::new(xapl, inst, Channel::Web, 1), at(1, 11)));
+        ratings::save_many(&app.db, &Rules::default(), list)
+            .await
+            .unwrap();
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let (status, unit) = official.page(&format!("/indices/unit/{xapl}")).await;
+        assert_eq!(status, 200);
+        let link = format!("/indices/unit/{xapl}/procedure/{proc_id}?period=");
+        assert!(
+            unit.contains(&link),
+            "the procedure links to its drill-down"
+        );
+        let (status, page) = official
+            .page(&format!("/indices/unit/{xapl}/procedure/{proc_id}"))
+            .await;
+        assert_eq!(status, 200);
+        // This procedure: 5 answers, 4 satisfied; counter A 2/3, counter B 2/2.
+        assert!(page.contains("80.0 %"), "{page}");
+        assert!(page.contains(&counters[0].1) && page.contains("66.7 %"));
+        assert!(page.contains(&counters[1].1) && page.contains("100.0 %"));
+        assert!(
+            !page.contains("20.0 %"),
+            "the other procedure's answer is not here"
+        );
+        // Another unit's official cannot drill into it.
+        let other = app.another_visitor();
+        other.login_as("canbo.stp").await;
+        assert_eq!(
+            other
+                .get(&format!("/indices/unit/{xapl}/procedure/{proc_id}"))
+                .await
+                .status(),
+            403
+        );
+    }
+);

@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod calendar;
 pub mod feedback;
+pub mod indices;
 pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;

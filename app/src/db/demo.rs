@@ -383,8 +383,14 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
                 phone_hash: crate::sign::sign(secret, &format!("phone:{phone}")),
                 phone_hint: phone[7..].to_string(),
                 received_at: Some(completed - chrono::Duration::days(rng.gen_range(1..10))),
-                due_at: Some(completed + chrono::Duration::days(1)),
+                // About one dossier in twelve finishes late; one in thirty draws a complaint.
+                due_at: Some(if rng.gen_range(0..12) == 0 {
+                    completed - chrono::Duration::days(1)
+                } else {
+                    completed + chrono::Duration::days(1)
+                }),
                 completed_at: Some(completed),
+                complained: rng.gen_range(0..30) == 0,
             };
             let mut tx = db.begin().await?;
             let (id, _) = dossiers::upsert(&mut tx, &input).await?;

@@ -18,6 +18,8 @@ pub struct DossierInput {
     pub received_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The citizen complained about this dossier (Decision 766's third ratio).
+    pub complained: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -31,7 +33,7 @@ pub struct Dossier {
 }
 
 /// Saves a dossier, idempotent on its code: the same code twice is one dossier (times sent
-/// later fill in what was missing). Returns the id and whether it was new.
+/// later fill in what was missing, and a complaint reported later is kept). Returns the id and whether it was new.
 pub async fn upsert(tx: &mut Tx, d: &DossierInput) -> DbResult<(i64, bool)> {
     let now = super::now();
     let existing: Option<i64> = tx_run!(tx, c => sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
@@ -39,16 +41,16 @@ pub async fn upsert(tx: &mut Tx, d: &DossierInput) -> DbResult<(i64, bool)> {
     if let Some(id) = existing {
         tx_run!(tx, c => sqlx::query(
             "UPDATE dossiers SET received_at = COALESCE(received_at, $1), due_at = COALESCE(due_at, $2),
-                    completed_at = COALESCE(completed_at, $3), updated_at = $4 WHERE id = $5")
-            .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(id)
+                    completed_at = COALESCE(completed_at, $3), complained = (complained OR $6), updated_at = $4 WHERE id = $5")
+            .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(id).bind(d.complained)
             .execute(&mut *c).await.map(|r| r.rows_affected()))?;
         return Ok((id, false));
     }
     let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
-        "INSERT INTO dossiers (code, unit_id, procedure_id, counter_id, phone_hash, phone_hint, received_at, due_at, completed_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) ON CONFLICT (code) DO NOTHING RETURNING id")
+        "INSERT INTO dossiers (code, unit_id, procedure_id, counter_id, phone_hash, phone_hint, received_at, due_at, completed_at, complained, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) ON CONFLICT (code) DO NOTHING RETURNING id")
         .bind(&d.code).bind(d.unit_id).bind(d.procedure_id).bind(d.counter_id).bind(&d.phone_hash).bind(&d.phone_hint)
-        .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now)
+        .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(d.complained)
         .fetch_optional(&mut *c).await)?
         .ok_or(DbError::Conflict("err.dossier_race"))?;
     Ok((id, true))

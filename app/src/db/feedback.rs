@@ -798,8 +798,48 @@ pub async fn public_answers(
     Ok((rows, total))
 }
 
-/// The counts behind Decision 766's feedback ratios for cases of units in `scope` received from
-/// `from` to `to` (inclusive), judged on `today`.
+/// Decision 766's feedback counts per handling unit of the subtree, for the cases received in
+/// `from..=to` (overdue judged on `today` for cases still open).
+pub async fn counts_766_by_unit(
+    db: &Db,
+    scope: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> DbResult<std::collections::HashMap<i64, feedback::Counts766>> {
+    let like = format!("{scope}%");
+    let overdue = "(f.answered_late OR (f.answered_at IS NULL AND f.due_on < $4))";
+    let sql = format!(
+        "SELECT f.unit_id, COUNT(*),
+                CAST(SUM(CASE WHEN f.answered_at IS NOT NULL AND NOT f.answered_late THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN f.citizen_satisfied = FALSE THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN f.citizen_satisfied = FALSE AND {overdue} THEN 1 ELSE 0 END) AS BIGINT)
+           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
+          WHERE u.path LIKE $1 AND f.class IN ('applying', 'competent')
+            AND f.received_on >= $2 AND f.received_on <= $3
+          GROUP BY f.unit_id"
+    );
+    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
+        .bind(&like).bind(from).bind(to).bind(today).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(unit, n, on_time, dissatisfied, overdue, both)| {
+            (
+                unit,
+                feedback::Counts766 {
+                    in_authority: n,
+                    on_time,
+                    dissatisfied,
+                    overdue,
+                    dissatisfied_and_overdue: both,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Decision 766's feedback counts for the whole subtree.
 pub async fn counts_766(
     db: &Db,
     scope: &str,
@@ -807,25 +847,8 @@ pub async fn counts_766(
     to: NaiveDate,
     today: NaiveDate,
 ) -> DbResult<feedback::Counts766> {
-    let like = format!("{scope}%");
-    let overdue = "(f.answered_late OR (f.answered_at IS NULL AND f.due_on < $4))";
-    let sql = format!(
-        "SELECT COUNT(*),
-                SUM(CASE WHEN f.answered_at IS NOT NULL AND NOT f.answered_late THEN 1 ELSE 0 END),
-                SUM(CASE WHEN f.citizen_satisfied = FALSE THEN 1 ELSE 0 END),
-                SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END),
-                SUM(CASE WHEN f.citizen_satisfied = FALSE AND {overdue} THEN 1 ELSE 0 END)
-           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
-          WHERE u.path LIKE $1 AND f.class IN ('applying', 'competent')
-            AND f.received_on >= $2 AND f.received_on <= $3"
-    );
-    let row: (i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>) = db_run!(db, c => sqlx::query_as(&sql)
-        .bind(&like).bind(from).bind(to).bind(today).fetch_one(c).await)?;
-    Ok(feedback::Counts766 {
-        in_authority: row.0,
-        on_time: row.1.unwrap_or(0),
-        dissatisfied: row.2.unwrap_or(0),
-        overdue: row.3.unwrap_or(0),
-        dissatisfied_and_overdue: row.4.unwrap_or(0),
-    })
+    let by_unit = counts_766_by_unit(db, scope, from, to, today).await?;
+    Ok(by_unit
+        .values()
+        .fold(feedback::Counts766::default(), |a, c| a.plus(c)))
 }

@@ -3,9 +3,10 @@
 //! per unit (the population N of the sample-size rule, and the late share), trends and drill-down.
 
 use super::rollup::month_of;
-use super::{Db, DbResult};
+use super::{Db, DbResult, Tx};
 use crate::db_run;
 use crate::domain::index::Tally;
+use crate::domain::index_rules::IndexRules;
 use crate::domain::period::Period;
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -68,18 +69,146 @@ pub async fn unit_tallies_raw(db: &Db, p: &Period) -> DbResult<HashMap<i64, Tall
     Ok(tallies(rows))
 }
 
-/// Dossiers completed in the period per unit: (completed, completed late).
-pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, (i64, i64)>> {
+/// One unit's counted answers in the period for one procedure (`None`: answers without a
+/// procedure), per (counter id or 0, channel key), read from the raw ratings of that unit.
+pub async fn procedure_cells(
+    db: &Db,
+    unit: i64,
+    procedure: Option<i64>,
+    p: &Period,
+) -> DbResult<Vec<(i64, i64, Tally)>> {
+    let cond = if procedure.is_some() {
+        "r.procedure_id = $4"
+    } else {
+        "r.procedure_id IS NULL AND $4 = 0"
+    };
+    let sql = format!(
+        "SELECT COALESCE(r.counter_id, 0), r.channel,
+                CAST(SUM(CASE WHEN r.score = 1 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN r.score = 2 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN r.score = 3 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN r.score = 4 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN r.score = 5 THEN 1 ELSE 0 END) AS BIGINT)
+           FROM ratings r {} AND r.unit_id = $1 AND r.day >= $2 AND r.day <= $3 AND {cond}
+          GROUP BY COALESCE(r.counter_id, 0), r.channel",
+        super::rollup::COUNTED
+    );
+    type Cell = (i64, String, i64, i64, i64, i64, i64);
+    let rows: Vec<Cell> = db_run!(db, c => sqlx::query_as(&sql)
+        .bind(unit).bind(p.from).bind(p.to).bind(procedure.unwrap_or(0)).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(counter, ch, s1, s2, s3, s4, s5)| {
+            (
+                counter,
+                super::rollup::channel_key(&ch),
+                Tally::new(s1, s2, s3, s4, s5),
+            )
+        })
+        .collect())
+}
+
+/// A unit's dossiers completed in a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DossierCounts {
+    /// Completed in the period: the population N of the sample-size rule.
+    pub completed: i64,
+    /// Completed after their due time.
+    pub late: i64,
+    /// Late, complained about (as the one-stop software reports), or rated dissatisfied (a
+    /// counted rating of 1 or 2): subtracted in Decision 766's third ratio.
+    pub bad: i64,
+}
+
+impl DossierCounts {
+    /// The share completed late, when any was completed.
+    pub fn late_share(&self) -> Option<f64> {
+        (self.completed > 0).then(|| self.late as f64 / self.completed as f64)
+    }
+}
+
+impl std::iter::Sum for DossierCounts {
+    fn sum<I: Iterator<Item = DossierCounts>>(it: I) -> DossierCounts {
+        it.fold(DossierCounts::default(), |a, b| DossierCounts {
+            completed: a.completed + b.completed,
+            late: a.late + b.late,
+            bad: a.bad + b.bad,
+        })
+    }
+}
+
+/// Dossiers completed in the period, per unit.
+pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, DossierCounts>> {
     let from = super::local_noon(p.from) - chrono::Duration::hours(12);
     let to = super::local_noon(p.to) + chrono::Duration::hours(12);
-    let rows: Vec<(i64, i64, i64)> = db_run!(db, c => sqlx::query_as(
-        "SELECT unit_id, COUNT(*), CAST(SUM(CASE WHEN due_at IS NOT NULL AND completed_at > due_at THEN 1 ELSE 0 END) AS BIGINT)
-           FROM dossiers WHERE completed_at >= $1 AND completed_at < $2 GROUP BY unit_id")
+    let late = "(d.due_at IS NOT NULL AND d.completed_at > d.due_at)";
+    let sql = format!(
+        "SELECT d.unit_id, COUNT(*), CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN {late} OR d.complained
+                    OR EXISTS (SELECT 1 FROM ratings r {} AND r.dossier_id = d.id AND r.score <= 2)
+                    THEN 1 ELSE 0 END) AS BIGINT)
+           FROM dossiers d WHERE d.completed_at >= $1 AND d.completed_at < $2 GROUP BY d.unit_id",
+        super::rollup::COUNTED
+    );
+    let rows: Vec<(i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
         .bind(from).bind(to).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
-        .map(|(u, n, late)| (u, (n, late)))
+        .map(|(u, completed, late, bad)| {
+            (
+                u,
+                DossierCounts {
+                    completed,
+                    late,
+                    bad,
+                },
+            )
+        })
         .collect())
+}
+
+/// The Decision 766 satisfaction group's counts per unit of the subtree `scope` for the period:
+/// feedback cases received in it (overdue judged today) and dossiers completed in it.
+pub async fn counts_766(
+    db: &Db,
+    scope: &str,
+    p: &Period,
+    dossiers: &HashMap<i64, DossierCounts>,
+) -> DbResult<HashMap<i64, crate::domain::index::Counts766>> {
+    let fb = super::feedback::counts_766_by_unit(db, scope, p.from, p.to, super::today()).await?;
+    let mut ids: Vec<i64> = fb.keys().chain(dossiers.keys()).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids
+        .into_iter()
+        .map(|u| {
+            let d = dossiers.get(&u).copied().unwrap_or_default();
+            let f = fb.get(&u).copied().unwrap_or_default();
+            (u, f.with_dossiers(d.completed, d.bad))
+        })
+        .collect())
+}
+
+/// The rules of the index pages (PAR points and bands, Decision 766 weights, margin).
+pub async fn rules(db: &Db) -> DbResult<IndexRules> {
+    let pairs = super::settings::with_prefix(db, "index.").await?;
+    Ok(IndexRules::from_settings(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ))
+}
+
+/// Stores the rules, with an audit entry listing them.
+pub async fn save_rules(tx: &mut Tx, actor: Option<i64>, r: &IndexRules) -> DbResult<()> {
+    let pairs = r.to_settings();
+    for (k, v) in &pairs {
+        super::settings::put(tx, k, v).await?;
+    }
+    let detail = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("index.")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    super::audit::record(tx, actor, "index.rules", "settings", None, &detail).await
 }
 
 /// Counted answers of `units` per month of the period (months without answers included, empty),

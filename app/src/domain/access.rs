@@ -79,6 +79,9 @@ pub enum Permission {
     ManageSessions,
     /// The kinds of dialogue session offered province-wide (province administrator).
     ManageSessionKinds,
+    /// The PAR-INDEX points and bands, the Decision 766 weights and the sample-size margin
+    /// (province administrator).
+    ManageIndexRules,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
@@ -110,6 +113,7 @@ pub fn can(role: Role, scope: &UnitPath, perm: Permission, target: Option<&UnitP
             | Permission::ManageCalendar
             | Permission::ManageNotifications
             | Permission::ManageSessionKinds
+            | Permission::ManageIndexRules
     ) {
         return scope.is_root();
     }

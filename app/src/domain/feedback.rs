@@ -655,6 +655,30 @@ pub struct Counts766 {
 }
 
 impl Counts766 {
+    /// The counts of two units (or periods) together.
+    pub fn plus(&self, o: &Counts766) -> Counts766 {
+        Counts766 {
+            in_authority: self.in_authority + o.in_authority,
+            on_time: self.on_time + o.on_time,
+            dissatisfied: self.dissatisfied + o.dissatisfied,
+            overdue: self.overdue + o.overdue,
+            dissatisfied_and_overdue: self.dissatisfied_and_overdue + o.dissatisfied_and_overdue,
+        }
+    }
+
+    /// The counts the index engine scores (`domain::index::score_766`), with the dossiers'.
+    pub fn with_dossiers(&self, dossiers: i64, dossiers_bad: i64) -> super::index::Counts766 {
+        super::index::Counts766 {
+            cases_in_authority: self.in_authority,
+            cases_on_time: self.on_time,
+            cases: self.in_authority,
+            cases_dissatisfied_or_overdue: self.dissatisfied + self.overdue
+                - self.dissatisfied_and_overdue,
+            dossiers,
+            dossiers_bad,
+        }
+    }
+
     /// Cases handled on time ÷ cases within the unit's authority.
     pub fn on_time_ratio(&self) -> Option<f64> {
         (self.in_authority > 0).then(|| self.on_time as f64 / self.in_authority as f64)

@@ -414,6 +414,21 @@ pub struct Counts766 {
     pub dossiers_bad: i64,
 }
 
+impl std::iter::Sum for Counts766 {
+    /// The counts of several units together (a subtree).
+    fn sum<I: Iterator<Item = Counts766>>(it: I) -> Counts766 {
+        it.fold(Counts766::default(), |a, c| Counts766 {
+            cases_in_authority: a.cases_in_authority + c.cases_in_authority,
+            cases_on_time: a.cases_on_time + c.cases_on_time,
+            cases: a.cases + c.cases,
+            cases_dissatisfied_or_overdue: a.cases_dissatisfied_or_overdue
+                + c.cases_dissatisfied_or_overdue,
+            dossiers: a.dossiers + c.dossiers,
+            dossiers_bad: a.dossiers_bad + c.dossiers_bad,
+        })
+    }
+}
+
 /// The Decision 766 satisfaction group of one unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score766 {

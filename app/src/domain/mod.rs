@@ -5,6 +5,7 @@ pub mod access;
 pub mod calendar;
 pub mod feedback;
 pub mod index;
+pub mod index_rules;
 pub mod period;
 pub mod procedure;
 pub mod rating;

@@ -2,7 +2,7 @@
 //! and its trend, the five elements, the weakest criteria, the latest low ratings with comments,
 //! feedback-case handling and dialogue sessions, on one page that prints on A4.
 
-use super::indices::{pct, trend_svg, MARGIN};
+use super::indices::{card_766, pct, trend_svg};
 use super::PageResult;
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
@@ -114,17 +114,21 @@ pub async fn page(ctx: Ctx) -> PageResult {
         .collect();
     let cur = indices::unit_tallies(ctx.db(), &p).await?;
     let before = indices::unit_tallies(ctx.db(), &prev).await?;
+    let rules = indices::rules(ctx.db()).await?;
     let dossiers = indices::dossiers(ctx.db(), &p).await?;
+    let c766 = indices::counts_766(ctx.db(), &root.path, &p, &dossiers).await?;
+    let c766: index::Counts766 = c766.values().copied().sum();
+    let g766 = index::score_766(&c766, &rules.w766);
     let sum = |m: &std::collections::HashMap<i64, Tally>| -> Tally {
         ids.iter().filter_map(|u| m.get(u)).copied().sum()
     };
     let n_dossiers: i64 = ids
         .iter()
         .filter_map(|u| dossiers.get(u))
-        .map(|d| d.0)
+        .map(|d| d.completed)
         .sum();
-    let head = index::headline(&sum(&cur), n_dossiers, MARGIN);
-    let head_prev = index::headline(&sum(&before), 0, MARGIN);
+    let head = index::headline(&sum(&cur), n_dossiers, rules.margin);
+    let head_prev = index::headline(&sum(&before), 0, rules.margin);
     let year = Period::twelve_months_to(p.to.min(today));
     let svg = trend_svg(&indices::trend(ctx.db(), &ids, &year).await?, None);
     let (elems, overall) = elements(ctx.db(), &ids, &p, ctx.lang).await?;
@@ -195,6 +199,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     ])}</span>
                 </div>
             </div>
+            <div class="stats">{card_766(&g766, &c766)}</div>
             <section class="card">
                 <h2>{t("idx.trend")}</h2>
                 <div class="chart-wrap" inner_html=svg.clone()></div>

@@ -6,7 +6,8 @@ use super::{path_id, PageResult};
 use crate::components::layout::{fmt_date, page_head};
 use crate::ctx::Ctx;
 use crate::db::{indices, procedures, rollup, units};
-use crate::domain::index::{self, Headline, ParRules, RankInput, Ranked, Tally};
+use crate::domain::index::{self, Counts766, Headline, RankInput, Ranked, Score766, Tally};
+use crate::domain::index_rules::IndexRules;
 use crate::domain::period::Period;
 use crate::domain::{Permission, UnitPath};
 use crate::error::AppError;
@@ -15,9 +16,6 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use leptos::prelude::*;
 use std::collections::HashMap;
-
-/// The margin of error of the sample-size rule.
-pub const MARGIN: f64 = 0.05;
 
 /// A share as the pages print it: `75.4 %`, or a dash without answers.
 pub fn pct(x: Option<f64>) -> String {
@@ -29,31 +27,64 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "—".into())
 }
 
+/// Points as the pages print them: `12.35`.
+pub fn points(x: f64) -> String {
+    format!("{x:.2}")
+}
+
+/// A maximum as the pages print it: `14`, `12.5`.
+pub fn short(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// The period asked for (`?period=`), else the current quarter.
 fn period_of(ctx: &Ctx) -> Period {
     Period::parse(&ctx.q("period")).unwrap_or_else(|| Period::quarter_of(crate::db::today()))
 }
 
+/// One unit's line in its peer group's ranking.
+pub struct RankRow {
+    pub ranked: Ranked,
+    pub unit: units::Unit,
+    /// The answers behind the headline (counts of each score).
+    pub tally: Tally,
+    pub par: index::ParScore,
+    /// Share of the period's dossiers completed late.
+    pub late: Option<f64>,
+    /// Decision 766's satisfaction group and the counts behind it.
+    pub g766: Score766,
+    pub c766: Counts766,
+}
+
 /// One peer group's ranking.
 pub struct GroupRanking {
     pub name: String,
-    pub rows: Vec<(Ranked, units::Unit, Option<index::ParScore>, Option<f64>)>,
+    pub rows: Vec<RankRow>,
 }
 
-/// Ranks the units of `scope` in force at the end of the period, inside each peer group.
+/// The rankings of a scope and the rules they were scored with.
+pub struct Rankings {
+    pub rules: IndexRules,
+    pub groups: Vec<GroupRanking>,
+}
+
+/// Ranks the units of `scope` in force at the end of the period, inside each peer group, with
+/// the administrator's rules (PAR points and bands, Decision 766 weights, margin).
 pub async fn rankings(
     db: &crate::db::Db,
     scope: &str,
     p: &Period,
     lang: Lang,
-) -> Result<Vec<GroupRanking>, AppError> {
+) -> Result<Rankings, AppError> {
+    let rules = indices::rules(db).await?;
     let all = units::subtree(db, scope).await?;
     let cur = indices::unit_tallies(db, p).await?;
     let prev_p = p.previous();
     let prev = indices::unit_tallies(db, &prev_p).await?;
     let dossiers = indices::dossiers(db, p).await?;
     let prev_dossiers = indices::dossiers(db, &prev_p).await?;
-    let rules = ParRules::default();
+    let c766 = indices::counts_766(db, scope, p, &dossiers).await?;
     let mut groups: Vec<(i64, String, Vec<units::Unit>)> = Vec::new();
     for u in all.into_iter().filter(|u| u.in_force_on(p.to)) {
         let gid = u.group_id.unwrap_or(0);
@@ -73,16 +104,18 @@ pub async fn rankings(
         let inputs: Vec<RankInput> = members
             .iter()
             .map(|u| {
-                let (n_d, _) = dossiers.get(&u.id).copied().unwrap_or_default();
-                let (pn_d, _) = prev_dossiers.get(&u.id).copied().unwrap_or_default();
+                let n_d = dossiers.get(&u.id).map(|d| d.completed).unwrap_or(0);
+                let pn_d = prev_dossiers.get(&u.id).map(|d| d.completed).unwrap_or(0);
                 RankInput {
                     unit_id: u.id,
                     current: index::headline(
                         &cur.get(&u.id).copied().unwrap_or_default(),
                         n_d,
-                        MARGIN,
+                        rules.margin,
                     ),
-                    previous: prev.get(&u.id).map(|t| index::headline(t, pn_d, MARGIN)),
+                    previous: prev
+                        .get(&u.id)
+                        .map(|t| index::headline(t, pn_d, rules.margin)),
                 }
             })
             .collect();
@@ -90,17 +123,61 @@ pub async fn rankings(
             .into_iter()
             .filter_map(|r| {
                 let u = members.iter().find(|u| u.id == r.unit_id)?.clone();
-                let late = dossiers
-                    .get(&u.id)
-                    .filter(|(n, _)| *n > 0)
-                    .map(|(n, late)| *late as f64 / *n as f64);
-                let par = index::par_score(r.headline.share_satisfied, late, &rules);
-                Some((r, u, Some(par), late))
+                let late = dossiers.get(&u.id).and_then(|d| d.late_share());
+                let par = index::par_score(r.headline.share_satisfied, late, &rules.par);
+                let counts = c766.get(&u.id).copied().unwrap_or_default();
+                Some(RankRow {
+                    tally: cur.get(&u.id).copied().unwrap_or_default(),
+                    g766: index::score_766(&counts, &rules.w766),
+                    c766: counts,
+                    ranked: r,
+                    unit: u,
+                    par,
+                    late,
+                })
             })
             .collect();
         out.push(GroupRanking { name, rows });
     }
-    Ok(out)
+    Ok(Rankings { rules, groups: out })
+}
+
+/// Decision 766's satisfaction group as a card: points of the maximum and the three ratios
+/// with their counts ("no data" where a ratio has nothing to count).
+pub fn card_766(g: &Score766, c: &Counts766) -> impl IntoView {
+    let ratio = |r: Option<f64>, num: i64, den: i64| match r {
+        Some(v) => format!("{} ({num}/{den})", pct(Some(v))),
+        None => t("idx.no_data"),
+    };
+    let lines = [
+        (
+            "idx.r766_1",
+            ratio(g.ratios[0], c.cases_on_time, c.cases_in_authority),
+        ),
+        (
+            "idx.r766_2",
+            ratio(
+                g.ratios[1],
+                c.cases - c.cases_dissatisfied_or_overdue,
+                c.cases,
+            ),
+        ),
+        (
+            "idx.r766_3",
+            ratio(g.ratios[2], c.dossiers - c.dossiers_bad, c.dossiers),
+        ),
+    ];
+    view! {
+        <div class="stat card stat-wide">
+            <p class="stat-label">{t("idx.g766")}</p>
+            <p class="stat-value">{points(g.total)}<span class="small">{format!(" / {}", points(g.max))}</span></p>
+            <ul class="small ratios">
+                {lines.into_iter().zip(g.points).map(|((k, v), pts)| view! {
+                    <li>{t(k)}": "<strong>{v}</strong>" · "{points(pts)}</li>
+                }).collect_view()}
+            </ul>
+        </div>
+    }
 }
 
 fn period_form(p: &Period, action: &str) -> impl IntoView {
@@ -134,14 +211,33 @@ fn change_view(r: &Ranked) -> impl IntoView {
     }
 }
 
+/// A ranking row's PAR points and band, e.g. `12.35` and `Tốt` (with the cap noted).
+fn par_cell(par: &index::ParScore) -> impl IntoView {
+    let band = par.band.clone();
+    let capped = par.capped;
+    view! {
+        {par.points.map(points).unwrap_or_else(|| "—".into())}
+        {band.map(|b| view! { <br/><span class="small">{t(&format!("idx.band.{b}"))}</span> })}
+        {capped.then(|| view! { " "<span class="badge badge-warn" title=t("idx.capped_hint")>{t("idx.capped_short")}</span> })}
+    }
+}
+
+fn ci_text(h: &Headline) -> String {
+    h.ci.map(|(a, b)| format!("{:.1}–{:.1} %", a * 100.0, b * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
 /// `GET /indices?period=`: the ranking tables per peer group of the units one may see.
 pub async fn ranking(ctx: Ctx) -> PageResult {
     let user = ctx.require(Permission::ViewRatings, None)?.clone();
     let p = period_of(&ctx);
-    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let Rankings { rules, groups } = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
     let en = ctx.lang == Lang::En;
     let key = p.key();
+    let can_edit = user.can(Permission::ManageIndexRules, None);
+    let rules_text = rules_summary(&rules);
     Ok(ctx.render(&ctx.lang.t("idx.title"), move || {
+        let l = |k: &str| t(k);
         view! {
             {page_head(t("idx.title"), Some(tf("idx.lead", &[("period", &p.label(en))])))}
             {period_form(&p, "/indices")}
@@ -154,29 +250,29 @@ pub async fn ranking(ctx: Ctx) -> PageResult {
                 <section class="card">
                     <h2>{g.name.clone()}</h2>
                     <div class="table-wrap">
-                        <table class="data ranking">
+                        <table class="data ranking stack">
                             <thead><tr>
-                                <th>{t("idx.rank")}</th><th>{t("idx.change")}</th><th>{t("idx.unit")}</th>
-                                <th class="num">{t("idx.answers")}</th><th class="num">{t("idx.required")}</th>
+                                <th>{t("idx.rank")}<br/><span class="small">{t("idx.change")}</span></th><th>{t("idx.unit")}</th>
+                                <th class="num">{t("idx.answers")}<br/><span class="small">{t("idx.required")}</span></th>
                                 <th class="num">{t("idx.share_satisfied")}<br/><span class="small">{t("idx.ci")}</span></th>
-                                <th class="num">{t("idx.mean")}</th><th class="num">{t("idx.par_points")}</th>
+                                <th class="num">{t("idx.mean")}</th>
+                                <th class="num">"PAR INDEX"<br/><span class="small">{tf("idx.of_max", &[("max", &short(rules.par.max_points))])}</span></th>
+                                <th class="num">{t("idx.g766_short")}<br/><span class="small">{tf("idx.of_max", &[("max", &short(g766_max(&rules)))])}</span></th>
                             </tr></thead>
                             <tbody>
-                                {g.rows.into_iter().map(|(r, u, par, _late)| {
+                                {g.rows.into_iter().map(|row| {
+                                    let r = &row.ranked;
                                     let h = r.headline.clone();
-                                    let ci = h.ci.map(|(a, b)| format!("{:.1}–{:.1} %", a * 100.0, b * 100.0)).unwrap_or_else(|| "—".into());
                                     view! {
                                         <tr class=if r.flagged { "flagged" } else { "" }>
-                                            <td class="num">{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                            <td>{change_view(&r)}</td>
-                                            <td><a href=format!("/indices/unit/{}?period={}", u.id, p.key())>{u.name.clone()}</a>
+                                            <td class="num" data-label=l("idx.rank")><strong>{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</strong><br/>{change_view(r)}</td>
+                                            <td class="unit-name" data-label=l("idx.unit")><a href=format!("/indices/unit/{}?period={}", row.unit.id, p.key())>{row.unit.name.clone()}</a>
                                                 {r.flagged.then(|| view! { " "<span class="badge badge-warn" title=t("idx.too_few_hint")>{t("idx.too_few")}</span> })}</td>
-                                            <td class="num">{h.n}</td>
-                                            <td class="num">{h.required}</td>
-                                            <td class="num"><strong>{pct(h.share_satisfied)}</strong><br/><span class="small nowrap">{ci}</span></td>
-                                            <td class="num">{num(h.mean)}</td>
-                                            <td class="num">{par.as_ref().and_then(|p| p.points).map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())}
-                                                {par.and_then(|p| p.band).map(|b| view! { <br/><span class="small">{t(&format!("idx.band.{b}"))}</span> })}</td>
+                                            <td class="num" data-label=l("idx.answers")>{h.n}<br/><span class="small muted">{tf("idx.required_short", &[("n", &h.required.to_string())])}</span></td>
+                                            <td class="num" data-label=l("idx.share_satisfied")><strong>{pct(h.share_satisfied)}</strong><br/><span class="small nowrap">{ci_text(&h)}</span></td>
+                                            <td class="num" data-label=l("idx.mean")>{num(h.mean)}</td>
+                                            <td class="num" data-label=l("idx.par_points")>{par_cell(&row.par)}</td>
+                                            <td class="num" data-label=l("idx.g766")>{points(row.g766.total)}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -188,9 +284,49 @@ pub async fn ranking(ctx: Ctx) -> PageResult {
             <section class="card small">
                 <h2 class="h3">{t("idx.how_title")}</h2>
                 <p>{t("idx.how_text")}</p>
+                <p>{rules_text.clone()}
+                    {can_edit.then(|| view! { " "<a href="/admin/index-rules">{t("idx.rules_edit")}</a> })}</p>
             </section>
         }
     }))
+}
+
+/// The maximum of Decision 766's satisfaction group under these rules (18 by default).
+pub fn g766_max(r: &IndexRules) -> f64 {
+    r.w766.on_time + r.w766.not_dissatisfied + r.w766.dossiers
+}
+
+/// The rules in one sentence, under every ranking ("PAR: 14 points; excellent ≥ 90 %, …").
+pub fn rules_summary(r: &IndexRules) -> String {
+    let bands = r
+        .par
+        .bands
+        .iter()
+        .map(|(b, min)| format!("{} ≥ {:.0} %", t(&format!("idx.band.{b}")), min * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cap = match &r.par.late_cap {
+        Some((th, band)) => tf(
+            "idx.rules_cap",
+            &[
+                ("pct", &format!("{:.0}", th * 100.0)),
+                ("band", &t(&format!("idx.band.{band}"))),
+            ],
+        ),
+        None => t("idx.rules_no_cap"),
+    };
+    tf(
+        "idx.rules_summary",
+        &[
+            ("points", &points(r.par.max_points)),
+            ("bands", &bands),
+            ("cap", &cap),
+            ("w1", &points(r.w766.on_time)),
+            ("w2", &points(r.w766.not_dissatisfied)),
+            ("w3", &points(r.w766.dossiers)),
+            ("margin", &format!("{:.1}", r.margin * 100.0)),
+        ],
+    )
 }
 
 /// The unit and every unit merged into it, back through the chain of predecessors.
@@ -286,18 +422,25 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
         .into_iter()
         .map(|x| x.id)
         .collect();
+    let rules = indices::rules(ctx.db()).await?;
     let tallies = indices::unit_tallies(ctx.db(), &p).await?;
     let dossiers = indices::dossiers(ctx.db(), &p).await?;
     let own = tallies.get(&u.id).copied().unwrap_or_default();
-    let (n_d, late) = dossiers.get(&u.id).copied().unwrap_or_default();
-    let head = index::headline(&own, n_d, MARGIN);
+    let d = dossiers.get(&u.id).copied().unwrap_or_default();
+    let head = index::headline(&own, d.completed, rules.margin);
     let sub: Tally = subtree.iter().filter_map(|x| tallies.get(x)).copied().sum();
     let sub_n: i64 = subtree
         .iter()
         .filter_map(|x| dossiers.get(x))
-        .map(|d| d.0)
+        .map(|d| d.completed)
         .sum();
-    let sub_head = index::headline(&sub, sub_n, MARGIN);
+    let sub_head = index::headline(&sub, sub_n, rules.margin);
+    let c766 = indices::counts_766(ctx.db(), &u.path, &p, &dossiers)
+        .await?
+        .get(&u.id)
+        .copied()
+        .unwrap_or_default();
+    let g766 = index::score_766(&c766, &rules.w766);
     // Twelve months to the end of the period, with the predecessors of a merged unit.
     let chain = with_predecessors(ctx.db(), u.id).await?;
     let year = Period::twelve_months_to(p.to.min(crate::db::today()));
@@ -308,7 +451,7 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let channels = indices::by_dim(ctx.db(), &[u.id], "channel", &p).await?;
     let procs = indices::by_dim(ctx.db(), &[u.id], "procedure", &p).await?;
     let counters = indices::by_dim(ctx.db(), &[u.id], "counter", &p).await?;
-    let mut proc_rows: Vec<(String, Tally)> = Vec::new();
+    let mut proc_rows: Vec<(i64, String, Tally)> = Vec::new();
     for (pid, t) in procs {
         let name = if pid == 0 {
             ctx.lang.t("idx.no_procedure")
@@ -318,9 +461,9 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
                 .map(|p| format!("{} — {}", p.code, p.name))
                 .unwrap_or_else(|_| pid.to_string())
         };
-        proc_rows.push((name, t));
+        proc_rows.push((pid, name, t));
     }
-    proc_rows.sort_by(|a, b| b.1.n().cmp(&a.1.n()).then(a.0.cmp(&b.0)));
+    proc_rows.sort_by(|a, b| b.2.n().cmp(&a.2.n()).then(a.1.cmp(&b.1)));
     let counter_names: HashMap<i64, String> = crate::db::kiosks::counters_in(ctx.db(), &u.path)
         .await?
         .into_iter()
@@ -340,24 +483,13 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let mut channel_rows: Vec<(i64, Tally)> = channels.into_iter().collect();
     channel_rows.sort_by_key(|c| c.0);
     let en = ctx.lang == Lang::En;
-    let late_share = (n_d > 0).then(|| late as f64 / n_d as f64);
-    let par = index::par_score(head.share_satisfied, late_share, &ParRules::default());
+    let late_share = d.late_share();
+    let par = index::par_score(head.share_satisfied, late_share, &rules.par);
+    let max_points = points(rules.par.max_points);
     let title = u.name.clone();
     let key = p.key();
     let has_sub = subtree.len() > 1;
     Ok(ctx.render(&title.clone(), move || {
-        let row = |label: String, t: &Tally| {
-            let h = index::headline(t, 0, MARGIN);
-            view! {
-                <tr>
-                    <td>{label}</td>
-                    <td class="num">{h.n}</td>
-                    <td class="num">{pct(h.share_satisfied)}</td>
-                    <td class="num">{num(h.mean)}</td>
-                </tr>
-            }
-        };
-        let thead = || view! { <thead><tr><th></th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> };
         view! {
             {page_head(title.clone(), Some(tf("idx.unit_lead", &[("period", &p.label(en))])))}
             {period_form(&p, &format!("/indices/unit/{}", u.id))}
@@ -366,11 +498,12 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
                 {has_sub.then(|| headline_card(t("idx.with_subtree"), &sub_head))}
                 <div class="stat card">
                     <p class="stat-label">{t("idx.par_points")}</p>
-                    <p class="stat-value">{par.points.map(|x| format!("{x:.2}")).unwrap_or_else(|| "—".into())}<span class="small">" / 14"</span></p>
+                    <p class="stat-value">{par.points.map(points).unwrap_or_else(|| "—".into())}<span class="small">{format!(" / {max_points}")}</span></p>
                     <p class="small">{par.band.clone().map(|b| t(&format!("idx.band.{b}"))).unwrap_or_default()}
                         {par.capped.then(|| view! { " · "<span class="badge badge-warn">{t("idx.capped")}</span> })}</p>
                     <p class="small muted">{tf("idx.late_share", &[("pct", &pct(late_share))])}</p>
                 </div>
+                {card_766(&g766, &c766)}
             </div>
             <section class="card">
                 <h2>{t("idx.trend")}</h2>
@@ -381,25 +514,121 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
             <div class="grid-2">
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
-                    <table class="data">{thead()}<tbody>
-                        {channel_rows.iter().map(|(k, t)| row(crate::i18n::t(&format!("channel.{}", rollup::channel_of_key(*k))), t)).collect_view()}
+                    <table class="data">{tally_thead()}<tbody>
+                        {channel_rows.iter().map(|(k, t)| tally_row(crate::i18n::t(&format!("channel.{}", rollup::channel_of_key(*k))), None, t)).collect_view()}
                     </tbody></table>
                 </section>
                 <section class="card">
                     <h2>{t("idx.by_counter")}</h2>
-                    <table class="data">{thead()}<tbody>
-                        {counter_rows.iter().map(|(_, name, tl)| row(name.clone(), tl)).collect_view()}
+                    <table class="data">{tally_thead()}<tbody>
+                        {counter_rows.iter().map(|(_, name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
             </div>
             <section class="card">
                 <h2>{t("idx.by_procedure")}</h2>
-                <div class="table-wrap"><table class="data">{thead()}<tbody>
-                    {proc_rows.iter().map(|(name, tl)| row(name.clone(), tl)).collect_view()}
+                <p class="small muted">{t("idx.by_procedure_hint")}</p>
+                <div class="table-wrap"><table class="data">{tally_thead()}<tbody>
+                    {proc_rows.iter().map(|(pid, name, tl)| tally_row(name.clone(), Some(format!("/indices/unit/{}/procedure/{pid}?period={key}", u.id)), tl)).collect_view()}
                 </tbody></table></div>
             </section>
             <p><a href=format!("/indices?period={key}")>{t("idx.back")}</a>" · "
                <a href=format!("/indices/ratings.csv?period={key}&unit={}", u.id)>{t("idx.export_raw")}</a></p>
+        }
+    }))
+}
+
+/// The header of a breakdown table: answers, share satisfied, mean.
+fn tally_thead() -> impl IntoView {
+    view! { <thead><tr><th></th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> }
+}
+
+/// One line of a breakdown table (a channel, counter or procedure), linked when it drills down.
+fn tally_row(label: String, href: Option<String>, tl: &Tally) -> impl IntoView {
+    let h = index::headline(tl, 0, index::DEFAULT_MARGIN);
+    view! {
+        <tr>
+            <td>{match href {
+                Some(href) => view! { <a href=href>{label}</a> }.into_any(),
+                None => label.into_any(),
+            }}</td>
+            <td class="num">{h.n}</td>
+            <td class="num">{pct(h.share_satisfied)}</td>
+            <td class="num">{num(h.mean)}</td>
+        </tr>
+    }
+}
+
+/// `GET /indices/unit/{id}/procedure/{pid}?period=`: one procedure of a unit, by counter and by
+/// channel (`pid` 0: answers given without a procedure). Read from the unit's raw ratings of
+/// the period (a unit's quarter is small; the rollups keep procedure and counter apart).
+pub async fn procedure(
+    ctx: Ctx,
+    axum::extract::Path((id, pid)): axum::extract::Path<(String, String)>,
+) -> PageResult {
+    let u = units::get(ctx.db(), path_id(&id)?).await?;
+    ctx.require(Permission::ViewRatings, Some(&u.unit_path()))?;
+    let pid: i64 = pid.parse().map_err(|_| AppError::NotFound)?;
+    let proc_name = if pid == 0 {
+        ctx.lang.t("idx.no_procedure")
+    } else {
+        let pr = procedures::get(ctx.db(), pid).await?;
+        format!("{} — {}", pr.code, pr.name)
+    };
+    let p = period_of(&ctx);
+    let cells = indices::procedure_cells(ctx.db(), u.id, (pid != 0).then_some(pid), &p).await?;
+    let mut total = Tally::default();
+    let mut by_counter: HashMap<i64, Tally> = HashMap::new();
+    let mut by_channel: HashMap<i64, Tally> = HashMap::new();
+    for (counter, channel, tl) in &cells {
+        total.add(tl);
+        by_counter.entry(*counter).or_default().add(tl);
+        by_channel.entry(*channel).or_default().add(tl);
+    }
+    let counter_names: HashMap<i64, String> = crate::db::kiosks::counters_in(ctx.db(), &u.path)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let mut counters: Vec<(String, Tally)> = by_counter
+        .into_iter()
+        .map(|(k, tl)| {
+            let name = counter_names
+                .get(&k)
+                .cloned()
+                .unwrap_or_else(|| ctx.lang.t("idx.no_counter"));
+            (name, tl)
+        })
+        .collect();
+    counters.sort_by(|a, b| b.1.n().cmp(&a.1.n()).then(a.0.cmp(&b.0)));
+    let mut channels: Vec<(i64, Tally)> = by_channel.into_iter().collect();
+    channels.sort_by_key(|c| c.0);
+    let rules = indices::rules(ctx.db()).await?;
+    let head = index::headline(&total, 0, rules.margin);
+    let en = ctx.lang == Lang::En;
+    let key = p.key();
+    let title = proc_name.clone();
+    Ok(ctx.render(&title.clone(), move || {
+        view! {
+            {page_head(title.clone(), Some(tf("idx.procedure_lead", &[("unit", &u.name), ("period", &p.label(en))])))}
+            {period_form(&p, &format!("/indices/unit/{}/procedure/{pid}", u.id))}
+            <div class="stats">{headline_card(t("idx.this_procedure"), &head)}</div>
+            <div class="grid-2">
+                <section class="card">
+                    <h2>{t("idx.by_counter")}</h2>
+                    {counters.is_empty().then(|| view! { <p class="muted">{t("idx.no_answers")}</p> })}
+                    <table class="data">{tally_thead()}<tbody>
+                        {counters.iter().map(|(name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
+                    </tbody></table>
+                </section>
+                <section class="card">
+                    <h2>{t("idx.by_channel")}</h2>
+                    <table class="data">{tally_thead()}<tbody>
+                        {channels.iter().map(|(k, tl)| tally_row(t(&format!("channel.{}", rollup::channel_of_key(*k))), None, tl)).collect_view()}
+                    </tbody></table>
+                </section>
+            </div>
+            <p><a href=format!("/indices/unit/{}?period={key}", u.id)>{tf("idx.back_to_unit", &[("unit", &u.name)])}</a></p>
         }
     }))
 }
@@ -437,7 +666,9 @@ fn csv_response(name: &str, body: Vec<u8>) -> axum::response::Response {
 pub async fn ranking_csv(ctx: Ctx) -> PageResult {
     let user = ctx.require(Permission::ViewRatings, None)?.clone();
     let p = period_of(&ctx);
-    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang)
+        .await?
+        .groups;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let io = |e: csv::Error| AppError::Internal(e.to_string());
     w.write_record([
@@ -463,14 +694,18 @@ pub async fn ranking_csv(ctx: Ctx) -> PageResult {
         "par_points",
         "par_band",
         "late_share",
+        "g766_points",
+        "r766_on_time",
+        "r766_not_dissatisfied",
+        "r766_dossiers",
+        "dossiers_bad",
     ])
     .map_err(io)?;
     let f = |x: Option<f64>| x.map(|v| format!("{v:.6}")).unwrap_or_default();
-    let tallies = indices::unit_tallies(ctx.db(), &p).await?;
     for g in &groups {
-        for (r, u, par, late) in &g.rows {
+        for row in &g.rows {
+            let (r, u, par, tl) = (&row.ranked, &row.unit, &row.par, &row.tally);
             let h = &r.headline;
-            let tl = tallies.get(&u.id).copied().unwrap_or_default();
             w.write_record([
                 p.key(),
                 g.name.clone(),
@@ -491,11 +726,14 @@ pub async fn ranking_csv(ctx: Ctx) -> PageResult {
                 f(h.ci.map(|c| c.0)),
                 f(h.ci.map(|c| c.1)),
                 f(h.mean),
-                f(par.as_ref().and_then(|p| p.points)),
-                par.as_ref()
-                    .and_then(|p| p.band.clone())
-                    .unwrap_or_default(),
-                f(*late),
+                f(par.points),
+                par.band.clone().unwrap_or_default(),
+                f(row.late),
+                f(Some(row.g766.total)),
+                f(row.g766.ratios[0]),
+                f(row.g766.ratios[1]),
+                f(row.g766.ratios[2]),
+                row.c766.dossiers_bad.to_string(),
             ])
             .map_err(io)?;
         }
@@ -560,27 +798,28 @@ pub async fn ratings_csv(ctx: Ctx) -> PageResult {
 pub async fn transparency(ctx: Ctx) -> PageResult {
     let root = units::root(ctx.db()).await?.ok_or(AppError::NotFound)?;
     let p = Period::last_quarter(crate::db::today());
-    let groups = rankings(ctx.db(), &root.path, &p, ctx.lang).await?;
+    let groups = rankings(ctx.db(), &root.path, &p, ctx.lang).await?.groups;
     let en = ctx.lang == Lang::En;
     Ok(ctx.render(&ctx.lang.t("idx.public_title"), move || {
+        let l = |k: &str| t(k);
         view! {
             {page_head(t("idx.public_title"), Some(tf("idx.public_lead", &[("period", &p.label(en))])))}
             {groups.into_iter().map(|g| view! {
                 <section class="card">
                     <h2>{g.name.clone()}</h2>
                     <div class="table-wrap">
-                        <table class="data ranking">
+                        <table class="data ranking stack">
                             <thead><tr>
                                 <th>{t("idx.rank")}</th><th>{t("idx.unit")}</th>
                                 <th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.answers")}</th>
                             </tr></thead>
                             <tbody>
-                                {g.rows.into_iter().map(|(r, u, _, _)| view! {
+                                {g.rows.into_iter().map(|RankRow { ranked: r, unit: u, .. }| view! {
                                     <tr class=if r.flagged { "flagged" } else { "" }>
-                                        <td class="num">{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                        <td>{u.name.clone()}{r.flagged.then(|| view! { " "<span class="badge badge-warn">{t("idx.too_few")}</span> })}</td>
-                                        <td class="num"><strong>{pct(r.headline.share_satisfied)}</strong></td>
-                                        <td class="num">{r.headline.n}</td>
+                                        <td class="num" data-label=l("idx.rank")>{r.rank.map(|x| x.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                        <td data-label=l("idx.unit")>{u.name.clone()}{r.flagged.then(|| view! { " "<span class="badge badge-warn">{t("idx.too_few")}</span> })}</td>
+                                        <td class="num" data-label=l("idx.share_satisfied")><strong>{pct(r.headline.share_satisfied)}</strong></td>
+                                        <td class="num" data-label=l("idx.answers")>{r.headline.n}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -602,7 +841,7 @@ pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let user = ctx.require(Permission::ViewRatings, None)?.clone();
     let p = period_of(&ctx);
-    let groups = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
+    let Rankings { rules, groups } = rankings(ctx.db(), user.scope.as_str(), &p, ctx.lang).await?;
     let en = ctx.lang == Lang::En;
     let lang = ctx.lang;
     let x = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
@@ -626,6 +865,7 @@ pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
     )
     .map_err(x)?;
     ws.write_string(1, 0, lang.t("idx.xlsx_note")).map_err(x)?;
+    ws.write_string(2, 0, rules_summary(&rules)).map_err(x)?;
     let cols = [
         "idx.rank",
         "idx.unit",
@@ -639,8 +879,9 @@ pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
         "idx.par_points",
         "idx.xlsx_band",
         "idx.change",
+        "idx.xlsx_766",
     ];
-    let mut row: u32 = 3;
+    let mut row: u32 = 4;
     for g in &groups {
         ws.write_string_with_format(row, 0, &g.name, &bold)
             .map_err(x)?;
@@ -650,7 +891,8 @@ pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
                 .map_err(x)?;
         }
         row += 1;
-        for (r, u, par, _) in &g.rows {
+        for line in &g.rows {
+            let (r, u, par) = (&line.ranked, &line.unit, &line.par);
             let h = &r.headline;
             match r.rank {
                 Some(k) => ws.write_number(row, 0, k as f64).map_err(x)?,
@@ -670,22 +912,24 @@ pub async fn ranking_xlsx(ctx: Ctx) -> PageResult {
             if let Some(v) = h.mean {
                 ws.write_number_with_format(row, 8, v, &num_f).map_err(x)?;
             }
-            if let Some(v) = par.as_ref().and_then(|p| p.points) {
+            if let Some(v) = par.points {
                 ws.write_number_with_format(row, 9, v, &num_f).map_err(x)?;
             }
-            if let Some(b) = par.as_ref().and_then(|p| p.band.clone()) {
+            if let Some(b) = par.band.clone() {
                 ws.write_string(row, 10, lang.t(&format!("idx.band.{b}")))
                     .map_err(x)?;
             }
             if let Some(c) = r.change {
                 ws.write_number(row, 11, c as f64).map_err(x)?;
             }
+            ws.write_number_with_format(row, 12, line.g766.total, &num_f)
+                .map_err(x)?;
             row += 1;
         }
         row += 1;
     }
     ws.set_column_width(1, 42).map_err(x)?;
-    for c in 2..12u16 {
+    for c in 2..13u16 {
         ws.set_column_width(c, 12).map_err(x)?;
     }
     let body = wb.save_to_buffer().map_err(x)?;

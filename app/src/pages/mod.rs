@@ -4,6 +4,7 @@
 pub mod admin_accounts;
 pub mod admin_api_keys;
 pub mod admin_calendar;
+pub mod admin_index_rules;
 pub mod admin_instruments;
 pub mod admin_kiosks;
 pub mod admin_notifications;
@@ -87,6 +88,11 @@ pub fn router() -> Router<AppState> {
         .route("/indices/ranking.xlsx", get(indices::ranking_xlsx))
         .route("/indices/ratings.csv", get(indices::ratings_csv))
         .route("/indices/unit/{id}", get(indices::unit))
+        .route(
+            "/indices/unit/{id}/procedure/{pid}",
+            get(indices::procedure),
+        )
+        .route("/admin/index-rules", get(admin_index_rules::page))
         .route("/sessions", get(sessions::calendar))
         .route("/sessions/manage", get(sessions::manage))
         .route("/sessions/manage/{id}", get(sessions::manage_one))

@@ -24,7 +24,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 15] = [
+    let candidates: [(Permission, &str, &str, &str); 16] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
@@ -102,6 +102,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "/admin/session-kinds",
             "staff.link_session_kinds",
             "staff.link_session_kinds_text",
+        ),
+        (
+            Permission::ManageIndexRules,
+            "/admin/index-rules",
+            "staff.link_index_rules",
+            "staff.link_index_rules_text",
         ),
         (
             Permission::ManageNotifications,
