@@ -78,14 +78,10 @@ pub async fn feedback_settings(db: &Db) -> DbResult<Settings> {
 }
 
 pub async fn save_feedback_settings(tx: &mut Tx, actor: Option<i64>, s: &Settings) -> DbResult<()> {
-    let pairs = s.to_pairs();
-    for (k, v) in &pairs {
-        super::settings::put(tx, k, v).await?;
-    }
-    let detail = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("feedback.")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    audit::record(tx, actor, "feedback.settings", "settings", None, &detail).await
+    let pairs: Vec<(String, String)> = s
+        .to_pairs()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    super::settings::save_group(tx, actor, "feedback.settings", "feedback.", &pairs).await
 }

@@ -199,16 +199,7 @@ pub async fn rules(db: &Db) -> DbResult<IndexRules> {
 
 /// Stores the rules, with an audit entry listing them.
 pub async fn save_rules(tx: &mut Tx, actor: Option<i64>, r: &IndexRules) -> DbResult<()> {
-    let pairs = r.to_settings();
-    for (k, v) in &pairs {
-        super::settings::put(tx, k, v).await?;
-    }
-    let detail = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={v}", k.trim_start_matches("index.")))
-        .collect::<Vec<_>>()
-        .join(" ");
-    super::audit::record(tx, actor, "index.rules", "settings", None, &detail).await
+    super::settings::save_group(tx, actor, "index.rules", "index.", &r.to_settings()).await
 }
 
 /// Counted answers of `units` per month of the period (months without answers included, empty),

@@ -21,3 +21,22 @@ pub async fn put(tx: &mut Tx, key: &str, value: &str) -> DbResult<()> {
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Stores a group of settings (keys under `prefix`) with one audit entry listing them.
+pub async fn save_group(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    action: &str,
+    prefix: &str,
+    pairs: &[(String, String)],
+) -> DbResult<()> {
+    for (k, v) in pairs {
+        put(tx, k, v).await?;
+    }
+    let detail = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={v}", k.trim_start_matches(prefix)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    super::audit::record(tx, actor, action, "settings", None, &detail).await
+}

@@ -464,20 +464,10 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
         proc_rows.push((pid, name, t));
     }
     proc_rows.sort_by(|a, b| b.2.n().cmp(&a.2.n()).then(a.1.cmp(&b.1)));
-    let counter_names: HashMap<i64, String> = crate::db::kiosks::counters_in(ctx.db(), &u.path)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = counter_names(ctx.db(), &u.path, ctx.lang).await?;
     let mut counter_rows: Vec<(i64, String, Tally)> = counters
         .into_iter()
-        .map(|(k, t)| {
-            let name = counter_names
-                .get(&k)
-                .cloned()
-                .unwrap_or_else(|| ctx.lang.t("idx.no_counter"));
-            (k, name, t)
-        })
+        .map(|(k, t)| (k, names(k), t))
         .collect();
     counter_rows.sort_by_key(|c| std::cmp::Reverse(c.2.n()));
     let mut channel_rows: Vec<(i64, Tally)> = channels.into_iter().collect();
@@ -538,6 +528,21 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     }))
 }
 
+/// The names of the counters of a subtree, by id ("no counter" for 0 or an unknown id).
+async fn counter_names(
+    db: &crate::db::Db,
+    path: &str,
+    lang: Lang,
+) -> Result<impl Fn(i64) -> String, AppError> {
+    let names: HashMap<i64, String> = crate::db::kiosks::counters_in(db, path)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.name))
+        .collect();
+    let none = lang.t("idx.no_counter");
+    Ok(move |id: i64| names.get(&id).cloned().unwrap_or_else(|| none.clone()))
+}
+
 /// The header of a breakdown table: answers, share satisfied, mean.
 fn tally_thead() -> impl IntoView {
     view! { <thead><tr><th></th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> }
@@ -585,20 +590,10 @@ pub async fn procedure(
         by_counter.entry(*counter).or_default().add(tl);
         by_channel.entry(*channel).or_default().add(tl);
     }
-    let counter_names: HashMap<i64, String> = crate::db::kiosks::counters_in(ctx.db(), &u.path)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.name))
-        .collect();
+    let names = counter_names(ctx.db(), &u.path, ctx.lang).await?;
     let mut counters: Vec<(String, Tally)> = by_counter
         .into_iter()
-        .map(|(k, tl)| {
-            let name = counter_names
-                .get(&k)
-                .cloned()
-                .unwrap_or_else(|| ctx.lang.t("idx.no_counter"));
-            (name, tl)
-        })
+        .map(|(k, tl)| (names(k), tl))
         .collect();
     counters.sort_by(|a, b| b.1.n().cmp(&a.1.n()).then(a.0.cmp(&b.0)));
     let mut channels: Vec<(i64, Tally)> = by_channel.into_iter().collect();
