@@ -97,6 +97,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         secret: Some(SECRET.into()),
         no_demo: false,
         public_dir: None,
+        trust_proxy: false,
         survey_days: 7,
         opening_hours: Some("always".into()),
         deadline_check_minutes: 0,
@@ -497,5 +498,23 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Records a figure of the run (`target/figures/<name>.txt`, one line per call) for `.ci/run`
+/// to print at the end and the README to quote.
+pub fn figure(name: &str, line: &str) {
+    use std::io::Write;
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("figures");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{name}.txt")))
+    {
+        let _ = writeln!(f, "{line}");
     }
 }

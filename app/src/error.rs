@@ -18,6 +18,8 @@ pub enum AppError {
     CrossSite,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("too many requests; retry in {0} s")]
+    TooManyRequests(i64),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -43,6 +45,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,6 +59,7 @@ impl AppError {
             AppError::Forbidden => ("error.403.title", "error.403.text"),
             AppError::CrossSite => ("error.csrf.title", "error.csrf.text"),
             AppError::BadRequest(_) => ("error.400.title", "error.400.text"),
+            AppError::TooManyRequests(_) => ("error.429.title", "error.429.text"),
             AppError::Unavailable(_) => ("error.503.title", "error.503.text"),
             AppError::Internal(_) => ("error.500.title", "error.500.text"),
         }
@@ -80,6 +84,11 @@ impl IntoResponse for AppError {
         let status = self.status();
         let (title_key, text_key) = self.message_keys();
         let mut res = (status, "").into_response();
+        if let AppError::TooManyRequests(secs) = self {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+                res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
         res.extensions_mut().insert(ErrorPage {
             status,
             title_key,

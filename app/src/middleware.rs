@@ -166,6 +166,75 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// The client's address: the peer of the connection, or behind a trusted proxy the last entry
+/// the proxy appended to `X-Forwarded-For`.
+pub fn client_ip(
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    trust_proxy: bool,
+) -> String {
+    if trust_proxy {
+        if let Some(last) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+        {
+            return last.to_string();
+        }
+    }
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The public forms a visitor can post without an account, with how many posts one client
+/// address may make in ten minutes. Generous: many phones share one carrier address (CGNAT),
+/// and a one-stop centre's visitors share its Wi-Fi. Kiosks post with their device token and
+/// the machine API with its key; neither is limited by address.
+pub const PUBLIC_LIMITS: [(&str, i64); 8] = [
+    ("feedback/submit", 20),
+    ("feedback/track", 60),
+    ("feedback/rate", 30),
+    ("sessions/signup", 60),
+    ("sessions/cancel", 60),
+    ("sessions/rate", 60),
+    ("survey/find", 60),
+    ("survey/submit", 120),
+];
+
+/// The window of [`PUBLIC_LIMITS`].
+pub const PUBLIC_WINDOW_MINUTES: i64 = 10;
+
+/// Refuses a public form post past its limit with a translated 429 page and `Retry-After`.
+pub async fn limit_public_forms(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(ep) = req.uri().path().strip_prefix("/api/") else {
+        return next.run(req).await;
+    };
+    let Some((ep, limit)) = PUBLIC_LIMITS.iter().find(|(e, _)| *e == ep) else {
+        return next.run(req).await;
+    };
+    let ip = client_ip(req.headers(), req.extensions(), state.config.trust_proxy);
+    let window = chrono::Duration::minutes(PUBLIC_WINDOW_MINUTES);
+    match crate::db::throttle::hit(&state.db, &format!("form:{ep}:{ip}"), window).await {
+        Ok((hits, until)) if hits > *limit => {
+            tracing::warn!(endpoint = ep, "public form rate limit reached");
+            AppError::TooManyRequests((until - chrono::Utc::now()).num_seconds()).into_response()
+        }
+        Ok(_) => next.run(req).await,
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

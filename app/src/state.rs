@@ -23,6 +23,9 @@ pub struct AppConfig {
     pub survey_days: i64,
     /// The rules kiosk answers are judged by (opening hours, bursts).
     pub rules: Rules,
+    /// Behind a reverse proxy or load balancer: the client's address is the last one the proxy
+    /// appended to `X-Forwarded-For` (else the peer address of the connection).
+    pub trust_proxy: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -47,6 +47,10 @@ pub struct Opts {
     /// Directory of static files (CSS, icons).
     #[arg(long, env = "LANGNGHE_PUBLIC_DIR", global = true)]
     pub public_dir: Option<PathBuf>,
+    /// Behind a reverse proxy or load balancer: take the client's address from the last
+    /// `X-Forwarded-For` entry (for the rate limits on public forms and sign-in).
+    #[arg(long, env = "LANGNGHE_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
     /// How many days a survey link sent after a dossier stays valid.
     #[arg(long, env = "LANGNGHE_SURVEY_DAYS", default_value_t = 7, global = true)]
     pub survey_days: i64,

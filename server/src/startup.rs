@@ -104,6 +104,9 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The forms posted as `multipart/form-data` (they carry files).
+const MULTIPART_FORMS: [&str; 2] = ["/api/feedback/submit", "/api/procedures/import"];
+
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::response::Response {
     // An unknown action is a translated 404 page, not the framework's English text.
     let known =
@@ -111,6 +114,16 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::r
             .is_some();
     if !known {
         return pages::not_found().await.into_response();
+    }
+    // The forms that carry files are read as multipart; any other body would stop the reader
+    // (a forged post, an old form): refuse it plainly.
+    let multipart = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data") && v.contains("boundary="));
+    if MULTIPART_FORMS.contains(&req.uri().path()) && !multipart {
+        return langnghe_app::error::AppError::BadRequest("multipart expected").into_response();
     }
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
         .await
@@ -151,10 +164,14 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
                 20 * 1024 * 1024,
             )),
         )
+        .layer(middleware::from_fn_with_state(state.clone(), mw::limit_public_forms))
         .layer(middleware::from_fn_with_state(state.clone(), mw::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), mw::error_pages))
         .layer(sessions)
         .layer(middleware::from_fn(mw::security_headers))
+        // A bug that panics in a handler answers 500 (the error page) instead of dropping the
+        // connection; the panic is logged.
+        .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 // Only method and path: query strings may carry tokens or personal data.
@@ -190,6 +207,7 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
         secret: opts.secret()?,
         survey_days: opts.survey_days,
         rules: opts.rules()?,
+        trust_proxy: opts.trust_proxy,
     };
     let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;
@@ -208,11 +226,14 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
     }
     let (tx, mut rx) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|v| *v).await;
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|v| *v).await;
+        })
+        .await
     });
     Ok(Running {
         addr,
@@ -249,6 +270,12 @@ fn spawn_deadline_watch(db: Db, base_url: String, secret: Vec<u8>, minutes: u64)
                     tracing::info!(reminders, rating_links, "dialogue session messages queued")
                 }
                 Err(e) => tracing::warn!(error = %e, "dialogue session messages failed"),
+            }
+            // Rate-limit counters older than a day serve nobody.
+            if let Err(e) =
+                langnghe_app::db::throttle::purge(&db, now - chrono::Duration::days(1)).await
+            {
+                tracing::warn!(error = %e, "rate-limit counters not purged");
             }
         }
     });

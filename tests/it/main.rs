@@ -11,6 +11,7 @@ mod indices;
 mod notifications;
 mod procedures;
 mod ratings;
+mod security;
 mod sessions;
 mod shell;
 mod survey;

@@ -2,9 +2,15 @@
 
 use super::{finish, Done, Errors, Fail};
 use crate::ctx::{safe_local_path, Flash, SESSION_USER};
-use crate::db::accounts;
+use crate::db::{accounts, throttle};
 use crate::domain::validate::NewPassword;
 use leptos::prelude::*;
+
+/// Failed sign-ins allowed per username in [`LOGIN_WINDOW_MINUTES`] before it is refused.
+pub const LOGIN_FAILURES_PER_USER: i64 = 5;
+/// Failed sign-ins allowed per client address (many usernames tried from one place).
+pub const LOGIN_FAILURES_PER_ADDRESS: i64 = 30;
+pub const LOGIN_WINDOW_MINUTES: i64 = 15;
 
 /// Signs a staff member in. The session id is renewed at sign-in (no session fixation).
 #[server(endpoint = "login")]
@@ -22,10 +28,33 @@ pub async fn login(
             if username.is_empty() || password.is_empty() {
                 return Err(Fail::Msg("err.login_missing"));
             }
+            // Failed sign-ins are counted per username and per client address in the database
+            // (every instance sees them); past the limit the password is not even checked.
+            let ip = use_context::<axum::http::request::Parts>()
+                .map(|p| {
+                    crate::middleware::client_ip(
+                        &p.headers,
+                        &p.extensions,
+                        cx.state.config.trust_proxy,
+                    )
+                })
+                .unwrap_or_default();
+            let window = chrono::Duration::minutes(LOGIN_WINDOW_MINUTES);
+            let user_key = format!("login:user:{username}");
+            let ip_key = format!("login:ip:{ip}");
+            let (by_user, _) = throttle::count(cx.db(), &user_key, window).await?;
+            let (by_ip, _) = throttle::count(cx.db(), &ip_key, window).await?;
+            if by_user >= LOGIN_FAILURES_PER_USER || by_ip >= LOGIN_FAILURES_PER_ADDRESS {
+                tracing::warn!("sign-in throttled");
+                return Err(Fail::Msg("err.login_throttled"));
+            }
             let Some(account) = accounts::authenticate(cx.db(), &username, &password).await? else {
+                throttle::hit(cx.db(), &user_key, window).await?;
+                throttle::hit(cx.db(), &ip_key, window).await?;
                 tracing::info!("sign-in refused");
                 return Err(Fail::Msg("err.login_wrong"));
             };
+            throttle::clear(cx.db(), &user_key).await?;
             cx.session
                 .cycle_id()
                 .await

@@ -22,6 +22,7 @@ pub mod rollup;
 pub mod sessions;
 pub mod settings;
 pub mod sipas;
+pub mod throttle;
 pub mod units;
 
 use sqlx::{

@@ -227,6 +227,7 @@ async fn run_backend(
         secret: Some("bench-secret-bench-secret-bench-secret".into()),
         no_demo: false,
         public_dir: None,
+        trust_proxy: false,
         survey_days: 7,
         opening_hours: Some("always".into()),
         deadline_check_minutes: 0,
