@@ -55,17 +55,22 @@ async fn pg_admin_url() -> Option<String> {
     None
 }
 
-/// Boots the app on `backend`. On PostgreSQL, returns `None` when no server is reachable and
-/// `CI` is not set (a loud message is printed); under `CI=true` that is a failure.
 /// The server secret of every test app (signed links can be made by the test).
 pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
-pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
-    langnghe_app::notify::install_tls_provider();
-    let data_dir = std::env::temp_dir().join(unique("langnghe_test_"));
-    std::fs::create_dir_all(&data_dir).expect("temp dir");
-    let database_url = match backend {
-        Backend::Sqlite => format!("sqlite:{}", data_dir.join("test.db").display()),
+/// A new, empty directory under the system's temporary folder.
+pub fn temp_data_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(unique("langnghe_test_"));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The URL of a new, empty database on `backend`: a SQLite file in `data_dir`, or a newly
+/// created PostgreSQL database. On PostgreSQL, returns `None` when no server is reachable and
+/// `CI` is not set (a loud message is printed); under `CI=true` that is a failure.
+pub async fn fresh_database_url(backend: Backend, data_dir: &std::path::Path) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!("sqlite:{}", data_dir.join("test.db").display())),
         Backend::Postgres => {
             let Some(admin) = pg_admin_url().await else {
                 if std::env::var("CI").map(|v| v == "true").unwrap_or(false) {
@@ -84,11 +89,19 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
                 .expect("create test database");
             let _ = sqlx::Connection::close(c).await;
             match admin.rfind('/') {
-                Some(i) => format!("{}/{name}", &admin[..i]),
+                Some(i) => Some(format!("{}/{name}", &admin[..i])),
                 None => panic!("bad admin url"),
             }
         }
-    };
+    }
+}
+
+/// Boots the app on `backend` against a fresh database filled with the demo province's
+/// structure; `None` when PostgreSQL is wanted but unreachable (see [`fresh_database_url`]).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    langnghe_app::notify::install_tls_provider();
+    let data_dir = temp_data_dir();
+    let database_url = fresh_database_url(backend, &data_dir).await?;
     let opts = Opts {
         database_url: Some(database_url.clone()),
         data_dir: data_dir.clone(),

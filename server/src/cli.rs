@@ -1,4 +1,4 @@
-//! The command line: serve (default), migrate, admin create, demo.
+//! The command line: serve (default), migrate, verify, backup, restore, admin create, demo.
 
 use crate::config::{AdminCommand, Cli, Command};
 use crate::startup;
@@ -42,7 +42,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Verify => {
             let db = startup::connect(&opts).await?;
-            let (checked, problems) = langnghe_app::db::ratings::verify(&db).await?;
+            let verified = langnghe_app::db::ratings::verify(&db).await;
+            db.close().await;
+            let (checked, problems) = verified?;
             if problems.is_empty() {
                 println!("verify: {checked} ratings checked, every chain intact");
                 Ok(())
@@ -56,8 +58,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 anyhow::bail!("verify: {} problem(s) in {checked} ratings", problems.len())
             }
         }
+        Command::Backup { file } => crate::backup::backup(&opts, &file).await,
+        Command::Restore { file, force } => crate::backup::restore(&opts, &file, force).await,
         Command::Migrate => {
             let db = startup::connect(&opts).await?;
+            db.close().await;
             println!("migrations applied ({})", db.backend_name());
             Ok(())
         }

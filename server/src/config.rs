@@ -100,6 +100,26 @@ pub enum Command {
     /// Check every unit's chain of ratings: reports any row changed, removed or inserted behind
     /// the application's back (exit status 1 when something is wrong).
     Verify,
+    /// Write a consistent copy of the database to a new file; the server may keep running.
+    ///
+    /// SQLite: `VACUUM INTO`, then an integrity check of the copy. PostgreSQL: `pg_dump
+    /// --format=custom` (the client tools of the server's major version must be on PATH).
+    Backup {
+        /// The backup file to write; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Replace the database with a backup made by `langnghe backup` (stop the server first).
+    ///
+    /// A database in use, or one that already has data (without --force), is refused. SQLite:
+    /// the backup is checked and copied over the database file. PostgreSQL: `pg_restore --clean
+    /// --if-exists --no-owner` in one transaction. Newer migrations are applied afterwards.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Replace a database that already has data.
+        #[arg(long)]
+        force: bool,
+    },
     /// Generate demo data into an empty database (with extra synthetic units for scale tests).
     Demo {
         /// Extra generated communes.

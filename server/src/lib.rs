@@ -1,6 +1,7 @@
 //! Lắng Nghe server: configuration, start-up (router, layers, sessions), the command line.
 
 pub mod api_v1;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod session_store;

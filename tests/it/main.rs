@@ -3,6 +3,7 @@
 mod access;
 mod accounts_kiosks;
 mod auth;
+mod backup;
 mod browser;
 mod cli;
 mod csrf;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod demo;
 pub mod demo_catalog;
@@ -56,6 +57,9 @@ impl DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// The live connection pool.
 #[derive(Clone, Debug)]
@@ -128,10 +132,19 @@ impl Db {
     /// Applies the migrations of the live dialect (embedded at build time).
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
-            Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
         Ok(())
+    }
+
+    /// The migration versions this build knows for the live dialect.
+    pub fn known_migrations(&self) -> Vec<i64> {
+        let m = match self {
+            Db::Sqlite(_) => &SQLITE_MIGRATIONS,
+            Db::Postgres(_) => &POSTGRES_MIGRATIONS,
+        };
+        m.iter().map(|m| m.version).collect()
     }
 
     pub fn backend_name(&self) -> &'static str {
