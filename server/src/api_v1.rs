@@ -13,7 +13,6 @@ use langnghe_app::db::{kiosks, procedures, units};
 use langnghe_app::domain::UnitPath;
 use langnghe_app::AppState;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
 
 /// A dossier completed (or received) at a one-stop counter.
@@ -151,27 +150,9 @@ fn api_key(headers: &HeaderMap) -> Option<String> {
         .map(|v| v.trim().to_string())
 }
 
-fn opt_str<'a>(v: &'a Value, field: &'static str) -> Result<Option<&'a str>, Refusal> {
-    match v.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim())),
-        Some(_) => Err(invalid(field, "must be a string", "phải là chuỗi ký tự")),
-    }
-}
-
-fn opt_time(v: &Value, field: &'static str) -> Result<Option<DateTime<Utc>>, Refusal> {
-    match opt_str(v, field)? {
-        None => Ok(None),
-        Some(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(|_| {
-                invalid(
-                    field,
-                    "must be an RFC 3339 time, e.g. 2025-11-21T09:30:00+07:00",
-                    "phải là thời điểm theo RFC 3339, ví dụ 2025-11-21T09:30:00+07:00",
-                )
-            }),
+impl From<langnghe_app::domain::dossier::Invalid> for Refusal {
+    fn from(e: langnghe_app::domain::dossier::Invalid) -> Self {
+        invalid(e.field, e.en, e.vi)
     }
 }
 
@@ -215,30 +196,9 @@ async fn handle_dossier(
             en: "Unknown or revoked API key.",
             vi: "Khóa API không đúng hoặc đã bị thu hồi.",
         })?;
-    let v: Value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => {
-            return Err(invalid(
-                "body",
-                "the body must be a JSON object",
-                "nội dung phải là một đối tượng JSON",
-            ))
-        }
-    };
-    let code = match opt_str(&v, "code")? {
-        Some(c) if c.len() <= 60 && !c.chars().any(char::is_control) => c.to_string(),
-        Some(_) => {
-            return Err(invalid(
-                "code",
-                "at most 60 printable characters",
-                "tối đa 60 ký tự",
-            ))
-        }
-        None => return Err(invalid("code", "required", "bắt buộc")),
-    };
-    let unit_code = opt_str(&v, "unit_code")?
-        .ok_or(invalid("unit_code", "required", "bắt buộc"))?
-        .to_uppercase();
+    let body = langnghe_app::domain::dossier::parse_body(body)?;
+    let code = body.code;
+    let unit_code = body.unit_code;
     let all = units::all(&state.db).await?;
     let unit = all.iter().find(|u| u.code == unit_code).ok_or(invalid(
         "unit_code",
@@ -249,9 +209,9 @@ async fn handle_dossier(
     if !scope.contains(&unit.unit_path()) {
         return Err(Refusal::Forbidden);
     }
-    let procedure_id = match opt_str(&v, "procedure_code")? {
+    let procedure_id = match body.procedure_code? {
         Some(pc) => Some(
-            procedures::get_by_code(&state.db, &pc.to_uppercase())
+            procedures::get_by_code(&state.db, &pc)
                 .await?
                 .ok_or(invalid(
                     "procedure_code",
@@ -262,37 +222,23 @@ async fn handle_dossier(
         ),
         None => None,
     };
-    let counter_id = match v.get("counter_id") {
-        None | Some(Value::Null) => None,
-        Some(n) => {
-            let id = n.as_i64().ok_or(invalid(
-                "counter_id",
-                "must be a whole number",
-                "phải là số nguyên",
-            ))?;
-            match kiosks::counter(&state.db, id).await {
-                Ok(c) if c.unit_id == unit.id => Some(id),
-                Ok(_) | Err(langnghe_app::db::DbError::NotFound) => {
-                    return Err(invalid(
-                        "counter_id",
-                        "no counter with this id in that unit",
-                        "đơn vị không có quầy này",
-                    ))
-                }
-                Err(e) => return Err(e.into()),
+    let counter_id = match body.counter_id? {
+        None => None,
+        Some(id) => match kiosks::counter(&state.db, id).await {
+            Ok(c) if c.unit_id == unit.id => Some(id),
+            Ok(_) | Err(langnghe_app::db::DbError::NotFound) => {
+                return Err(invalid(
+                    "counter_id",
+                    "no counter with this id in that unit",
+                    "đơn vị không có quầy này",
+                ))
             }
-        }
+            Err(e) => return Err(e.into()),
+        },
     };
     let mut phone_number = None;
-    let (phone_hash, phone_hint) = match opt_str(&v, "citizen_phone")? {
+    let (phone_hash, phone_hint) = match body.citizen_phone? {
         Some(p) => {
-            let p = langnghe_app::domain::validate::phone(p).map_err(|_| {
-                invalid(
-                    "citizen_phone",
-                    "not a Vietnamese phone number",
-                    "số điện thoại không hợp lệ",
-                )
-            })?;
             let hashed = (
                 langnghe_app::survey::phone_hash(&state.config, &p),
                 p[p.len() - 3..].to_string(),
@@ -302,20 +248,10 @@ async fn handle_dossier(
         }
         None => (String::new(), String::new()),
     };
-    let received_at = opt_time(&v, "received_at")?;
-    let due_at = opt_time(&v, "due_at")?;
-    let completed_at = opt_time(&v, "completed_at")?;
-    let complained = match v.get("complained") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(invalid(
-                "complained",
-                "must be true or false",
-                "phải là true hoặc false",
-            ))
-        }
-    };
+    let received_at = body.received_at?;
+    let due_at = body.due_at?;
+    let completed_at = body.completed_at?;
+    let complained = body.complained?;
     let input = DossierInput {
         code,
         unit_id: unit.id,

@@ -2,7 +2,7 @@
 //! Neither needs a session: the kiosk is known by its device-token cookie.
 
 use crate::db::ratings::{NewRating, SaveError};
-use crate::domain::rating::{face_scores, Channel};
+use crate::domain::rating::{kiosk_answers, kiosk_comment, kiosk_nonce, kiosk_score, Channel};
 use crate::pages::kiosk::{current_kiosk, rating_sig};
 use crate::state::AppState;
 use axum::http::request::Parts;
@@ -33,11 +33,7 @@ pub async fn kiosk_rate(score: String, nonce: Option<String>) -> Result<(), Serv
             return Ok(());
         }
     };
-    let score = score
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|s| face_scores(kiosk.faces).contains(s));
+    let score = kiosk_score(&score, kiosk.faces);
     let Some(score) = score else {
         leptos_axum::redirect("/kiosk?e=1");
         return Ok(());
@@ -54,9 +50,7 @@ pub async fn kiosk_rate(score: String, nonce: Option<String>) -> Result<(), Serv
     r.faces = Some(kiosk.faces);
     r.counter_id = Some(kiosk.counter_id);
     r.kiosk_id = Some(kiosk.id);
-    r.client_nonce = nonce
-        .map(|n| n.trim().chars().take(64).collect::<String>())
-        .filter(|n| !n.is_empty());
+    r.client_nonce = nonce.as_deref().and_then(kiosk_nonce);
     match state.ratings.save(r).await {
         Ok(saved) => {
             let sig = rating_sig(&state, saved.id, kiosk.id);
@@ -104,28 +98,15 @@ pub async fn kiosk_details(
             return Ok(());
         }
     };
-    let allowed = face_scores(kiosk.faces);
-    let mut list: Vec<(i64, Option<i64>, i32)> = answers
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|(k, v)| {
-            let eid = k.parse::<i64>().ok()?;
-            let score = v.parse::<i32>().ok().filter(|s| allowed.contains(s))?;
-            instrument
-                .elements
-                .iter()
-                .any(|(e, _)| e.id == eid)
-                .then_some((eid, None, score))
-        })
-        .collect();
-    list.sort();
-    let comment: String = comment
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control() || *c == '\n')
-        .take(500)
-        .collect();
+    let list = kiosk_answers(
+        answers
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        kiosk.faces,
+        |eid| instrument.elements.iter().any(|(e, _)| e.id == eid),
+    );
+    let comment = kiosk_comment(&comment.unwrap_or_default());
     if !list.is_empty() || !comment.is_empty() {
         if let Err(e) =
             crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await

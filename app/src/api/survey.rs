@@ -84,23 +84,7 @@ pub(crate) fn overall_and_comment(
     overall: Option<&str>,
     comment: &str,
 ) -> Result<(Score, String), Fail> {
-    let mut errs = Errors::default();
-    let score = errs.take(
-        "overall",
-        overall
-            .and_then(Score::parse)
-            .map(Some)
-            .ok_or("survey.overall_missing"),
-    );
-    let comment = errs.take(
-        "comment",
-        validate::optional_text(&comment.replace(['\r', '\n'], " "), 1000),
-    );
-    errs.check()?;
-    match score {
-        Some(s) => Ok((s, comment)),
-        None => Err(Fail::Msg("survey.overall_missing")),
-    }
+    crate::domain::rating::survey_answer(overall, comment).map_err(Fail::Invalid)
 }
 
 /// Finds a dossier by its code and the citizen's phone number and opens its survey.

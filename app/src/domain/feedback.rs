@@ -449,20 +449,34 @@ pub fn redact(text: &str, personal: &[&str]) -> String {
 }
 
 fn replace_ci(hay: &str, needle: &str) -> String {
-    let lower_hay = hay.to_lowercase();
-    let lower_needle = needle.to_lowercase();
-    // Lower-casing can change byte lengths; fall back to exact matching then.
-    if lower_hay.len() != hay.len() || lower_needle.len() != needle.len() {
-        return hay.replace(needle, REDACTED);
+    let lower_needle: String = needle.chars().flat_map(char::to_lowercase).collect();
+    // The text lower-cased character by character, with for each byte of it the byte range of
+    // the character it comes from: lower-casing can change byte lengths (`İ` → `i̇`, the Kelvin
+    // sign → `k`), so positions in the lower-cased text are not positions in the text.
+    let mut lower = String::with_capacity(hay.len());
+    let mut from: Vec<(usize, usize)> = Vec::with_capacity(hay.len());
+    for (i, c) in hay.char_indices() {
+        for l in c.to_lowercase() {
+            lower.push(l);
+            from.extend(std::iter::repeat_n((i, i + c.len_utf8()), l.len_utf8()));
+        }
     }
     let mut out = String::with_capacity(hay.len());
-    let mut i = 0;
-    while let Some(pos) = lower_hay[i..].find(&lower_needle) {
-        out.push_str(&hay[i..i + pos]);
+    // Bytes of `hay` already written, and where in `lower` to search next.
+    let (mut done, mut at) = (0, 0);
+    while let Some(pos) = lower[at..].find(&lower_needle) {
+        let start = from[at + pos].0.max(done);
+        let end = from[at + pos + lower_needle.len() - 1].1;
+        out.push_str(&hay[done..start]);
         out.push_str(REDACTED);
-        i += pos + lower_needle.len();
+        done = end;
+        at += pos + lower_needle.len();
+        // A match that ends inside a character's lower case removes the whole character.
+        while at < lower.len() && from[at].0 < done {
+            at += 1;
+        }
     }
-    out.push_str(&hay[i..]);
+    out.push_str(&hay[done..]);
     out
 }
 
@@ -636,6 +650,23 @@ mod tests {
         assert!(out.contains("12/3/2026"), "dates stay: {out}");
         assert!(out.contains("50.000 đồng"), "amounts stay: {out}");
         assert_eq!(redact("NGUYỄN VĂN AN hỏi", &["Nguyễn Văn An"]), "[…] hỏi");
+    }
+
+    #[test]
+    fn redaction_survives_letters_whose_lower_case_changes_length() {
+        // `İ` grows by a byte when lower-cased and the Ohm sign shrinks by one: over the whole
+        // text the lengths matched, but positions between them were off by one (a panic on a
+        // char boundary, or the wrong bytes removed and the name's first letter left).
+        assert_eq!(
+            redact("\u{130} Nguyen An, hỏi \u{2126}", &["nguyen an"]),
+            "\u{130} […], hỏi \u{2126}"
+        );
+        assert_eq!(redact("\u{130}anx\u{2126}", &["anx"]), "\u{130}[…]\u{2126}");
+        // Any case still matches where lengths change (the Kelvin sign lower-cases to `k`).
+        assert_eq!(redact("KELVIN \u{212A}elvin", &["kelvin"]), "[…] […]");
+        // A match inside a character's lower case removes the whole character.
+        assert_eq!(redact("x\u{130}yz", &["\u{307}yz"]), "x[…]");
+        assert_eq!(redact("abc\u{130}d", &["abci"]), "[…]d");
     }
 }
 

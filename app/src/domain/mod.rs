@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod dossier;
 pub mod feedback;
 pub mod index;
 pub mod index_rules;

@@ -122,6 +122,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, &'static str> {
     }
     let mut rows = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // Line numbers are counted as the reader goes (records come in file order).
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line_at) = (0usize, 1u64);
     for (n, record) in reader.records().enumerate() {
         let fallback_line = n as u64 + 2;
         let record = match record {
@@ -143,12 +146,16 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, &'static str> {
             .position()
             .map(|p| {
                 // The record's position may point at blank lines before it: skip them.
-                let bytes = text.as_bytes();
                 let mut start = (p.byte() as usize).min(bytes.len());
                 while start < bytes.len() && matches!(bytes[start], b'\n' | b'\r') {
                     start += 1;
                 }
-                bytes[..start].iter().filter(|b| **b == b'\n').count() as u64 + 1
+                if start < counted_to {
+                    (counted_to, line_at) = (0, 1);
+                }
+                line_at += line_breaks(bytes, counted_to, start);
+                counted_to = start;
+                line_at
             })
             .unwrap_or(fallback_line);
         let get = |slot: usize| idx[slot].and_then(|i| record.get(i)).unwrap_or("");
@@ -172,6 +179,14 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, &'static str> {
         }
     }
     Ok(rows)
+}
+
+/// The line breaks in `bytes[from..to]`: "\n", "\r\n" or a lone "\r" (old Mac files), as the
+/// CSV reader ends its records.
+fn line_breaks(bytes: &[u8], from: usize, to: usize) -> u64 {
+    (from..to)
+        .filter(|&i| bytes[i] == b'\n' || (bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count() as u64
 }
 
 #[cfg(test)]
@@ -205,6 +220,28 @@ mod tests {
             matches!(&rows[4], CsvRow::Ok { line: 7, .. }),
             "{:?}",
             rows[4]
+        );
+    }
+
+    #[test]
+    fn line_numbers_with_any_line_ending() {
+        let lines = |csv: &str| -> Vec<u64> {
+            read_csv(csv.as_bytes())
+                .unwrap()
+                .iter()
+                .map(|r| match r {
+                    CsvRow::Ok { line, .. } | CsvRow::Bad { line, .. } => *line,
+                })
+                .collect()
+        };
+        let rows = ["code,name,field,days", "A,N,F,1", "", "B,N,F,x", "C,N,F,2"];
+        for eol in ["\n", "\r\n", "\r"] {
+            assert_eq!(lines(&rows.join(eol)), vec![2, 4, 5], "{eol:?}");
+        }
+        // Found by the csv_procedures fuzz target: a data row after a lone "\r" was on "line 1".
+        assert_eq!(
+            lines("code,name,field,days\rA.0,Name,Field,2\n\"B\",\"N, n\",F,1\n"),
+            vec![2, 3]
         );
     }
 

@@ -39,6 +39,72 @@ pub fn face_scores(faces: i32) -> &'static [i32] {
     }
 }
 
+/// A face tapped on a kiosk with `faces` faces: its score on the 1–5 scale, if the kiosk offers it.
+pub fn kiosk_score(s: &str, faces: i32) -> Option<i32> {
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|s| face_scores(faces).contains(s))
+}
+
+/// The kiosk's optional second step, element id → face score: the answers kept are those for
+/// an element of the instrument (`is_element`) with a score the kiosk offers, sorted.
+pub fn kiosk_answers<'a>(
+    answers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    faces: i32,
+    is_element: impl Fn(i64) -> bool,
+) -> Vec<(i64, Option<i64>, i32)> {
+    let allowed = face_scores(faces);
+    let mut list: Vec<(i64, Option<i64>, i32)> = answers
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let eid = k.parse::<i64>().ok()?;
+            let score = v.parse::<i32>().ok().filter(|s| allowed.contains(s))?;
+            is_element(eid).then_some((eid, None, score))
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// The kiosk's comment: trimmed, control characters but line breaks dropped, at most 500
+/// characters.
+pub fn kiosk_comment(s: &str) -> String {
+    s.trim()
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .take(500)
+        .collect()
+}
+
+/// The kiosk's nonce for a rating (a retried post is saved once): trimmed, at most 64
+/// characters, None when blank.
+pub fn kiosk_nonce(s: &str) -> Option<String> {
+    Some(s.trim().chars().take(64).collect::<String>()).filter(|n| !n.is_empty())
+}
+
+/// The overall score every survey requires and its optional one-line comment (line breaks
+/// become spaces), checked; errors are (field, i18n key).
+pub fn survey_answer(
+    overall: Option<&str>,
+    comment: &str,
+) -> Result<(Score, String), Vec<(&'static str, &'static str)>> {
+    let mut errs = Vec::new();
+    let score = overall.and_then(Score::parse);
+    if score.is_none() {
+        errs.push(("overall", "survey.overall_missing"));
+    }
+    let comment = super::validate::optional_text(&comment.replace(['\r', '\n'], " "), 1000)
+        .unwrap_or_else(|e| {
+            errs.push(("comment", e));
+            String::new()
+        });
+    match score {
+        Some(score) if errs.is_empty() => Ok((score, comment)),
+        _ => Err(errs),
+    }
+}
+
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Channel {
@@ -290,6 +356,40 @@ pub fn comment_hash(rating_hash: &str, comment: &str) -> String {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn kiosk_and_survey_answers() {
+        assert_eq!(kiosk_score(" 3 ", 3), Some(3));
+        assert_eq!(kiosk_score("2", 3), None, "a three-face kiosk has no 2");
+        assert_eq!(kiosk_score("x", 5), None);
+        assert_eq!(
+            kiosk_answers(
+                [("7", "4"), ("5", "5"), ("6", "3"), ("x", "1"), ("9", "5")],
+                4,
+                |e| e < 9
+            ),
+            vec![(5, None, 5), (7, None, 4)]
+        );
+        assert_eq!(kiosk_comment("  Tốt\u{7}\nlắm \t"), "Tốt\nlắm");
+        assert_eq!(kiosk_comment(&"a".repeat(600)).len(), 500);
+        assert_eq!(kiosk_nonce("  "), None);
+        assert_eq!(kiosk_nonce(&"n".repeat(70)).map(|n| n.len()), Some(64));
+        assert_eq!(
+            survey_answer(Some(" 4 "), "Nhanh\r\ngọn"),
+            Ok((Score(4), "Nhanh  gọn".to_string()))
+        );
+        assert_eq!(
+            survey_answer(None, &"x".repeat(1001)),
+            Err(vec![
+                ("overall", "survey.overall_missing"),
+                ("comment", "err.too_long")
+            ])
+        );
+        assert_eq!(
+            survey_answer(Some("6"), ""),
+            Err(vec![("overall", "survey.overall_missing")])
+        );
+    }
 
     fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         chrono_tz::Asia::Ho_Chi_Minh
