@@ -25,6 +25,12 @@ async fn instrument(app: &TestApp) -> i64 {
     .unwrap()
 }
 
+/// The period of the seeded ratings: the last sixty days to today.
+fn last_60_days() -> String {
+    let today = langnghe_app::db::today();
+    format!("{}..{today}", today - Duration::days(60))
+}
+
 /// Ratings over three units and forty days: web and SMS answers with scores cycling 1..5, a few
 /// kiosk answers at 02:00 (flagged: nobody is served then), and one correction.
 async fn seed(app: &TestApp) -> Vec<i64> {
@@ -87,12 +93,7 @@ both_databases!(
             "SELECT rating_id FROM rating_flags ORDER BY rating_id").fetch_all(c).await)
         .unwrap();
         assert_eq!(flagged.len(), 3, "three answers at night");
-        let p = langnghe_app::domain::period::Period::parse(&format!(
-            "{}..{}",
-            langnghe_app::db::today() - Duration::days(60),
-            langnghe_app::db::today()
-        ))
-        .unwrap();
+        let p = langnghe_app::domain::period::Period::parse(&last_60_days()).unwrap();
         let before: i64 = langnghe_app::db::indices::unit_tallies(&app.db, &p)
             .await
             .unwrap()
@@ -156,11 +157,7 @@ both_databases!(
         seed(&app).await;
         let leader = app.another_visitor();
         leader.login_as("lanhdao").await;
-        let period = format!(
-            "{}..{}",
-            langnghe_app::db::today() - Duration::days(60),
-            langnghe_app::db::today()
-        );
+        let period = last_60_days();
         let raw = leader
             .get(&format!("/indices/ratings.csv?period={period}"))
             .await;
@@ -242,11 +239,7 @@ both_databases!(
     the_xlsx_export_opens_and_the_json_api_agrees,
     |app: TestApp| async move {
         seed(&app).await;
-        let period = format!(
-            "{}..{}",
-            langnghe_app::db::today() - Duration::days(60),
-            langnghe_app::db::today()
-        );
+        let period = last_60_days();
         let leader = app.another_visitor();
         leader.login_as("lanhdao").await;
         let csv = leader
@@ -418,11 +411,7 @@ both_databases!(
         )
         .await
         .unwrap();
-        let period = format!(
-            "{}..{}",
-            langnghe_app::db::today() - Duration::days(60),
-            langnghe_app::db::today()
-        );
+        let period = last_60_days();
         let leader = app.another_visitor();
         leader.login_as("lanhdao").await;
         let row = |rows: &[HashMap<String, String>], code: &str| {

@@ -49,10 +49,15 @@ fn number(s: &str) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
-/// Trims a float for a form field: `14`, `6.5`, `0.1`.
-fn show(v: f64) -> String {
-    let s = format!("{v:.4}");
+/// A number with at most `decimals` decimals and no trailing zeros: `14`, `6.5`, `0.1`.
+pub fn trimmed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A number as a form field shows it (up to 4 decimals).
+fn show(v: f64) -> String {
+    trimmed(v, 4)
 }
 
 impl IndexRules {

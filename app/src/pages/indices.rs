@@ -34,8 +34,7 @@ pub fn points(x: f64) -> String {
 
 /// A maximum as the pages print it: `14`, `12.5`.
 pub fn short(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    crate::domain::index_rules::trimmed(x, 2)
 }
 
 /// The period asked for (`?period=`), else the current quarter.
