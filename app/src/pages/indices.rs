@@ -503,13 +503,13 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
             <div class="grid-2">
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
-                    <table class="data">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead()}<tbody>
                         {channel_rows.iter().map(|(k, t)| tally_row(crate::i18n::t(&format!("channel.{}", rollup::channel_of_key(*k))), None, t)).collect_view()}
                     </tbody></table>
                 </section>
                 <section class="card">
                     <h2>{t("idx.by_counter")}</h2>
-                    <table class="data">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead()}<tbody>
                         {counter_rows.iter().map(|(_, name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
@@ -517,7 +517,7 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
             <section class="card">
                 <h2>{t("idx.by_procedure")}</h2>
                 <p class="small muted">{t("idx.by_procedure_hint")}</p>
-                <div class="table-wrap"><table class="data">{tally_thead()}<tbody>
+                <div class="table-wrap"><table class="data breakdown">{tally_thead()}<tbody>
                     {proc_rows.iter().map(|(pid, name, tl)| tally_row(name.clone(), Some(format!("/indices/unit/{}/procedure/{pid}?period={key}", u.id)), tl)).collect_view()}
                 </tbody></table></div>
             </section>
@@ -611,13 +611,13 @@ pub async fn procedure(
                 <section class="card">
                     <h2>{t("idx.by_counter")}</h2>
                     {counters.is_empty().then(|| view! { <p class="muted">{t("idx.no_answers")}</p> })}
-                    <table class="data">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead()}<tbody>
                         {counters.iter().map(|(name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
-                    <table class="data">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead()}<tbody>
                         {channels.iter().map(|(k, tl)| tally_row(t(&format!("channel.{}", rollup::channel_of_key(*k))), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
