@@ -93,8 +93,26 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         }
         p.into_parts().0
     };
-    let Some(page) = res.extensions().get::<ErrorPage>().copied() else {
-        return res;
+    // A body past its limit is refused by the limit layer (or the body reader) before any
+    // handler: give it the same clear page, or a JSON error on the machine API.
+    let too_large = res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
+    if too_large && path.starts_with("/api/v1/") {
+        let body = serde_json::json!({
+            "error": "too_large",
+            "field": "body",
+            "message": "The request body is larger than this endpoint accepts.",
+            "message_vi": "Nội dung gửi lên vượt quá dung lượng cho phép.",
+        });
+        return (res.status(), axum::Json(body)).into_response();
+    }
+    let page = match res.extensions().get::<ErrorPage>().copied() {
+        Some(page) => page,
+        None if too_large => ErrorPage {
+            status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            title_key: "error.413.title",
+            text_key: "error.413.text",
+        },
+        None => return res,
     };
     if page.status == axum::http::StatusCode::UNAUTHORIZED && !path.starts_with("/api/") {
         let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();

@@ -484,9 +484,18 @@ async fn handle_indices(
     })
 }
 
+/// The largest dossier body accepted (bytes).
+pub const DOSSIER_BODY_LIMIT: usize = 64 * 1024;
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/dossiers", post(post_dossier))
+        // A dossier is a few hundred bytes; nothing near this limit is a real one.
+        .route(
+            "/api/v1/dossiers",
+            post(post_dossier).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                DOSSIER_BODY_LIMIT,
+            )),
+        )
         .route("/api/v1/indices", get(get_indices))
         .route("/api/v1/openapi.json", get(openapi))
 }

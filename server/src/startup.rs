@@ -125,6 +125,33 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::r
     if MULTIPART_FORMS.contains(&req.uri().path()) && !multipart {
         return langnghe_app::error::AppError::BadRequest("multipart expected").into_response();
     }
+    // A body sent without its length is read here, so that one past the limit layer's bound
+    // gets the clear 413 page instead of a form error.
+    let req = if req
+        .headers()
+        .contains_key(axum::http::header::CONTENT_LENGTH)
+    {
+        req
+    } else {
+        let (parts, body) = req.into_parts();
+        match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(bytes) => Request::from_parts(parts, Body::from(bytes)),
+            Err(e) => {
+                let inner = e.into_inner();
+                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+                let mut too_large = false;
+                while let Some(c) = cause {
+                    too_large |= c.is::<http_body_util::LengthLimitError>();
+                    cause = c.source();
+                }
+                return if too_large {
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response()
+                } else {
+                    langnghe_app::error::AppError::BadRequest("unreadable body").into_response()
+                };
+            }
+        }
+    };
     leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
         .await
         .into_response()

@@ -9,6 +9,7 @@ mod cli;
 mod csrf;
 mod feedback;
 mod indices;
+mod limits;
 mod notifications;
 mod procedures;
 mod ratings;

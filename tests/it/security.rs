@@ -8,7 +8,7 @@ use langnghe_tests::{both_databases, location, TestApp};
 
 /// What a role gets on a route: the page, the sign-in page, refused, or not found.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Want {
+pub(crate) enum Want {
     Ok,
     Login,
     /// Sent on to another page (not sign-in): a preference set, a lookup to its form.
@@ -46,241 +46,270 @@ async fn got(who: &TestApp, path: &str) -> Want {
     }
 }
 
+/// The people of the walk and the page routes with a concrete path each, with what each of
+/// the four gets (anonymous, official of XAPL, leader of STP, admin).
+pub(crate) struct Walk {
+    pub official: TestApp,
+    pub leader: TestApp,
+    pub admin: TestApp,
+    pub table: Vec<(&'static str, String, [Want; 4])>,
+    pub xapl: i64,
+}
+
+/// Sets up the walk: a leader of another subtree, a case, a session, a rating, and signs the
+/// three members of staff in.
+pub(crate) async fn walk(app: &TestApp) -> Walk {
+    // A leader of another subtree (the Department of Justice).
+    let stp = app.unit_id("STP").await;
+    let mut tx = app.db.begin().await.unwrap();
+    langnghe_app::db::accounts::create(
+        &mut tx,
+        None,
+        &langnghe_app::db::accounts::NewAccount {
+            username: "lanhdao.stp",
+            full_name: "Lãnh đạo Sở Tư pháp",
+            email: "",
+            password: "mat-khau-lanh-dao-stp",
+            role: langnghe_app::domain::Role::Leader,
+            unit_id: stp,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let xapl = app.unit_id("XAPL").await;
+    let (case_id, case_code) = app
+        .case_received_on("XAPL", langnghe_app::db::today(), "0912345678", "vi")
+        .await;
+    let session = app.published_session("saturday", 20, None).await;
+    let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+        "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+    .unwrap();
+    let rating = ratings::save_many(
+        &app.db,
+        &Rules::default(),
+        vec![(
+            NewRating::new(xapl, inst, Channel::Web, 4),
+            chrono::Utc::now(),
+        )],
+    )
+    .await
+    .unwrap()[0]
+        .as_ref()
+        .unwrap()
+        .id;
+    let ids = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            langnghe_app::db_run!(&db, c => sqlx::query_scalar::<_, i64>(sql).bind(xapl).fetch_one(c).await)
+                .unwrap()
+        }
+    };
+    let kiosk = ids("SELECT k.id FROM kiosks k JOIN counters c ON c.id = k.counter_id WHERE c.unit_id = $1 OR $1 > 0 ORDER BY k.id LIMIT 1").await;
+    let procedure = ids("SELECT id FROM procedures WHERE $1 > 0 ORDER BY id LIMIT 1").await;
+    let account = ids("SELECT id FROM accounts WHERE unit_id = $1 ORDER BY id LIMIT 1").await;
+
+    let official = app.another_visitor();
+    official.login_as("canbo").await;
+    let leader = app.another_visitor();
+    let r = leader.login("lanhdao.stp", "mat-khau-lanh-dao-stp").await;
+    assert_eq!(location(&r), "/staff");
+    let admin = app.another_visitor();
+    admin.login_as("quantri").await;
+
+    // (route pattern, concrete path, [anonymous, official of XAPL, leader of STP, admin])
+    let public = [Ok, Ok, Ok, Ok];
+    let staff = [Login, Ok, Ok, Ok];
+    let root_admin = [Login, Forbidden, Forbidden, Ok];
+    let unit_a = [Login, Ok, Forbidden, Ok];
+    let gone = [NotFound, NotFound, NotFound, NotFound];
+    let table: Vec<(&'static str, String, [Want; 4])> = vec![
+        ("/", "/".into(), public),
+        ("/procedures", "/procedures".into(), public),
+        ("/prefs", "/prefs".into(), [Elsewhere; 4]),
+        (
+            "/login",
+            "/login".into(),
+            [Ok, Elsewhere, Elsewhere, Elsewhere],
+        ),
+        ("/account", "/account".into(), staff),
+        ("/staff", "/staff".into(), staff),
+        ("/admin/units", "/admin/units".into(), staff),
+        ("/admin/units/new", "/admin/units/new".into(), root_admin),
+        (
+            "/admin/units/merge",
+            "/admin/units/merge".into(),
+            root_admin,
+        ),
+        ("/admin/units/{id}", format!("/admin/units/{xapl}"), unit_a),
+        (
+            "/admin/units/{id}/edit",
+            format!("/admin/units/{xapl}/edit"),
+            root_admin,
+        ),
+        ("/admin/procedures", "/admin/procedures".into(), root_admin),
+        (
+            "/admin/procedures/new",
+            "/admin/procedures/new".into(),
+            root_admin,
+        ),
+        (
+            "/admin/procedures/import",
+            "/admin/procedures/import".into(),
+            root_admin,
+        ),
+        (
+            "/admin/procedures/{id}/edit",
+            format!("/admin/procedures/{procedure}/edit"),
+            root_admin,
+        ),
+        ("/admin/kiosks", "/admin/kiosks".into(), root_admin),
+        ("/admin/kiosks/new", "/admin/kiosks/new".into(), root_admin),
+        (
+            "/admin/kiosks/{id}",
+            format!("/admin/kiosks/{kiosk}"),
+            root_admin,
+        ),
+        ("/admin/accounts", "/admin/accounts".into(), root_admin),
+        (
+            "/admin/accounts/new",
+            "/admin/accounts/new".into(),
+            root_admin,
+        ),
+        (
+            "/admin/accounts/{id}",
+            format!("/admin/accounts/{account}"),
+            root_admin,
+        ),
+        (
+            "/admin/audit",
+            "/admin/audit".into(),
+            [Login, Forbidden, Ok, Ok],
+        ),
+        ("/admin/api-keys", "/admin/api-keys".into(), root_admin),
+        (
+            "/admin/instruments",
+            "/admin/instruments".into(),
+            root_admin,
+        ),
+        (
+            "/admin/instruments/{id}",
+            format!("/admin/instruments/{inst}"),
+            root_admin,
+        ),
+        ("/admin/calendar", "/admin/calendar".into(), root_admin),
+        (
+            "/admin/notifications",
+            "/admin/notifications".into(),
+            root_admin,
+        ),
+        ("/feedback/new", "/feedback/new".into(), public),
+        ("/feedback/track", "/feedback/track".into(), public),
+        (
+            "/feedback/track/{code}",
+            format!("/feedback/track/{case_code}"),
+            [Elsewhere; 4],
+        ),
+        (
+            "/feedback/sent/{code}",
+            format!("/feedback/sent/{case_code}"),
+            public,
+        ),
+        ("/feedback/answers", "/feedback/answers".into(), public),
+        ("/feedback/cases", "/feedback/cases".into(), staff),
+        ("/feedback/cases/new", "/feedback/cases/new".into(), staff),
+        (
+            "/feedback/cases/{id}",
+            format!("/feedback/cases/{case_id}"),
+            unit_a,
+        ),
+        (
+            "/feedback/cases/{id}/files/{file}",
+            format!("/feedback/cases/{case_id}/files/999999"),
+            [Login, NotFound, Forbidden, NotFound],
+        ),
+        ("/dashboard", "/dashboard".into(), staff),
+        ("/indices", "/indices".into(), staff),
+        ("/transparency", "/transparency".into(), public),
+        ("/indices/ranking.csv", "/indices/ranking.csv".into(), staff),
+        (
+            "/indices/ranking.xlsx",
+            "/indices/ranking.xlsx".into(),
+            staff,
+        ),
+        ("/indices/ratings.csv", "/indices/ratings.csv".into(), staff),
+        (
+            "/indices/unit/{id}",
+            format!("/indices/unit/{xapl}"),
+            unit_a,
+        ),
+        (
+            "/indices/unit/{id}/procedure/{pid}",
+            format!("/indices/unit/{xapl}/procedure/0"),
+            unit_a,
+        ),
+        (
+            "/admin/index-rules",
+            "/admin/index-rules".into(),
+            root_admin,
+        ),
+        ("/sessions", "/sessions".into(), public),
+        ("/sessions/manage", "/sessions/manage".into(), staff),
+        (
+            "/sessions/manage/{id}",
+            format!("/sessions/manage/{session}"),
+            unit_a,
+        ),
+        (
+            "/sessions/signup/{code}",
+            "/sessions/signup/NOPE1234".into(),
+            gone,
+        ),
+        (
+            "/sessions/rate/{code}/{sig}",
+            "/sessions/rate/NOPE1234/abcdef".into(),
+            gone,
+        ),
+        (
+            "/admin/session-kinds",
+            "/admin/session-kinds".into(),
+            root_admin,
+        ),
+        ("/sessions/{id}", format!("/sessions/{session}"), public),
+        ("/ratings", "/ratings".into(), staff),
+        (
+            "/ratings/{id}/correct",
+            format!("/ratings/{rating}/correct"),
+            [Login, Forbidden, Forbidden, Ok],
+        ),
+        ("/kiosk", "/kiosk".into(), public),
+        ("/kiosk/thanks", "/kiosk/thanks".into(), [Elsewhere; 4]),
+        ("/kiosk/done", "/kiosk/done".into(), public),
+        ("/survey", "/survey".into(), public),
+        ("/s/done", "/s/done".into(), public),
+        ("/s/{token}", "/s/not-a-token".into(), gone),
+        ("/s/{token}/qr.svg", "/s/not-a-token/qr.svg".into(), gone),
+        ("/s/{token}/qr.png", "/s/not-a-token/qr.png".into(), gone),
+    ];
+    Walk {
+        official,
+        leader,
+        admin,
+        table,
+        xapl,
+    }
+}
+
 both_databases!(
     every_route_is_allowed_or_refused_for_each_role,
     |app: TestApp| async move {
-        // A leader of another subtree (the Department of Justice).
-        let stp = app.unit_id("STP").await;
-        let mut tx = app.db.begin().await.unwrap();
-        langnghe_app::db::accounts::create(
-            &mut tx,
-            None,
-            &langnghe_app::db::accounts::NewAccount {
-                username: "lanhdao.stp",
-                full_name: "Lãnh đạo Sở Tư pháp",
-                email: "",
-                password: "mat-khau-lanh-dao-stp",
-                role: langnghe_app::domain::Role::Leader,
-                unit_id: stp,
-            },
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        let xapl = app.unit_id("XAPL").await;
-        let (case_id, case_code) = app
-            .case_received_on("XAPL", langnghe_app::db::today(), "0912345678", "vi")
-            .await;
-        let session = app.published_session("saturday", 20, None).await;
-        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
-            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
-        .unwrap();
-        let rating = ratings::save_many(
-            &app.db,
-            &Rules::default(),
-            vec![(
-                NewRating::new(xapl, inst, Channel::Web, 4),
-                chrono::Utc::now(),
-            )],
-        )
-        .await
-        .unwrap()[0]
-            .as_ref()
-            .unwrap()
-            .id;
-        let ids = |sql: &'static str| {
-            let db = app.db.clone();
-            async move {
-                langnghe_app::db_run!(&db, c => sqlx::query_scalar::<_, i64>(sql).bind(xapl).fetch_one(c).await)
-                    .unwrap()
-            }
-        };
-        let kiosk = ids("SELECT k.id FROM kiosks k JOIN counters c ON c.id = k.counter_id WHERE c.unit_id = $1 OR $1 > 0 ORDER BY k.id LIMIT 1").await;
-        let procedure = ids("SELECT id FROM procedures WHERE $1 > 0 ORDER BY id LIMIT 1").await;
-        let account = ids("SELECT id FROM accounts WHERE unit_id = $1 ORDER BY id LIMIT 1").await;
-
-        let official = app.another_visitor();
-        official.login_as("canbo").await;
-        let leader = app.another_visitor();
-        let r = leader.login("lanhdao.stp", "mat-khau-lanh-dao-stp").await;
-        assert_eq!(location(&r), "/staff");
-        let admin = app.another_visitor();
-        admin.login_as("quantri").await;
-
-        // (route pattern, concrete path, [anonymous, official of XAPL, leader of STP, admin])
-        let public = [Ok, Ok, Ok, Ok];
-        let staff = [Login, Ok, Ok, Ok];
-        let root_admin = [Login, Forbidden, Forbidden, Ok];
-        let unit_a = [Login, Ok, Forbidden, Ok];
-        let gone = [NotFound, NotFound, NotFound, NotFound];
-        let table: Vec<(&str, String, [Want; 4])> = vec![
-            ("/", "/".into(), public),
-            ("/procedures", "/procedures".into(), public),
-            ("/prefs", "/prefs".into(), [Elsewhere; 4]),
-            (
-                "/login",
-                "/login".into(),
-                [Ok, Elsewhere, Elsewhere, Elsewhere],
-            ),
-            ("/account", "/account".into(), staff),
-            ("/staff", "/staff".into(), staff),
-            ("/admin/units", "/admin/units".into(), staff),
-            ("/admin/units/new", "/admin/units/new".into(), root_admin),
-            (
-                "/admin/units/merge",
-                "/admin/units/merge".into(),
-                root_admin,
-            ),
-            ("/admin/units/{id}", format!("/admin/units/{xapl}"), unit_a),
-            (
-                "/admin/units/{id}/edit",
-                format!("/admin/units/{xapl}/edit"),
-                root_admin,
-            ),
-            ("/admin/procedures", "/admin/procedures".into(), root_admin),
-            (
-                "/admin/procedures/new",
-                "/admin/procedures/new".into(),
-                root_admin,
-            ),
-            (
-                "/admin/procedures/import",
-                "/admin/procedures/import".into(),
-                root_admin,
-            ),
-            (
-                "/admin/procedures/{id}/edit",
-                format!("/admin/procedures/{procedure}/edit"),
-                root_admin,
-            ),
-            ("/admin/kiosks", "/admin/kiosks".into(), root_admin),
-            ("/admin/kiosks/new", "/admin/kiosks/new".into(), root_admin),
-            (
-                "/admin/kiosks/{id}",
-                format!("/admin/kiosks/{kiosk}"),
-                root_admin,
-            ),
-            ("/admin/accounts", "/admin/accounts".into(), root_admin),
-            (
-                "/admin/accounts/new",
-                "/admin/accounts/new".into(),
-                root_admin,
-            ),
-            (
-                "/admin/accounts/{id}",
-                format!("/admin/accounts/{account}"),
-                root_admin,
-            ),
-            (
-                "/admin/audit",
-                "/admin/audit".into(),
-                [Login, Forbidden, Ok, Ok],
-            ),
-            ("/admin/api-keys", "/admin/api-keys".into(), root_admin),
-            (
-                "/admin/instruments",
-                "/admin/instruments".into(),
-                root_admin,
-            ),
-            (
-                "/admin/instruments/{id}",
-                format!("/admin/instruments/{inst}"),
-                root_admin,
-            ),
-            ("/admin/calendar", "/admin/calendar".into(), root_admin),
-            (
-                "/admin/notifications",
-                "/admin/notifications".into(),
-                root_admin,
-            ),
-            ("/feedback/new", "/feedback/new".into(), public),
-            ("/feedback/track", "/feedback/track".into(), public),
-            (
-                "/feedback/track/{code}",
-                format!("/feedback/track/{case_code}"),
-                [Elsewhere; 4],
-            ),
-            (
-                "/feedback/sent/{code}",
-                format!("/feedback/sent/{case_code}"),
-                public,
-            ),
-            ("/feedback/answers", "/feedback/answers".into(), public),
-            ("/feedback/cases", "/feedback/cases".into(), staff),
-            ("/feedback/cases/new", "/feedback/cases/new".into(), staff),
-            (
-                "/feedback/cases/{id}",
-                format!("/feedback/cases/{case_id}"),
-                unit_a,
-            ),
-            (
-                "/feedback/cases/{id}/files/{file}",
-                format!("/feedback/cases/{case_id}/files/999999"),
-                [Login, NotFound, Forbidden, NotFound],
-            ),
-            ("/dashboard", "/dashboard".into(), staff),
-            ("/indices", "/indices".into(), staff),
-            ("/transparency", "/transparency".into(), public),
-            ("/indices/ranking.csv", "/indices/ranking.csv".into(), staff),
-            (
-                "/indices/ranking.xlsx",
-                "/indices/ranking.xlsx".into(),
-                staff,
-            ),
-            ("/indices/ratings.csv", "/indices/ratings.csv".into(), staff),
-            (
-                "/indices/unit/{id}",
-                format!("/indices/unit/{xapl}"),
-                unit_a,
-            ),
-            (
-                "/indices/unit/{id}/procedure/{pid}",
-                format!("/indices/unit/{xapl}/procedure/0"),
-                unit_a,
-            ),
-            (
-                "/admin/index-rules",
-                "/admin/index-rules".into(),
-                root_admin,
-            ),
-            ("/sessions", "/sessions".into(), public),
-            ("/sessions/manage", "/sessions/manage".into(), staff),
-            (
-                "/sessions/manage/{id}",
-                format!("/sessions/manage/{session}"),
-                unit_a,
-            ),
-            (
-                "/sessions/signup/{code}",
-                "/sessions/signup/NOPE1234".into(),
-                gone,
-            ),
-            (
-                "/sessions/rate/{code}/{sig}",
-                "/sessions/rate/NOPE1234/abcdef".into(),
-                gone,
-            ),
-            (
-                "/admin/session-kinds",
-                "/admin/session-kinds".into(),
-                root_admin,
-            ),
-            ("/sessions/{id}", format!("/sessions/{session}"), public),
-            ("/ratings", "/ratings".into(), staff),
-            (
-                "/ratings/{id}/correct",
-                format!("/ratings/{rating}/correct"),
-                [Login, Forbidden, Forbidden, Ok],
-            ),
-            ("/kiosk", "/kiosk".into(), public),
-            ("/kiosk/thanks", "/kiosk/thanks".into(), [Elsewhere; 4]),
-            ("/kiosk/done", "/kiosk/done".into(), public),
-            ("/survey", "/survey".into(), public),
-            ("/s/done", "/s/done".into(), public),
-            ("/s/{token}", "/s/not-a-token".into(), gone),
-            ("/s/{token}/qr.svg", "/s/not-a-token/qr.svg".into(), gone),
-            ("/s/{token}/qr.png", "/s/not-a-token/qr.png".into(), gone),
-        ];
+        let Walk {
+            official,
+            leader,
+            admin,
+            table,
+            xapl,
+        } = walk(&app).await;
         let declared = declared_routes();
         let missing: Vec<&String> = declared
             .iter()
@@ -392,7 +421,7 @@ both_databases!(
 
 /// The endpoints of every form (`#[server(endpoint = "…")]` in `app/src/api/`), read from the
 /// source so that a new form is walked without being listed here.
-fn form_endpoints() -> Vec<String> {
+pub(crate) fn form_endpoints() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src/api");
     let mut out = Vec::new();
     for f in std::fs::read_dir(dir).unwrap() {

@@ -40,7 +40,12 @@ pub async fn login(
                 })
                 .unwrap_or_default();
             let window = chrono::Duration::minutes(LOGIN_WINDOW_MINUTES);
-            let user_key = format!("login:user:{username}");
+            // No account name is longer than 64 characters: an over-long one is keyed by its
+            // start, so a crafted name cannot grow the counters' table.
+            let user_key = format!(
+                "login:user:{}",
+                username.chars().take(64).collect::<String>()
+            );
             let ip_key = format!("login:ip:{ip}");
             let (by_user, _) = throttle::count(cx.db(), &user_key, window).await?;
             let (by_ip, _) = throttle::count(cx.db(), &ip_key, window).await?;

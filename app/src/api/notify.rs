@@ -8,6 +8,9 @@ use crate::i18n::Lang;
 use crate::notify;
 use leptos::prelude::*;
 
+/// The longest value of a channel setting.
+const CHANNEL_FIELD_MAX: usize = 2000;
+
 /// Saves the channel settings (SMTP, SMS and Zalo gateways). Empty fields turn a channel off
 /// (its messages then go to the log).
 #[server(endpoint = "notify/channels")]
@@ -47,6 +50,11 @@ pub async fn save_channels(
             for (k, v) in &fields {
                 let v = v.trim();
                 if v.is_empty() {
+                    continue;
+                }
+                // Addresses, keys and message bodies of a gateway: a few hundred characters.
+                if v.chars().count() > CHANNEL_FIELD_MAX {
+                    errs.add(k, "err.too_long");
                     continue;
                 }
                 match *k {
