@@ -507,6 +507,108 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Opens `url` (a full address).
+    pub async fn open(&self, url: &str) -> Result<(), String> {
+        self.client
+            .goto(url)
+            .await
+            .map_err(|e| format!("open {url}: {e}"))
+    }
+
+    /// Types `value` into the field whose id is `id`.
+    pub async fn fill(&self, id: &str, value: &str) -> Result<(), String> {
+        self.client
+            .find(fantoccini::Locator::Id(id))
+            .await
+            .map_err(|e| format!("field #{id}: {e}"))?
+            .send_keys(value)
+            .await
+            .map_err(|e| format!("typing into #{id}: {e}"))
+    }
+
+    /// Clicks the first element matching the CSS selector `css`.
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .map_err(|e| format!("element {css}: {e}"))?
+            .click()
+            .await
+            .map_err(|e| format!("clicking {css}: {e}"))
+    }
+
+    /// Clicks `css` (a submit button) and waits until the page it leads to has loaded, also
+    /// when that page has the same address (a form that comes back with a message).
+    pub async fn submit(&self, css: &str) -> Result<(), String> {
+        let old = self
+            .client
+            .find(fantoccini::Locator::Css("html"))
+            .await
+            .map_err(|e| format!("page root: {e}"))?;
+        self.click(css).await?;
+        for _ in 0..200 {
+            // The old page's root goes stale once the browser has moved on.
+            if old.attr("lang").await.is_err() {
+                for _ in 0..200 {
+                    let state = self
+                        .client
+                        .execute("return document.readyState", vec![])
+                        .await;
+                    if matches!(state, Ok(serde_json::Value::String(s)) if s == "complete") {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                return Err(format!("the page after {css} never finished loading"));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        Err(format!("no new page after clicking {css}"))
+    }
+
+    /// The visible text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> Result<String, String> {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .map_err(|e| format!("element {css}: {e}"))?
+            .text()
+            .await
+            .map_err(|e| format!("text of {css}: {e}"))
+    }
+
+    /// Signs in on `app`'s sign-in page as a member of staff and waits for the staff page.
+    pub async fn sign_in(
+        &self,
+        app: &TestApp,
+        username: &str,
+        password: &str,
+    ) -> Result<(), String> {
+        self.open(&app.url("/login")).await?;
+        self.fill("f-username", username).await?;
+        self.fill("f-password", password).await?;
+        self.click("form button[type=submit]").await?;
+        self.wait_for_path("/staff").await.map(|_| ())
+    }
+
+    /// Ends a journey: a failure saves `target/screenshots/<name>-<backend>.png` and fails the
+    /// test; a success is counted in the `journeys` figure.
+    pub async fn finish(&self, name: &str, backend: Backend, result: Result<(), String>) {
+        let db = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        match result {
+            Ok(()) => figure("journeys", &format!("passed: {name} ({db})")),
+            Err(e) => {
+                self.screenshot(&format!("{name}-{db}")).await;
+                panic!("browser journey {name} failed on {db}: {e}");
+            }
+        }
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -70,10 +70,7 @@ both_databases!(
             Ok::<_, String>(())
         }
         .await;
-        if let Err(e) = result {
-            b.screenshot("kiosk-rating").await;
-            panic!("kiosk journey failed: {e}");
-        }
+        b.finish("kiosk-rating", app.backend, result).await;
     }
 );
 
@@ -182,10 +179,7 @@ both_databases!(
             Ok::<_, String>(())
         }
         .await;
-        if let Err(e) = result {
-            b.screenshot("feedback-case").await;
-            panic!("feedback journey failed: {e}");
-        }
+        b.finish("feedback-case", app.backend, result).await;
     }
 );
 
@@ -281,17 +275,14 @@ both_databases!(
             Ok::<_, String>(())
         }
         .await;
-        if let Err(e) = result {
-            b.screenshot("session-signup").await;
-            panic!("session journey failed: {e}");
-        }
+        b.finish("session-signup", app.backend, result).await;
     }
 );
 
 both_databases!(
-    a_leader_views_the_province_ranking_and_drills_into_a_unit,
+    a_leader_reads_the_dashboard_and_drills_from_the_ranking_into_a_unit,
     |app: TestApp| async move {
-        // A few answers so the commune has figures.
+        // A few answers so the commune has figures; the 2 carries a comment.
         let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar::<_, i64>(
             "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
         .unwrap();
@@ -299,15 +290,16 @@ both_databases!(
         let list = [5, 4, 4, 2, 5]
             .iter()
             .map(|s| {
-                (
-                    ratings::NewRating::new(
-                        unit,
-                        inst,
-                        langnghe_app::domain::rating::Channel::Web,
-                        *s,
-                    ),
-                    chrono::Utc::now() - chrono::Duration::hours(1),
-                )
+                let mut r = ratings::NewRating::new(
+                    unit,
+                    inst,
+                    langnghe_app::domain::rating::Channel::Web,
+                    *s,
+                );
+                if *s == 2 {
+                    r.comment = "Phải chờ quá lâu ở quầy đất đai".into();
+                }
+                (r, chrono::Utc::now() - chrono::Duration::hours(1))
             })
             .collect();
         ratings::save_many(&app.db, &Default::default(), list)
@@ -317,78 +309,202 @@ both_databases!(
             return;
         };
         let result = async {
-            let e = |e: fantoccini::error::CmdError| e.to_string();
-            b.client.goto(&app.url("/login")).await.map_err(e)?;
-            b.client
-                .find(Locator::Id("f-username"))
-                .await
-                .map_err(e)?
-                .send_keys("lanhdao")
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Id("f-password"))
-                .await
-                .map_err(e)?
-                .send_keys("langnghe-lanhdao")
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Css("form button[type=submit]"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
-            b.wait_for_path("/staff").await?;
-            b.client
-                .find(Locator::Css("main a[href='/indices']"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.sign_in(&app, "lanhdao", "langnghe-lanhdao").await?;
+            // The dashboard first: this quarter's share, the low rating with its comment.
+            b.click("main a[href='/dashboard']").await?;
+            b.wait_for_exact_path("/dashboard").await?;
+            let text = b.text("main").await?;
+            for want in [
+                "Bảng điều hành",
+                "80.0 %",
+                "Phiếu không hài lòng gần đây",
+                "Phải chờ quá lâu ở quầy đất đai",
+            ] {
+                if !text.contains(want) {
+                    return Err(format!("dashboard lacks {want:?}: {text}"));
+                }
+            }
+            b.click("main a[href^='/indices?period=']").await?;
             b.wait_for_exact_path("/indices").await?;
-            let text = b
-                .client
-                .find(Locator::Css("main"))
-                .await
-                .map_err(e)?
-                .text()
-                .await
-                .map_err(e)?;
+            let text = b.text("main").await?;
             if !text.contains("Khối xã, phường") || !text.contains("80.0 %") {
                 return Err(format!("ranking page: {text}"));
             }
-            b.client
-                .find(Locator::Css(&format!("a[href^='/indices/unit/{unit}?']")))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click(&format!("a[href^='/indices/unit/{unit}?']"))
+                .await?;
             b.wait_for_path(&format!("/indices/unit/{unit}")).await?;
-            let text = b
-                .client
-                .find(Locator::Css("main"))
-                .await
-                .map_err(e)?
-                .text()
-                .await
-                .map_err(e)?;
+            let text = b.text("main").await?;
             if !text.contains("Xã An Phú Lạc")
                 || !text.contains("80.0 %")
                 || !text.contains("5 phiếu")
             {
                 return Err(format!("unit page: {text}"));
             }
-            b.client.find(Locator::Css("svg.chart")).await.map_err(e)?;
+            b.text("svg.chart").await?;
             Ok::<_, String>(())
         }
         .await;
-        if let Err(e) = result {
-            b.screenshot("indices").await;
-            panic!("indices journey failed: {e}");
+        b.finish("leader-dashboard-ranking", app.backend, result)
+            .await;
+    }
+);
+
+both_databases!(
+    a_citizen_answers_the_survey_of_a_dossier_on_a_phone,
+    |app: TestApp| async move {
+        // The one-stop system sends the finished dossier; its reply carries the citizen's link.
+        let unit = app.unit_id("LG").await;
+        let mut tx = app.db.begin().await.unwrap();
+        let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let reply: serde_json::Value = app
+            .client
+            .post(app.url("/api/v1/dossiers"))
+            .header("X-API-Key", key)
+            .json(
+                &serde_json::json!({"code": "HS-PHONE-1", "unit_code": "XAPL",
+                "procedure_code": "1.001193", "citizen_phone": "0912 345 678"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let link = reply["survey"]["url"]
+            .as_str()
+            .expect("survey link")
+            .to_string();
+        let Some(b) = Browser::start(390, 844).await else {
+            return;
+        };
+        let result = async {
+            b.open(&link).await?;
+            let text = b.text("main").await?;
+            if !text.contains("HS-PHONE-1") {
+                return Err(format!("survey page: {text}"));
+            }
+            // One detail answered but not the overall question: told so, the answer kept.
+            b.click(".criterion label.face-3").await?;
+            b.fill("f-comment", "Cán bộ hướng dẫn tận tình").await?;
+            b.submit("form.survey button[type=submit]").await?;
+            let text = b.text("main").await?;
+            if !text.contains("Vui lòng chọn mức hài lòng chung.") {
+                return Err(format!("no message for the missing overall answer: {text}"));
+            }
+            b.click("label[for='overall-4']").await?;
+            b.click("form.survey button[type=submit]").await?;
+            b.wait_for_exact_path("/s/done").await?;
+            let (list, total) = ratings::list(&app.db, "/", &Default::default(), 10, 0)
+                .await
+                .map_err(|e| e.to_string())?;
+            let r = list.first().ok_or("no rating saved")?;
+            if total != 1
+                || r.score != 4
+                || r.dossier_code.as_deref() != Some("HS-PHONE-1")
+                || r.comment.as_deref() != Some("Cán bộ hướng dẫn tận tình")
+            {
+                return Err(format!("saved {total}: {list:?}"));
+            }
+            // The link is used up: opening it again says so.
+            b.open(&link).await?;
+            let text = b.text("main").await?;
+            if !text.contains("Phiếu đã được sử dụng") {
+                return Err(format!("second visit: {text}"));
+            }
+            Ok::<_, String>(())
         }
+        .await;
+        b.finish("phone-survey", app.backend, result).await;
+    }
+);
+
+both_databases!(
+    an_official_answers_a_case_and_the_citizen_reads_the_answer,
+    |app: TestApp| async move {
+        // A citizen's case for the commune, sent from the web form.
+        let citizen = app.another_visitor();
+        citizen.get("/feedback/new").await;
+        let xapl = app.unit_id("XAPL").await.to_string();
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in [
+            ("name", "Trần Thị Bích"),
+            ("phone", "0935 111 222"),
+            ("address", "Thôn Tây, xã An Phú Lạc"),
+            ("unit_id", xapl.as_str()),
+            (
+                "content",
+                "Xin hỏi lệ phí đăng ký khai sinh quá hạn là bao nhiêu?",
+            ),
+            ("consent", "1"),
+        ] {
+            form = form.text(k, v.to_string());
+        }
+        let r = citizen
+            .client
+            .post(app.url("/api/feedback/submit"))
+            .header("Origin", &app.base)
+            .header("Referer", app.url("/feedback/new"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let code = langnghe_tests::location(&r)
+            .trim_start_matches("/feedback/track/")
+            .to_string();
+        let case = langnghe_app::db::feedback::by_code(&app.db, &code)
+            .await
+            .unwrap()
+            .expect("case sent");
+        let Some(b) = Browser::start(1280, 800).await else {
+            return;
+        };
+        let result = async {
+            b.sign_in(&app, "canbo", "langnghe-canbo").await?;
+            b.click("main a[href='/feedback/cases']").await?;
+            b.wait_for_exact_path("/feedback/cases").await?;
+            b.click(&format!("a[href='/feedback/cases/{}']", case.id))
+                .await?;
+            b.wait_for_exact_path(&format!("/feedback/cases/{}", case.id))
+                .await?;
+            b.click("input[name=class][value=competent]").await?;
+            b.submit("form[action='/api/feedback/classify'] button[type=submit]")
+                .await?;
+            let text = b.text("main").await?;
+            if !text.contains("Đang xử lý") {
+                return Err(format!("after classifying: {text}"));
+            }
+            b.fill(
+                "f-answer",
+                "Đăng ký khai sinh quá hạn được miễn lệ phí theo Thông tư 85/2019/TT-BTC.",
+            )
+            .await?;
+            b.submit("form[action='/api/feedback/answer'] button[type=submit]")
+                .await?;
+            let text = b.text("main").await?;
+            if !text.contains("Đã trả lời") || !text.contains("Trả lời đúng hạn") {
+                return Err(format!("after answering: {text}"));
+            }
+            // The citizen, in another browser session, finds the answer by code and phone.
+            b.client
+                .delete_all_cookies()
+                .await
+                .map_err(|e| e.to_string())?;
+            b.open(&app.url("/feedback/track")).await?;
+            b.fill("f-code", &code).await?;
+            b.fill("f-contact", "0935111222").await?;
+            b.click("form button[type=submit]").await?;
+            b.wait_for_exact_path(&format!("/feedback/track/{code}"))
+                .await?;
+            let text = b.text("main").await?;
+            if !text.contains("miễn lệ phí theo Thông tư 85/2019/TT-BTC") {
+                return Err(format!("citizen's page: {text}"));
+            }
+            Ok::<_, String>(())
+        }
+        .await;
+        b.finish("official-answers-case", app.backend, result).await;
     }
 );
