@@ -228,3 +228,79 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    a_correction_made_at_night_is_not_judged_as_a_kiosk_answer,
+    |app: TestApp| async move {
+        let kiosk: (i64, i64, i64) = langnghe_app::db_run!(&app.db, c => sqlx::query_as(
+            "SELECT k.id, c.unit_id, c.id FROM kiosks k JOIN counters c ON c.id = k.counter_id ORDER BY k.id LIMIT 1")
+            .fetch_one(c).await)
+        .unwrap();
+        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .unwrap();
+        // Vietnam time: a morning answer, then the official's correction at 02:00, a time at
+        // which a kiosk answer would be flagged (nobody is served then).
+        let day = langnghe_app::db::today() - chrono::Duration::days(2);
+        let local = |h: u32| {
+            use chrono::TimeZone;
+            chrono_tz::Asia::Ho_Chi_Minh
+                .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        let kiosk_answer = |score| {
+            let mut r = ratings::NewRating::new(
+                kiosk.1,
+                inst,
+                langnghe_app::domain::rating::Channel::Kiosk,
+                score,
+            );
+            r.kiosk_id = Some(kiosk.0);
+            r.counter_id = Some(kiosk.2);
+            r
+        };
+        let rules = ratings::Rules::default();
+        let first = ratings::save_many(&app.db, &rules, vec![(kiosk_answer(5), local(10))])
+            .await
+            .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .id;
+        let mut correction = kiosk_answer(2);
+        correction.correction = Some((first, "Bấm nhầm".into(), app.account_id("quantri").await));
+        let fixed = ratings::save_many(
+            &app.db,
+            &rules,
+            vec![(correction, local(2) + chrono::Duration::days(1))],
+        )
+        .await
+        .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .id;
+        // The same kiosk answering at that hour is flagged: the rule is on.
+        let night = ratings::save_many(
+            &app.db,
+            &rules,
+            vec![(kiosk_answer(4), local(2) + chrono::Duration::days(1))],
+        )
+        .await
+        .unwrap()[0]
+            .as_ref()
+            .unwrap()
+            .id;
+        let flagged: Vec<i64> = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT rating_id FROM rating_flags ORDER BY rating_id").fetch_all(c).await)
+        .unwrap();
+        assert_eq!(
+            flagged,
+            vec![night],
+            "the correction {fixed} is not flagged"
+        );
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.1).await.unwrap(),
+            vec![2]
+        );
+    }
+);

@@ -287,12 +287,14 @@ async fn write_all(
         }
     }
 
-    // 3. Bursts and odd hours, judged against each kiosk's last few answers.
+    // 3. Bursts and odd hours, judged against each kiosk's last few answers. A correction is an
+    //    official's act on an answer already judged, not a new answer at the kiosk.
+    let judged = |r: &NewRating| r.kiosk_id.filter(|_| r.correction.is_none());
     let kiosk_ids: std::collections::BTreeSet<i64> = jobs
         .iter()
         .enumerate()
         .filter(|(i, _)| out[*i].is_none())
-        .filter_map(|(_, (r, _))| r.kiosk_id)
+        .filter_map(|(_, (r, _))| judged(r))
         .collect();
     let missing: Vec<i64> = match rules.memory.recent.lock() {
         Ok(m) => kiosk_ids
@@ -314,7 +316,7 @@ async fn write_all(
     let mut suspicion: Vec<Option<Suspicion>> = vec![None; jobs.len()];
     if let Ok(mut recent) = rules.memory.recent.lock() {
         for (i, (r, at)) in jobs.iter().enumerate() {
-            let (Some(k), true) = (r.kiosk_id, out[i].is_none()) else {
+            let (Some(k), true) = (judged(r), out[i].is_none()) else {
                 continue;
             };
             let list = recent.entry(k).or_default();
