@@ -435,6 +435,10 @@ both_databases!(
         let (status, form) = app.page(&link).await;
         assert_eq!(status, 200);
         assert!(form.contains("overall"));
+        assert!(
+            form.contains("hài lòng với buổi đối thoại này"),
+            "the question is about the session, not a service"
+        );
         let sig = link.rsplit('/').next().unwrap().to_string();
         let r = app
             .post_form(

@@ -569,7 +569,7 @@ pub async fn rate_page(ctx: Ctx, Path((code, sig)): Path<(String, String)>) -> P
             <form class="form survey" method="post" action="/api/sessions/rate">
                 {hidden("code", code.clone())}
                 {hidden("sig", sig.clone())}
-                {overall_scale(&f)}
+                {overall_scale(&f, "ses.rate_overall")}
                 <div class="field">
                     <label for="f-comment">{t("survey.comment")}</label>
                     <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{comment}</textarea>

@@ -101,7 +101,7 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
             <form class="form survey" method="post" action="/api/survey/submit">
                 {hidden("token", token.clone())}
                 {hidden("via", via.clone())}
-                {overall_scale(&f)}
+                {overall_scale(&f, "survey.overall")}
                 <p class="hint">{t("survey.details_hint")}</p>
                 {instrument.elements.iter().map(|(e, cs)| {
                     let ename = if lang == Lang::En { e.name_en.clone() } else { e.name_vi.clone() };
@@ -146,8 +146,9 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     }))
 }
 
-/// The one required question of every survey: the overall 1–5 faces, happiest first.
-pub fn overall_scale(f: &crate::ctx::FormView) -> impl IntoView {
+/// The one required question of every survey: the overall 1–5 faces, happiest first, asked
+/// with the question `question` (an i18n key: the service, or a dialogue session).
+pub fn overall_scale(f: &crate::ctx::FormView, question: &'static str) -> impl IntoView {
     let overall = f.value("overall", "");
     let overall_err = f.error("overall");
     let overall_class = if overall_err.is_some() {
@@ -157,7 +158,7 @@ pub fn overall_scale(f: &crate::ctx::FormView) -> impl IntoView {
     };
     view! {
         <fieldset class=overall_class>
-            <legend>{t("survey.overall")} " *"</legend>
+            <legend>{t(question)} " *"</legend>
             {overall_err.map(|e| view! { <p class="error-text">{e}</p> })}
             <div class="overall-options">
                 {(1..=5).rev().map(|s| {
