@@ -344,6 +344,78 @@ impl TestApp {
         created
     }
 
+    /// A new key of the dossier API for the one-stop software of unit `unit_code` and below.
+    pub async fn api_key(&self, unit_code: &str) -> String {
+        let unit = self.unit_id(unit_code).await;
+        let mut tx = self.db.begin().await.expect("begin");
+        let (_, key) =
+            langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa điện tử", unit)
+                .await
+                .expect("api key");
+        tx.commit().await.expect("commit");
+        key
+    }
+
+    /// Posts `dossier` (JSON) through the dossier API with a province key and returns the
+    /// citizen's survey link (a full address).
+    pub async fn survey_link(&self, dossier: serde_json::Value) -> String {
+        let key = self.api_key("LG").await;
+        let reply: serde_json::Value = self
+            .client
+            .post(self.url("/api/v1/dossiers"))
+            .header("X-API-Key", key)
+            .json(&dossier)
+            .send()
+            .await
+            .expect("dossier posted")
+            .json()
+            .await
+            .expect("JSON reply");
+        reply["survey"]["url"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no survey link in {reply}"))
+            .to_string()
+    }
+
+    /// A citizen sends the case form (`fields`, no files) from the web; returns the case's code.
+    pub async fn send_case(&self, fields: &[(&str, &str)]) -> String {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let r = self
+            .client
+            .post(self.url("/api/feedback/submit"))
+            .header("Origin", &self.base)
+            .header("Referer", self.url("/feedback/new"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("case form posted");
+        let to = location(&r);
+        assert!(to.starts_with("/feedback/track/"), "case not sent: {to}");
+        to.trim_start_matches("/feedback/track/").to_string()
+    }
+
+    /// Saves a web answer of `score` for unit `unit_id` now; returns the rating's id.
+    pub async fn web_rating(&self, unit_id: i64, score: i32) -> i64 {
+        use langnghe_app::db::ratings;
+        let inst: i64 = langnghe_app::db_run!(&self.db, c => sqlx::query_scalar(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .expect("a published instrument");
+        let r = ratings::NewRating::new(
+            unit_id,
+            inst,
+            langnghe_app::domain::rating::Channel::Web,
+            score,
+        );
+        let saved =
+            ratings::save_many(&self.db, &Default::default(), vec![(r, chrono::Utc::now())])
+                .await
+                .expect("rating saved");
+        saved[0].as_ref().expect("rating accepted").id
+    }
+
     /// The value of the session cookie the client holds.
     pub fn session_cookie(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;

@@ -353,30 +353,12 @@ both_databases!(
     a_citizen_answers_the_survey_of_a_dossier_on_a_phone,
     |app: TestApp| async move {
         // The one-stop system sends the finished dossier; its reply carries the citizen's link.
-        let unit = app.unit_id("LG").await;
-        let mut tx = app.db.begin().await.unwrap();
-        let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let reply: serde_json::Value = app
-            .client
-            .post(app.url("/api/v1/dossiers"))
-            .header("X-API-Key", key)
-            .json(
-                &serde_json::json!({"code": "HS-PHONE-1", "unit_code": "XAPL",
+        let link = app
+            .survey_link(
+                serde_json::json!({"code": "HS-PHONE-1", "unit_code": "XAPL",
                 "procedure_code": "1.001193", "citizen_phone": "0912 345 678"}),
             )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let link = reply["survey"]["url"]
-            .as_str()
-            .expect("survey link")
-            .to_string();
+            .await;
         let Some(b) = Browser::start(390, 844).await else {
             return;
         };
@@ -428,32 +410,19 @@ both_databases!(
         let citizen = app.another_visitor();
         citizen.get("/feedback/new").await;
         let xapl = app.unit_id("XAPL").await.to_string();
-        let mut form = reqwest::multipart::Form::new();
-        for (k, v) in [
-            ("name", "Trần Thị Bích"),
-            ("phone", "0935 111 222"),
-            ("address", "Thôn Tây, xã An Phú Lạc"),
-            ("unit_id", xapl.as_str()),
-            (
-                "content",
-                "Xin hỏi lệ phí đăng ký khai sinh quá hạn là bao nhiêu?",
-            ),
-            ("consent", "1"),
-        ] {
-            form = form.text(k, v.to_string());
-        }
-        let r = citizen
-            .client
-            .post(app.url("/api/feedback/submit"))
-            .header("Origin", &app.base)
-            .header("Referer", app.url("/feedback/new"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let code = langnghe_tests::location(&r)
-            .trim_start_matches("/feedback/track/")
-            .to_string();
+        let code = citizen
+            .send_case(&[
+                ("name", "Trần Thị Bích"),
+                ("phone", "0935 111 222"),
+                ("address", "Thôn Tây, xã An Phú Lạc"),
+                ("unit_id", xapl.as_str()),
+                (
+                    "content",
+                    "Xin hỏi lệ phí đăng ký khai sinh quá hạn là bao nhiêu?",
+                ),
+                ("consent", "1"),
+            ])
+            .await;
         let case = langnghe_app::db::feedback::by_code(&app.db, &code)
             .await
             .unwrap()

@@ -284,7 +284,7 @@ both_databases!(
         }
         assert!(found >= 3);
         // The read-only JSON API gives the same figures to a key of the province.
-        let key = province_key(&app).await;
+        let key = app.api_key("LG").await;
         let anon = app
             .client
             .get(app.url(&format!("/api/v1/indices?period={period}")))
@@ -346,17 +346,6 @@ both_databases!(
     }
 );
 
-/// An API key of the whole province (the one-stop software, a report).
-async fn province_key(app: &TestApp) -> String {
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, key) =
-        langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", app.unit_id("LG").await)
-            .await
-            .unwrap();
-    tx.commit().await.unwrap();
-    key
-}
-
 /// Posts a dossier of XAPL completed three days ago through the one-stop API.
 async fn dossier(app: &TestApp, key: &str, code: &str, late: bool, complained: bool) -> i64 {
     let done = at(3, 10);
@@ -388,7 +377,7 @@ both_databases!(
     decision_766_and_the_administrators_rules_reach_every_ranking,
     |app: TestApp| async move {
         seed(&app).await;
-        let key = province_key(&app).await;
+        let key = app.api_key("LG").await;
         // Five dossiers of XAPL: one late, one complained about, one rated 1 by its citizen,
         // two fine (one rated 5). Decision 766's third ratio: (5 − 3) / 5.
         dossier(&app, &key, "HS-766-1", false, false).await;

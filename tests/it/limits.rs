@@ -171,30 +171,11 @@ both_databases!(
         let anonymous = app.another_visitor();
         // Pages reached only with a link or a device: a dossier's survey, a kiosk and its
         // second step, a sign-up's own page.
-        let survey = {
-            let unit = app.unit_id("LG").await;
-            let mut tx = app.db.begin().await.unwrap();
-            let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-            let v: serde_json::Value = app
-                .client
-                .post(app.url("/api/v1/dossiers"))
-                .header("X-API-Key", key)
-                .json(&serde_json::json!({"code": "HS-LIMITS", "unit_code": "XAPL"}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v["survey"]["url"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches(&app.base)
-                .to_string()
-        };
+        let survey = app
+            .survey_link(serde_json::json!({"code": "HS-LIMITS", "unit_code": "XAPL"}))
+            .await
+            .trim_start_matches(&app.base)
+            .to_string();
         let kiosk = app.another_visitor();
         let token = langnghe_app::db::demo::demo_kiosk_token(0);
         let r = kiosk.get(&format!("/kiosk?token={token}")).await;
@@ -282,27 +263,7 @@ both_databases!(
         let draft_instrument = langnghe_app::db::instruments::new_draft(&app.db, None, "SIPAS")
             .await
             .unwrap();
-        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
-        .unwrap();
-        let flagged = langnghe_app::db::ratings::save_many(
-            &app.db,
-            &Default::default(),
-            vec![(
-                langnghe_app::db::ratings::NewRating::new(
-                    xapl,
-                    inst,
-                    langnghe_app::domain::rating::Channel::Web,
-                    1,
-                ),
-                chrono::Utc::now(),
-            )],
-        )
-        .await
-        .unwrap()[0]
-            .as_ref()
-            .unwrap()
-            .id;
+        let flagged = app.web_rating(xapl, 1).await;
         langnghe_app::db_run!(&app.db, c => sqlx::query(
             "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, 'burst', $2)")
             .bind(flagged).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
@@ -555,12 +516,7 @@ both_databases!(
         assert_eq!(status, 413);
         assert!(page.contains("tối đa 3 tệp"), "{page}");
         // The machine API answers in JSON.
-        let unit = app.unit_id("LG").await;
-        let mut tx = app.db.begin().await.unwrap();
-        let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let key = app.api_key("LG").await;
         let limit = langnghe_server::api_v1::DOSSIER_BODY_LIMIT;
         let json = ("Content-Type", "application/json");
         let (status, answer) = announced(

@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use langnghe_app::db::{feedback as fb, outbox, settings};
 use langnghe_app::notify;
 use langnghe_tests::sinks::{HttpSink, SmtpSink};
-use langnghe_tests::{both_databases, location, TestApp};
+use langnghe_tests::{both_databases, TestApp};
 
 /// Points the e-mail and SMS channels at the sinks (as an administrator would at
 /// /admin/notifications).
@@ -41,25 +41,15 @@ async fn drain(app: &TestApp, now: chrono::DateTime<Utc>) -> usize {
 }
 
 async fn send_case(app: &TestApp, email: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("name", "Nguyễn Văn An")
-        .text("phone", "0912345678")
-        .text("email", email.to_string())
-        .text("address", "Xã An Phú Lâm")
-        .text("content", "Thủ tục đất đai còn đòi sổ hộ khẩu.")
-        .text("consent", "1");
-    let r = app
-        .client
-        .post(app.url("/api/feedback/submit"))
-        .header("Origin", &app.base)
-        .header("Referer", app.url("/feedback/new"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    location(&r)
-        .trim_start_matches("/feedback/track/")
-        .to_string()
+    app.send_case(&[
+        ("name", "Nguyễn Văn An"),
+        ("phone", "0912345678"),
+        ("email", email),
+        ("address", "Xã An Phú Lâm"),
+        ("content", "Thủ tục đất đai còn đòi sổ hộ khẩu."),
+        ("consent", "1"),
+    ])
+    .await
 }
 
 both_databases!(
@@ -356,12 +346,7 @@ both_databases!(
     |app: TestApp| async move {
         let (smtp, sms) = (SmtpSink::start().await, HttpSink::start().await);
         plug(&app, &smtp, &sms).await;
-        let unit = app.unit_id("XAPL").await;
-        let mut tx = app.db.begin().await.unwrap();
-        let (_, key) = langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa", unit)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        let key = app.api_key("XAPL").await;
         let body = serde_json::json!({"code": "HS-77", "unit_code": "XAPL", "citizen_phone": "0912 345 678",
             "completed_at": "2026-11-20T09:30:00+07:00"})
         .to_string();

@@ -2,8 +2,6 @@
 //! of another subtree, the province administrator), each allowed or refused as they should be;
 //! sign-in throttled after repeated failures; public forms rate-limited; security headers.
 
-use langnghe_app::db::ratings::{self, NewRating, Rules};
-use langnghe_app::domain::rating::Channel;
 use langnghe_tests::{both_databases, location, TestApp};
 
 /// What a role gets on a route: the page, the sign-in page, refused, or not found.
@@ -82,22 +80,11 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
         .case_received_on("XAPL", langnghe_app::db::today(), "0912345678", "vi")
         .await;
     let session = app.published_session("saturday", 20, None).await;
-    let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
-        "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
-    .unwrap();
-    let rating = ratings::save_many(
-        &app.db,
-        &Rules::default(),
-        vec![(
-            NewRating::new(xapl, inst, Channel::Web, 4),
-            chrono::Utc::now(),
-        )],
-    )
-    .await
-    .unwrap()[0]
-        .as_ref()
+    let rating = app.web_rating(xapl, 4).await;
+    let inst = langnghe_app::db::ratings::get(&app.db, rating)
+        .await
         .unwrap()
-        .id;
+        .instrument_id;
     let ids = |sql: &'static str| {
         let db = app.db.clone();
         async move {

@@ -2,16 +2,6 @@ use langnghe_app::db::{dossiers, instruments, ratings};
 use langnghe_tests::{both_databases, location, TestApp};
 use serde_json::{json, Value};
 
-async fn api_key(app: &TestApp, unit_code: &str) -> String {
-    let unit = app.unit_id(unit_code).await;
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, key) = dossiers::create_key(&mut tx, None, "Một cửa điện tử", unit)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    key
-}
-
 async fn post_dossier(app: &TestApp, key: Option<&str>, body: &str) -> (u16, Value) {
     let mut req = app
         .client
@@ -34,7 +24,7 @@ fn dossier_json(code: &str) -> String {
 both_databases!(
     dossier_api_is_authenticated_validated_and_idempotent,
     |app: TestApp| async move {
-        let key = api_key(&app, "LG").await;
+        let key = app.api_key("LG").await;
         let (s, v) = post_dossier(&app, None, &dossier_json("HS-1")).await;
         assert_eq!((s, v["error"].as_str()), (401, Some("unauthorized")));
         let (s, _) = post_dossier(&app, Some("ln_not_a_key"), &dossier_json("HS-1")).await;
@@ -100,7 +90,7 @@ both_databases!(
         assert_eq!(&r.bytes().await.unwrap()[1..4], b"PNG");
 
         // A key scoped to one commune cannot send another unit's dossiers.
-        let narrow = api_key(&app, "STP").await;
+        let narrow = app.api_key("STP").await;
         let (s, v) = post_dossier(&app, Some(&narrow), &dossier_json("HS-2")).await;
         assert_eq!((s, v["error"].as_str()), (403, Some("forbidden")));
 
@@ -114,7 +104,7 @@ both_databases!(
 );
 
 async fn survey_path(app: &TestApp, code: &str) -> String {
-    let key = api_key(app, "LG").await;
+    let key = app.api_key("LG").await;
     let (_, v) = post_dossier(app, Some(&key), &dossier_json(code)).await;
     v["survey"]["url"]
         .as_str()
