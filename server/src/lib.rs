@@ -2,6 +2,7 @@
 
 pub mod api_v1;
 pub mod backup;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod session_store;

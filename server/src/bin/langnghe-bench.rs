@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use clap::Parser;
 use langnghe_app::db::Db;
+use langnghe_server::bench;
 use langnghe_server::config::Opts;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -351,44 +352,26 @@ fn print(results: &[Outcome]) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    langnghe_app::notify::install_tls_provider();
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
-    let dir = std::env::temp_dir().join(format!("langnghe-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    bench::init("warn");
+    let dir = bench::scratch_dir("langnghe-bench")?;
     println!(
         "Lắng Nghe bench: {} s per scenario, {} connections, {} kiosks, {} cores",
         args.seconds,
         args.connections,
         args.kiosks,
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        bench::cores()
     );
     let mut all = Vec::new();
     let sqlite_url = format!("sqlite:{}", dir.join("bench.db").display());
     all.extend(run_backend("SQLite", &sqlite_url, &args, &dir).await?);
     if !args.sqlite_only {
-        let name = format!("langnghe_bench_{}", std::process::id());
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&args.pg).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await?;
-        let url = match args.pg.rfind('/') {
-            Some(i) => format!("{}/{name}", &args.pg[..i]),
-            None => anyhow::bail!("--pg must end with a database name"),
-        };
-        let r = run_backend("PostgreSQL", &url, &args, &dir).await;
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await;
-        all.extend(r?);
+        let pg = bench::with_pg_database(&args.pg, "langnghe_bench", |url| {
+            let (args, dir) = (&args, &dir);
+            async move { run_backend("PostgreSQL", &url, args, dir).await }
+        })
+        .await?;
+        all.extend(pg);
     }
     print(&all);
     let _ = std::fs::remove_dir_all(&dir);

@@ -20,6 +20,7 @@ use clap::Parser;
 use langnghe_app::db::{indices, rollup, Db};
 use langnghe_app::domain::period::Period;
 use langnghe_app::domain::rating::{chain_hash, ChainFields, GENESIS};
+use langnghe_server::bench;
 use langnghe_server::config::Opts;
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
@@ -449,45 +450,26 @@ async fn run_backend(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    langnghe_app::notify::install_tls_provider();
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error")),
-        )
-        .init();
-    let dir = std::env::temp_dir().join(format!("langnghe-index-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    bench::init("warn,sqlx=error");
+    let dir = bench::scratch_dir("langnghe-index-bench")?;
     println!(
         "Lắng Nghe index bench: {} ratings, {} units, {} days, {} cores",
         args.ratings,
         args.units,
         args.days,
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+        bench::cores()
     );
     if !args.pg_only {
         let url = format!("sqlite:{}", dir.join("bench.db").display());
         run_backend("SQLite", &url, &args, &dir).await?;
     }
     if !args.sqlite_only {
-        let name = format!("langnghe_ibench_{}", std::process::id());
-        let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&args.pg).await?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await?;
-        let url = match args.pg.rfind('/') {
-            Some(i) => format!("{}/{name}", &args.pg[..i]),
-            None => anyhow::bail!("--pg must end with a database name"),
-        };
-        let r = run_backend("PostgreSQL", &url, &args, &dir).await;
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await;
-        r?;
+        bench::with_pg_database(&args.pg, "langnghe_ibench", |url| {
+            let (args, dir) = (&args, &dir);
+            async move { run_backend("PostgreSQL", &url, args, dir).await }
+        })
+        .await?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
