@@ -8,12 +8,17 @@ use scraper::{Html, Selector};
 
 /// The over-long value posted in each field.
 const LONG: usize = 100_000;
+/// The over-long value of a search field (an address longer than 8 KB is refused by many
+/// proxies before it reaches us).
+const LONG_QUERY: usize = 8_000;
 /// No stored text may be this long after the walk (the longest field a form takes is far less).
 const STORED_MAX: i64 = 20_000;
 
 /// A form found on a page: where it posts, how, and the values a browser would send as is.
 struct FormSpec {
     action: String,
+    /// A filter or search form (method get) rather than a post.
+    get: bool,
     multipart: bool,
     defaults: Vec<(String, String)>,
     names: Vec<String>,
@@ -21,14 +26,18 @@ struct FormSpec {
 
 fn forms_of(html: &str) -> Vec<FormSpec> {
     let doc = Html::parse_document(html);
-    let form_sel = Selector::parse("form[method=post]").unwrap();
+    let form_sel = Selector::parse("form").unwrap();
     let control_sel = Selector::parse("input[name], textarea[name], select[name], button[name]")
         .expect("selector");
     let option_sel = Selector::parse("option").unwrap();
     let mut out = Vec::new();
     for form in doc.select(&form_sel) {
         let action = form.value().attr("action").unwrap_or("").to_string();
-        if !action.starts_with("/api/") {
+        let get = !form
+            .value()
+            .attr("method")
+            .is_some_and(|m| m.eq_ignore_ascii_case("post"));
+        if !(action.starts_with("/api/") || get && action.starts_with('/')) {
             continue;
         }
         let multipart = form.value().attr("enctype") == Some("multipart/form-data");
@@ -82,6 +91,7 @@ fn forms_of(html: &str) -> Vec<FormSpec> {
             if other.starts_with("/api/") && other != action {
                 out.push(FormSpec {
                     action: other.to_string(),
+                    get,
                     multipart,
                     defaults: defaults.clone(),
                     names: names.clone(),
@@ -90,6 +100,7 @@ fn forms_of(html: &str) -> Vec<FormSpec> {
         }
         out.push(FormSpec {
             action,
+            get,
             multipart,
             defaults,
             names,
@@ -364,6 +375,7 @@ both_databases!(
 
         let long = "x".repeat(LONG);
         let mut posted = 0;
+        let mut searched = 0;
         let mut endpoints_posted = std::collections::BTreeSet::new();
         let mut endpoints_seen = std::collections::BTreeSet::new();
         let mut wrong = Vec::new();
@@ -374,6 +386,18 @@ both_databases!(
                 continue;
             }
             for form in forms_of(&html) {
+                if form.get {
+                    // Filters and searches: an over-long criterion is a page, not an error.
+                    for name in &form.names {
+                        let url = format!("{}?{name}={}", form.action, &long[..LONG_QUERY]);
+                        let s = who.get(&url).await.status().as_u16();
+                        searched += 1;
+                        if s >= 500 {
+                            wrong.push(format!("{path} → GET {} field {name}: {s}", form.action));
+                        }
+                    }
+                    continue;
+                }
                 endpoints_seen.insert(form.action.trim_start_matches("/api/").to_string());
                 // Signing out would end the walk's session; it takes no field.
                 if form.action == "/api/logout"
@@ -424,7 +448,7 @@ both_databases!(
         langnghe_tests::figure(
             "limits",
             &format!(
-                "{:?}: {posted} over-long field posts on {} pages ({} form endpoints), none stored, no 5xx",
+                "{:?}: {posted} over-long field posts on {} pages ({} form endpoints) and {searched} over-long searches, none stored, no 5xx",
                 app.backend,
                 pages.len(),
                 endpoints_posted.len()
