@@ -73,3 +73,24 @@
   setInterval(flush, 15000);
   flush();
 })();
+
+// Kiosk screens that go back to the faces by themselves (the thank-you screens, a case's code)
+// carry data-return="seconds". Without this file a <noscript> meta refresh returns after that
+// fixed time; with it the time counts only while nobody touches the screen or types, so a slow
+// reader or writer is never cut off (WCAG 2.2.1), and the next visitor still finds the faces.
+(function () {
+  "use strict";
+  var el = document.querySelector("[data-return]");
+  if (!el) return;
+  var secs = parseInt(el.getAttribute("data-return"), 10) || 90;
+  var to = el.getAttribute("data-return-to") || "/kiosk";
+  var timer;
+  function arm() {
+    clearTimeout(timer);
+    timer = setTimeout(function () { window.location.replace(to); }, secs * 1000);
+  }
+  ["pointerdown", "keydown", "input", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, arm, { passive: true, capture: true });
+  });
+  arm();
+})();

@@ -186,7 +186,9 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
             .collect_view()
     };
     // With many links a phone gets them behind a "Menu" disclosure (works without JavaScript);
-    // wider screens see the plain bar.
+    // wider screens see the plain bar. The list is written twice and CSS shows one (the other is
+    // `display: none`, so it is neither seen, focused nor read); the bar comes first so that on
+    // a desktop the first link to a page is the one on screen.
     let nav_view = if many {
         let current = nav
             .iter()
@@ -194,11 +196,11 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
             .map(|n| n.label.clone())
             .unwrap_or_default();
         view! {
+            <ul class="nav-wide">{items()}</ul>
             <details class="nav-menu">
                 <summary>{t("nav.menu")} <span class="nav-menu-current">{current}</span></summary>
                 <ul>{items()}</ul>
             </details>
-            <ul class="nav-wide">{items()}</ul>
         }
         .into_any()
     } else {

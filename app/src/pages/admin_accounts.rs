@@ -23,7 +23,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     Ok(ctx.render(&ctx.lang.t("accounts.title"), move || view! {
         {page_head(t("accounts.title"), Some(tf("accounts.count", &[("n", &list.len().to_string())])))}
         <div class="page-actions"><a class="btn btn-primary" href="/admin/accounts/new">{t("accounts.new")}</a></div>
-        <div class="table-wrap"><table class="data">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t("accounts.title")><table class="data">
             <thead><tr><th>{t("account.username")}</th><th>{t("account.full_name")}</th><th>{t("account.role")}</th><th>{t("account.unit")}</th><th>{t("account.status")}</th><th>{t("account.last_login")}</th></tr></thead>
             <tbody>{list.into_iter().map(|a| view! {
                 <tr class=if a.active { "" } else { "row-muted" }>

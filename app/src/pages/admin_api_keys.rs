@@ -33,8 +33,8 @@ pub async fn list(ctx: Ctx) -> PageResult {
             </section>
         })}
         <section class="card">
-            <div class="table-wrap"><table class="data">
-                <thead><tr><th>{t("api_keys.name")}</th><th>{t("kiosk.unit")}</th><th>{t("api_keys.hint")}</th><th>{t("api_keys.last_used")}</th><th>{t("kiosk.status")}</th><th></th></tr></thead>
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("api_keys.title")><table class="data">
+                <thead><tr><th>{t("api_keys.name")}</th><th>{t("kiosk.unit")}</th><th>{t("api_keys.hint")}</th><th>{t("api_keys.last_used")}</th><th>{t("kiosk.status")}</th><th><span class="visually-hidden">{t("shell.actions")}</span></th></tr></thead>
                 <tbody>{keys.into_iter().map(|k| view! {
                     <tr class=if k.active { "" } else { "row-muted" }>
                         <td>{k.name.clone()}</td><td>{k.unit_name.clone()}</td><td class="nowrap">{format!("…{}", k.key_hint)}</td>

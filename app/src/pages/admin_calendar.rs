@@ -68,9 +68,9 @@ pub async fn page(ctx: Ctx) -> PageResult {
             <div class="grid-2 grid-wide-left">
                 <section class="card">
                     <h2>{tf("cal.year_heading", &[("year", &year.to_string())])}</h2>
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label=tf("cal.year_heading", &[("year", &year.to_string())])>
                         <table class="data">
-                            <thead><tr><th>{t("cal.day")}</th><th>{t("cal.kind")}</th><th>{t("cal.name")}</th><th></th></tr></thead>
+                            <thead><tr><th>{t("cal.day")}</th><th>{t("cal.kind")}</th><th>{t("cal.name")}</th><th><span class="visually-hidden">{t("shell.actions")}</span></th></tr></thead>
                             <tbody>
                                 {listed.into_iter().map(|d| {
                                     let kind = d.kind();

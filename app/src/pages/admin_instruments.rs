@@ -34,7 +34,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
                 <button class="btn btn-primary" type="submit">{t("instruments.new_version")}</button>
             </form>
         </div>
-        <div class="table-wrap"><table class="data">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t("instruments.title")><table class="data">
             <thead><tr><th>{t("instruments.name")}</th><th class="num">{t("instruments.version")}</th><th>{t("kiosk.status")}</th><th>{t("instruments.published_at")}</th><th class="num">{t("instruments.answers")}</th></tr></thead>
             <tbody>{rows.into_iter().zip(usage).map(|(r, n)| view! {
                 <tr>

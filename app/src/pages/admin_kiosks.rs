@@ -29,7 +29,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
         <div class="page-actions"><a class="btn btn-primary" href="/admin/kiosks/new">{t("kiosks.new")}</a></div>
         <section class="card">
             <h2>{t("kiosks.kiosks")}</h2>
-            <div class="table-wrap"><table class="data">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("kiosks.kiosks")><table class="data">
                 <thead><tr><th>{t("kiosk.name")}</th><th>{t("kiosk.counter")}</th><th>{t("kiosk.unit")}</th><th>{t("kiosk.faces")}</th><th>{t("kiosk.status")}</th><th>{t("kiosk.last_seen")}</th></tr></thead>
                 <tbody>{list.into_iter().map(|k| view! {
                     <tr class=if k.active { "" } else { "row-muted" }>
@@ -44,7 +44,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
         </section>
         <section class="card">
             <h2>{t("kiosks.counters")}</h2>
-            <div class="table-wrap"><table class="data">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("kiosks.counters")><table class="data">
                 <thead><tr><th>{t("counter.name")}</th><th>{t("kiosk.unit")}</th><th>{t("counter.location")}</th></tr></thead>
                 <tbody>{counters.into_iter().map(|c| view! {
                     <tr><td>{c.name.clone()}</td><td><a href=format!("/admin/units/{}", c.unit_id)>{c.unit_name.clone()}</a></td><td>{c.location.clone()}</td></tr>

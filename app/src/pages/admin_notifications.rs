@@ -72,7 +72,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     <a class="btn btn-small btn-secondary" href="/admin/notifications" aria-current=(!failed_only).then_some("page")>{t("notify.log_all")}</a>
                     <a class="btn btn-small btn-secondary" href="/admin/notifications?failed=1" aria-current=failed_only.then_some("page")>{t("notify.log_failed")}</a>
                 </p>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("notify.log")>
                     <table class="data">
                         <thead><tr>
                             <th>{t("notify.when")}</th><th>{t("notify.event")}</th>

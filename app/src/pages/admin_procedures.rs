@@ -31,11 +31,11 @@ pub async fn list(ctx: Ctx) -> PageResult {
                 <input id="q" name="q" type="search" value=q.clone() placeholder=t("procedures.search_placeholder")/>
                 <button class="btn btn-primary" type="submit">{t("form.search")}</button>
             </form>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("catalogue.title")>
                 <table class="data">
                     <thead><tr>
                         <th>{t("procedure.code")}</th><th>{t("procedure.name")}</th><th>{t("procedure.field")}</th>
-                        <th>{t("procedure.processing_days")}</th><th>{t("procedure.status")}</th><th></th>
+                        <th>{t("procedure.processing_days")}</th><th>{t("procedure.status")}</th><th><span class="visually-hidden">{t("shell.actions")}</span></th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|p| view! {
@@ -110,7 +110,7 @@ pub async fn import_page(ctx: Ctx) -> PageResult {
         let report_view = (!report.is_empty()).then(|| view! {
             <section class="card">
                 <h2>{t("import.report")}</h2>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("import.report")>
                     <table class="data report">
                         <thead><tr><th class="num">{t("import.line")}</th><th>{t("import.column")}</th><th>{t("import.problem")}</th><th>{t("import.content")}</th></tr></thead>
                         <tbody>{report.into_iter().map(|r| view! {

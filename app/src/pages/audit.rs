@@ -24,7 +24,7 @@ pub async fn list(ctx: Ctx) -> PageResult {
     let total = (page - 1) * PAGE_SIZE + rows.len() as i64;
     Ok(ctx.render(&ctx.lang.t("audit.title"), move || view! {
         {page_head(t("audit.title"), Some(t("audit.lead")))}
-        <div class="table-wrap"><table class="data">
+        <div class="table-wrap" tabindex="0" role="region" aria-label=t("audit.title")><table class="data">
             <thead><tr><th>{t("audit.at")}</th><th>{t("audit.who")}</th><th>{t("audit.action")}</th><th>{t("audit.object")}</th><th>{t("audit.detail")}</th></tr></thead>
             <tbody>{rows.into_iter().take(PAGE_SIZE as usize).map(|r| view! {
                 <tr>

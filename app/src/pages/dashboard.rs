@@ -130,7 +130,11 @@ pub async fn page(ctx: Ctx) -> PageResult {
     let head = index::headline(&sum(&cur), n_dossiers, rules.margin);
     let head_prev = index::headline(&sum(&before), 0, rules.margin);
     let year = Period::twelve_months_to(p.to.min(today));
-    let svg = trend_svg(&indices::trend(ctx.db(), &ids, &year).await?, None);
+    let svg = trend_svg(
+        &indices::trend(ctx.db(), &ids, &year).await?,
+        None,
+        &ctx.lang.t("idx.trend"),
+    );
     let (elems, overall) = elements(ctx.db(), &ids, &p, ctx.lang).await?;
     let mut weakest: Vec<(String, String, f64, i64)> = elems
         .iter()

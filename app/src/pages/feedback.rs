@@ -463,13 +463,17 @@ pub async fn sent_on_kiosk(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     }
     Ok(ctx.render(&ctx.lang.t("fb.sent_title"), move || {
         view! {
-            <meta http-equiv="refresh" content="90;url=/kiosk"/>
+            // Back to the kiosk's faces by itself (the next visitor must not see this code):
+            // after 90 s without JavaScript, after 90 s without a touch with kiosk.js.
+            <noscript><meta http-equiv="refresh" content="90;url=/kiosk"/></noscript>
             {page_head(t("fb.sent_title"), Some(t("fb.sent_lead")))}
-            <section class="card center">
+            <section class="card center" data-return="90" data-return-to="/kiosk">
                 <p class="big-code">{code.clone()}</p>
                 <p>{t("fb.sent_keep_code")}</p>
+                <p class="muted">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
                 <p><a class="btn btn-primary btn-big" href="/kiosk">{t("fb.back_to_kiosk")}</a></p>
             </section>
+            <script src="/kiosk.js" defer></script>
         }
     }))
 }

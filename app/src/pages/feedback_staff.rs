@@ -88,7 +88,7 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
                 <div class="actions"><button class="btn btn-primary" type="submit">{t("form.filter")}</button></div>
             </form>
             <p class="muted">{tf("fb.cases_count", &[("n", &total.to_string())])}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("fb.inbox_title")>
                 <table class="data">
                     <thead><tr>
                         <th>{t("fb.code")}</th><th>{t("fb.received_on")}</th><th>{t("fb.citizen")}</th>

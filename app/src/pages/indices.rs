@@ -248,7 +248,7 @@ pub async fn ranking(ctx: Ctx) -> PageResult {
             {groups.into_iter().map(|g| view! {
                 <section class="card">
                     <h2>{g.name.clone()}</h2>
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label=g.name.clone()>
                         <table class="data ranking stack">
                             <thead><tr>
                                 <th>{t("idx.rank")}<br/><span class="small">{t("idx.change")}</span></th><th>{t("idx.unit")}</th>
@@ -346,17 +346,31 @@ async fn with_predecessors(db: &crate::db::Db, id: i64) -> Result<Vec<i64>, AppE
 }
 
 /// A line of share satisfied per month, drawn on the server (no script), readable printed.
+/// `title` names the chart; its text alternative (the SVG's `<title>`) lists every month's
+/// figure, so a screen reader reads the same numbers the line shows.
 pub fn trend_svg(
     points: &[(chrono::NaiveDate, Tally)],
     basis_change: Option<chrono::NaiveDate>,
+    title: &str,
 ) -> String {
     let (w, h, left, right, top, bottom) = (640.0, 240.0, 44.0, 24.0, 14.0, 36.0);
     let n = points.len().max(1);
     let step = (w - left - right) / (n.max(2) - 1) as f64;
     let x = |i: usize| left + step * i as f64;
     let y = |v: f64| top + (1.0 - v) * (h - top - bottom);
+    let months: Vec<String> = points
+        .iter()
+        .map(|(m, t)| match t.share_satisfied() {
+            Some(v) => format!("{}: {:.1} % (n = {})", m.format("%m/%Y"), v * 100.0, t.n()),
+            None => format!("{}: —", m.format("%m/%Y")),
+        })
+        .collect();
+    let alt = format!("{title}. {}", months.join("; "))
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
     let mut s = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">"
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\"><title>{alt}</title>"
     );
     for g in [0.0, 0.25, 0.5, 0.75, 1.0] {
         s.push_str(&format!(
@@ -446,7 +460,7 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let trend = indices::trend(ctx.db(), &chain, &year).await?;
     let merged = chain.len() > 1;
     let basis = merged.then_some(u.effective_from);
-    let svg = trend_svg(&trend, basis);
+    let svg = trend_svg(&trend, basis, &ctx.lang.t("idx.trend"));
     let channels = indices::by_dim(ctx.db(), &[u.id], "channel", &p).await?;
     let procs = indices::by_dim(ctx.db(), &[u.id], "procedure", &p).await?;
     let counters = indices::by_dim(ctx.db(), &[u.id], "counter", &p).await?;
@@ -503,13 +517,13 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
             <div class="grid-2">
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
-                    <table class="data breakdown">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead(t("fb.channel"))}<tbody>
                         {channel_rows.iter().map(|(k, t)| tally_row(crate::i18n::t(&format!("channel.{}", rollup::channel_of_key(*k))), None, t)).collect_view()}
                     </tbody></table>
                 </section>
                 <section class="card">
                     <h2>{t("idx.by_counter")}</h2>
-                    <table class="data breakdown">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead(t("kiosk.counter"))}<tbody>
                         {counter_rows.iter().map(|(_, name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
@@ -517,7 +531,7 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
             <section class="card">
                 <h2>{t("idx.by_procedure")}</h2>
                 <p class="small muted">{t("idx.by_procedure_hint")}</p>
-                <div class="table-wrap"><table class="data breakdown">{tally_thead()}<tbody>
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("idx.by_procedure")><table class="data breakdown">{tally_thead(t("procedure.name"))}<tbody>
                     {proc_rows.iter().map(|(pid, name, tl)| tally_row(name.clone(), Some(format!("/indices/unit/{}/procedure/{pid}?period={key}", u.id)), tl)).collect_view()}
                 </tbody></table></div>
             </section>
@@ -543,8 +557,9 @@ async fn counter_names(
 }
 
 /// The header of a breakdown table: answers, share satisfied, mean.
-fn tally_thead() -> impl IntoView {
-    view! { <thead><tr><th></th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> }
+/// The header of a breakdown table; `first` names the column of its rows (channel, counter…).
+fn tally_thead(first: String) -> impl IntoView {
+    view! { <thead><tr><th scope="col">{first}</th><th class="num">{t("idx.answers")}</th><th class="num">{t("idx.share_satisfied")}</th><th class="num">{t("idx.mean")}</th></tr></thead> }
 }
 
 /// One line of a breakdown table (a channel, counter or procedure), linked when it drills down.
@@ -611,13 +626,13 @@ pub async fn procedure(
                 <section class="card">
                     <h2>{t("idx.by_counter")}</h2>
                     {counters.is_empty().then(|| view! { <p class="muted">{t("idx.no_answers")}</p> })}
-                    <table class="data breakdown">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead(t("kiosk.counter"))}<tbody>
                         {counters.iter().map(|(name, tl)| tally_row(name.clone(), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
-                    <table class="data breakdown">{tally_thead()}<tbody>
+                    <table class="data breakdown">{tally_thead(t("fb.channel"))}<tbody>
                         {channels.iter().map(|(k, tl)| tally_row(t(&format!("channel.{}", rollup::channel_of_key(*k))), None, tl)).collect_view()}
                     </tbody></table>
                 </section>
@@ -801,7 +816,7 @@ pub async fn transparency(ctx: Ctx) -> PageResult {
             {groups.into_iter().map(|g| view! {
                 <section class="card">
                     <h2>{g.name.clone()}</h2>
-                    <div class="table-wrap">
+                    <div class="table-wrap" tabindex="0" role="region" aria-label=g.name.clone()>
                         <table class="data ranking stack">
                             <thead><tr>
                                 <th>{t("idx.rank")}</th><th>{t("idx.unit")}</th>

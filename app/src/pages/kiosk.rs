@@ -8,7 +8,7 @@ use crate::components::faces::face;
 use crate::ctx::{lang_of, parse_query, render_html};
 use crate::db::kiosks::Kiosk;
 use crate::domain::rating::face_scores;
-use crate::i18n::{t, Lang};
+use crate::i18n::{t, tf, Lang};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -66,10 +66,16 @@ fn kiosk_html(
     refresh: Option<(u32, &'static str)>,
     body: impl IntoView + 'static,
 ) -> String {
+    let (return_secs, return_to) = match refresh {
+        Some((secs, to)) => (Some(secs.to_string()), Some(to)),
+        None => (None, None),
+    };
     render_html(lang, move || {
-        let refresh = refresh.map(
-            |(secs, to)| view! { <meta http-equiv="refresh" content=format!("{secs};url={to}")/> },
-        );
+        // Without JavaScript the page returns after a fixed time; with it (kiosk.js) the time
+        // counts only while nobody touches the screen, so a slow reader is never cut off.
+        let refresh = refresh.map(|(secs, to)| {
+            view! { <noscript><meta http-equiv="refresh" content=format!("{secs};url={to}")/></noscript> }
+        });
         view! {
             <html lang=lang.code()>
                 <head>
@@ -81,7 +87,7 @@ fn kiosk_html(
                     <link rel="stylesheet" href="/kiosk.css"/>
                 </head>
                 <body class="kiosk">
-                    <main id="main" class="kiosk-main">{body}</main>
+                    <main id="main" class="kiosk-main" data-return=return_secs data-return-to=return_to>{body}</main>
                     <script src="/kiosk.js" defer></script>
                 </body>
             </html>
@@ -276,6 +282,7 @@ pub async fn kiosk_thanks(
                         <label for="comment">{t("kiosk_page.comment")}</label>
                         <textarea id="comment" name="comment" maxlength="500" rows="3"></textarea>
                     </div>
+                    <p class="kiosk-note">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
                     <div class="kiosk-actions">
                         <button class="btn btn-primary btn-big" type="submit">{t("kiosk_page.send_details")}</button>
                         <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.skip")}</a>

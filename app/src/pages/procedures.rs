@@ -45,7 +45,7 @@ pub async fn catalogue(ctx: Ctx) -> PageResult {
                 <button class="btn btn-primary" type="submit">{t("form.search")}</button>
             </form>
             <p class="muted">{tf("procedures.count", &[("n", &total.to_string())])}</p>
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("procedures.title")>
                 <table class="data stack">
                     <thead><tr>
                         <th>{t("procedure.code")}</th><th>{t("procedure.name")}</th>

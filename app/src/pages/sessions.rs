@@ -275,7 +275,7 @@ pub async fn manage(ctx: Ctx) -> PageResult {
         let kind_opts = kinds.iter().map(|k| (k.id.to_string(), k.name(lang))).collect();
         view! {
             {page_head(t("ses.manage_title"), Some(user.unit_name.clone()))}
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("ses.manage_title")>
                 <table class="data">
                     <thead><tr><th>{t("ses.title")}</th><th>{t("ses.when")}</th><th>{t("ses.unit")}</th><th>{t("ses.status")}</th><th>{t("ses.places")}</th></tr></thead>
                     <tbody>
@@ -356,6 +356,7 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         };
         let slots = s.slots;
         let sid = s.id.to_string();
+        let signups_heading = tf("ses.signups_count", &[("n", &list.len().to_string())]);
         view! {
             {page_head(s.title.clone(), Some(s.kind_name(lang)))}
             <section class="card">
@@ -455,8 +456,8 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 </section>
             })}
             <section class="card">
-                <h2>{tf("ses.signups_count", &[("n", &list.len().to_string())])}</h2>
-                <div class="table-wrap">
+                <h2>{signups_heading.clone()}</h2>
+                <div class="table-wrap" tabindex="0" role="region" aria-label=signups_heading>
                     <table class="data">
                         <thead><tr><th>{t("ses.code")}</th><th>{t("fb.name")}</th><th>{t("ses.phone")}</th><th>{t("ses.status")}</th><th>{t("ses.slot")}</th><th>{t("ses.present")}</th><th>{t("ses.topic")}</th></tr></thead>
                         <tbody>
@@ -589,7 +590,7 @@ pub async fn kinds_page(ctx: Ctx) -> PageResult {
     Ok(ctx.render(&ctx.lang.t("ses.kinds_title"), move || {
         view! {
             {page_head(t("ses.kinds_title"), Some(t("ses.kinds_lead")))}
-            <div class="table-wrap">
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("ses.kinds_title")>
                 <table class="data">
                     <thead><tr><th>{t("ses.kind_code")}</th><th>{t("ses.kind_name_vi")}</th><th>{t("ses.kind_name_en")}</th><th>{t("ses.kind_slots")}</th></tr></thead>
                     <tbody>
