@@ -1,5 +1,6 @@
 //! Integration tests: HTTP against the real app, each on SQLite and on PostgreSQL.
 
+mod a11y;
 mod access;
 mod accounts_kiosks;
 mod auth;
