@@ -30,10 +30,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if !opts.no_demo && startup::seed_demo_if_empty(&db, &spec).await? {
                 tracing::info!("new database: demo province created");
             }
+            // From the moment it listens, SIGTERM and Ctrl-C stop the server by draining its
+            // requests (also while the start-up message is still being put together).
+            let stop = startup::shutdown_signal();
             let running = startup::start(&opts, db.clone()).await?;
             tracing::info!(addr = %running.addr, database = db.backend_name(), "Lắng Nghe is listening");
             startup::print_demo_accounts(&db, &running.base_url).await;
-            startup::shutdown_signal().await;
+            stop.await;
             tracing::info!("shutting down: finishing requests in flight");
             let _ = running.shutdown.send(true);
             let _ = running.handle.await;
