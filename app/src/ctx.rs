@@ -20,6 +20,11 @@ use tower_sessions::Session;
 pub const SESSION_USER: &str = "uid";
 /// Session key of the flash message shown on the next page.
 pub const SESSION_FLASH: &str = "flash";
+/// Session key of when (Unix minutes) a signed-in session was last renewed.
+pub const SESSION_SEEN: &str = "seen";
+/// How often a signed-in session is written back to renew its inactivity expiry (8 hours):
+/// not on every page, so that reading pages does not write to the database.
+const RENEW_EVERY_MINUTES: i64 = 5;
 
 /// The signed-in staff member.
 #[derive(Debug, Clone)]
@@ -180,7 +185,12 @@ impl Ctx {
         let lang = lang_of(&parts.headers);
         let prefs = prefs_of(&parts.headers);
         let user = load_user(&session, state).await?;
-        let mut flash: Option<Flash> = session.remove(SESSION_FLASH).await.ok().flatten();
+        // Removing marks the session as changed (a write when the response leaves): only
+        // when there is a flash to show.
+        let mut flash: Option<Flash> = match session.get_value(SESSION_FLASH).await {
+            Ok(Some(_)) => session.remove(SESSION_FLASH).await.ok().flatten(),
+            _ => None,
+        };
         let query = parse_query(parts.uri.query());
         if flash.is_none() && query.contains_key("__err") {
             flash = Some(Flash::error("err.bad_request"));
@@ -273,19 +283,35 @@ pub fn render_html<V: IntoView + 'static>(lang: Lang, f: impl FnOnce() -> V) -> 
 }
 
 async fn load_user(session: &Session, state: &AppState) -> Result<Option<CurrentUser>, AppError> {
-    let Some(uid) = session.get::<i64>(SESSION_USER).await.ok().flatten() else {
-        return Ok(None);
+    let uid = match session.get::<i64>(SESSION_USER).await {
+        Ok(Some(uid)) => uid,
+        Ok(None) => return Ok(None),
+        // The session could not be read from the database: the visitor may well be signed in,
+        // so this is the database being away (503), not a reason to ask them to sign in again.
+        Err(tower_sessions::session::Error::Store(e)) => {
+            return Err(AppError::Unavailable(format!("session store: {e}")))
+        }
+        Err(_) => return Ok(None),
     };
     match accounts::get(&state.db, uid).await {
-        Ok(a) if a.active => Ok(Some(CurrentUser {
-            id: a.id,
-            role: a.role(),
-            scope: UnitPath::parse(&a.unit_path).unwrap_or_else(|| UnitPath::root(a.unit_id)),
-            username: a.username,
-            full_name: a.full_name,
-            unit_id: a.unit_id,
-            unit_name: a.unit_name,
-        })),
+        Ok(a) if a.active => {
+            let now = chrono::Utc::now().timestamp() / 60;
+            let seen = session.get::<i64>(SESSION_SEEN).await.ok().flatten();
+            if seen.is_none_or(|s| now - s >= RENEW_EVERY_MINUTES) {
+                if let Err(e) = session.insert(SESSION_SEEN, now).await {
+                    tracing::warn!(error = %e, "session not renewed");
+                }
+            }
+            Ok(Some(CurrentUser {
+                id: a.id,
+                role: a.role(),
+                scope: UnitPath::parse(&a.unit_path).unwrap_or_else(|| UnitPath::root(a.unit_id)),
+                username: a.username,
+                full_name: a.full_name,
+                unit_id: a.unit_id,
+                unit_name: a.unit_name,
+            }))
+        }
         Ok(_) | Err(crate::db::DbError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }

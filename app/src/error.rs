@@ -30,9 +30,7 @@ impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::NotFound => AppError::NotFound,
-            DbError::Sqlx(sqlx::Error::PoolTimedOut)
-            | DbError::Sqlx(sqlx::Error::Io(_))
-            | DbError::Sqlx(sqlx::Error::PoolClosed) => AppError::Unavailable(e.to_string()),
+            e if e.is_unavailable() => AppError::Unavailable(e.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }

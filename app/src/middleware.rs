@@ -118,8 +118,14 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
         return axum::response::Redirect::to(&format!("/login?next={next}")).into_response();
     }
-    // With the session available the page gets the full shell; otherwise a plain one.
-    let mut out = match Ctx::from_parts(&parts_for_ctx, &state).await {
+    // With the session available the page gets the full shell; otherwise a plain one. When
+    // the database is away the session cannot be read either: do not wait for it a second time.
+    let ctx = if page.status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+        Err(AppError::Unavailable(String::new()))
+    } else {
+        Ctx::from_parts(&parts_for_ctx, &state).await
+    };
+    let mut out = match ctx {
         Ok(ctx) => ctx.render_status(page.status, &ctx.lang.t(page.title_key), move || {
             error_body(page)
         }),

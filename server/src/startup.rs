@@ -152,9 +152,26 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::r
             }
         }
     };
-    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
-        .await
-        .into_response()
+    let mut res =
+        leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
+            .await
+            .into_response();
+    // A form post that found the database away answers 503: give it the translated page.
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE
+        && res
+            .extensions()
+            .get::<langnghe_app::error::ErrorPage>()
+            .is_none()
+    {
+        let (title_key, text_key) =
+            langnghe_app::error::AppError::Unavailable(String::new()).message_keys();
+        res.extensions_mut().insert(langnghe_app::error::ErrorPage {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            title_key,
+            text_key,
+        });
+    }
+    res
 }
 
 /// The whole application: pages, server functions, static files and every layer.

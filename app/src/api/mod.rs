@@ -151,6 +151,10 @@ where
 {
     let cx = match ctx().await {
         Ok(c) => c,
+        Err(AppError::Unavailable(cause)) => {
+            unavailable(&cause);
+            return Ok(());
+        }
         Err(e) => {
             tracing::error!(error = %e, "server function without context");
             return Err(ServerFnError::new("unavailable"));
@@ -195,6 +199,10 @@ where
         Err(Fail::App(AppError::NotFound)) => {
             (back(fallback), Some(Flash::error("error.404.text")))
         }
+        Err(Fail::App(AppError::Unavailable(cause))) => {
+            unavailable(&cause);
+            return Ok(());
+        }
         Err(Fail::App(e)) => {
             let (_, text) = e.message_keys();
             e.into_response_log();
@@ -212,15 +220,21 @@ where
     Ok(())
 }
 
+/// The database is away: nothing was saved, and the visitor gets the 503 page (the server
+/// function layer renders it) rather than a redirect whose message could not be kept in the
+/// session, which lives in the same database.
+fn unavailable(cause: &str) {
+    tracing::warn!(%cause, "database unavailable in a form post");
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
 impl AppError {
     /// Logs an internal cause the way the HTTP edge does.
     fn into_response_log(self) {
-        match &self {
-            AppError::Internal(cause) => tracing::error!(%cause, "internal error in a form post"),
-            AppError::Unavailable(cause) => {
-                tracing::warn!(%cause, "database unavailable in a form post")
-            }
-            _ => {}
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error in a form post");
         }
     }
 }

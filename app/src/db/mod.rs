@@ -46,6 +46,39 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// Whether the database could not be reached or used for now, so that the request may
+    /// well succeed if tried again later (503, not 500): the pool found no connection in time
+    /// or is closed, the connection broke, PostgreSQL refuses connections or is shutting down,
+    /// or SQLite stayed locked by another writer beyond the busy timeout.
+    pub fn is_unavailable(&self) -> bool {
+        let DbError::Sqlx(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(d) => {
+                if let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    // 08: connection exception; 53300: too many connections; 57P01-57P03:
+                    // the server is shutting down, crashed or still starting.
+                    let code = pg.code();
+                    code.starts_with("08") || code == "53300" || code.starts_with("57P0")
+                } else if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                    // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+                    d.code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the error is a unique-constraint violation (a duplicate code or name).
     pub fn is_unique_violation(&self) -> bool {
         match self {
