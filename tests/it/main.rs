@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod browser;
 mod cli;
+mod crash;
 mod csrf;
 mod feedback;
 mod indices;
