@@ -3,8 +3,9 @@
 //! with the largest font; a citizen journey done with the keyboard only; the font-size and
 //! contrast toggles.
 //!
-//! axe-core comes from npm: `npm ci --prefix tests/axe` puts it in `tests/axe/node_modules`.
-//! Without it these tests are skipped loudly, and fail under `CI=true`.
+//! axe-core comes from npm: `npm ci --prefix tests/axe` puts it in `tests/axe/node_modules` (the
+//! tests run it themselves when npm is there). Without it these tests are skipped loudly, and fail
+//! under `CI=true`.
 
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
@@ -22,6 +23,18 @@ fn axe_core() -> Option<(String, String)> {
             .map_err(std::io::Error::other)?;
         Ok((src, pkg["version"].as_str().unwrap_or("?").to_string()))
     };
+    // A new checkout has no node_modules yet: fetch the pinned axe-core once if npm is there
+    // (one test at a time: `npm ci` empties the folder first).
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    if read().is_err() {
+        let axe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("axe");
+        let _ = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&axe)
+            .stdout(std::process::Stdio::null())
+            .status();
+    }
     match read() {
         Ok(found) => Some(found),
         Err(e) => {
