@@ -8,6 +8,7 @@ use langnghe_app::db::Db;
 use langnghe_server::config::Opts;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
 use reqwest::{redirect, Client, Response, StatusCode};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,45 @@ pub struct TestApp {
     pub database_url: String,
     pub data_dir: PathBuf,
     _shutdown: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    _leftovers: std::sync::Arc<Leftovers>,
+}
+
+/// A test app's database and folder, removed when the test is done with them (the last
+/// `TestApp` sharing them is dropped). What a killed run leaves is swept by the next one.
+struct Leftovers {
+    backend: Backend,
+    database_url: String,
+    data_dir: PathBuf,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        let Some(i) = self.database_url.rfind('/') else {
+            return;
+        };
+        let name = self.database_url[i + 1..].to_string();
+        let admin = format!("{}/postgres", &self.database_url[..i]);
+        // Dropped inside the test's runtime: a thread of its own may block on the database.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut c)
+                        .await;
+                }
+            });
+        });
+    }
 }
 
 fn unique(prefix: &str) -> String {
@@ -34,6 +74,63 @@ fn unique(prefix: &str) -> String {
         std::process::id(),
         rand::thread_rng().gen::<u32>()
     )
+}
+
+/// The process that made a test database or folder, from its name (`<prefix><pid>_<random>`).
+fn maker_pid(name: &str, prefix: &str) -> Option<u32> {
+    name.strip_prefix(prefix)?.split('_').next()?.parse().ok()
+}
+
+/// Whether the test process `pid` is still running (its databases and folders are in use).
+fn alive(pid: u32) -> bool {
+    // `/proc/<id>` also answers for a thread of another process: ask for a process of that id.
+    pid == std::process::id()
+        || std::fs::read_to_string(format!("/proc/{pid}/status")).is_ok_and(|st| {
+            st.lines()
+                .any(|l| l.strip_prefix("Tgid:").map(str::trim) == Some(&pid.to_string()))
+        })
+}
+
+/// Removes the temporary folders left by test runs that have ended (once per process).
+fn sweep_folders() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if maker_pid(&name, "langnghe_test_").is_some_and(|pid| !alive(pid)) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    });
+}
+
+/// Drops the databases left by test runs that have ended (once per process, before the first
+/// new one): a run leaves at most its own behind.
+async fn sweep_databases(admin: &str) {
+    static ONCE: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    ONCE.get_or_init(|| async {
+        let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(admin).await else {
+            return;
+        };
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'ln\\_test\\_%'",
+        )
+        .fetch_all(&mut c)
+        .await
+        .unwrap_or_default();
+        for name in names {
+            if maker_pid(&name, "ln_test_").is_some_and(|pid| !alive(pid)) {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut c)
+                    .await;
+            }
+        }
+        let _ = sqlx::Connection::close(c).await;
+    })
+    .await;
 }
 
 /// The PostgreSQL server used by tests: `LANGNGHE_TEST_PG` (an admin URL ending in a database
@@ -60,6 +157,7 @@ pub const SECRET: &str = "test-secret-test-secret-test-secret";
 
 /// A new, empty directory under the system's temporary folder.
 pub fn temp_data_dir() -> PathBuf {
+    sweep_folders();
     let dir = std::env::temp_dir().join(unique("langnghe_test_"));
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
@@ -79,6 +177,7 @@ pub async fn fresh_database_url(backend: Backend, data_dir: &std::path::Path) ->
                 eprintln!("\n*** PostgreSQL is not reachable: this PostgreSQL test was SKIPPED (set CI=true to make it fail) ***\n");
                 return None;
             };
+            sweep_databases(&admin).await;
             let name = unique("ln_test_");
             let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
                 .await
@@ -130,6 +229,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         .await
         .expect("start");
     let (client, jar) = new_client();
+    let _leftovers = std::sync::Arc::new(Leftovers {
+        backend,
+        database_url: database_url.clone(),
+        data_dir: data_dir.clone(),
+    });
     Some(TestApp {
         base: running.base_url.clone(),
         db,
@@ -139,6 +243,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         database_url,
         data_dir,
         _shutdown: std::sync::Arc::new(running.shutdown),
+        _leftovers,
     })
 }
 
@@ -172,6 +277,7 @@ impl TestApp {
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.clone(),
             _shutdown: self._shutdown.clone(),
+            _leftovers: self._leftovers.clone(),
         }
     }
 
@@ -487,7 +593,9 @@ impl Browser {
             let l = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
             l.local_addr().ok()?.port()
         };
+        // In a process group of its own, so that the browsers it starts end with it.
         let child = match std::process::Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -683,6 +791,17 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // chromedriver and every Chromium process it started (they share its process group);
+        // killing chromedriver alone leaves the browsers running.
+        // `--` before the negative id: without it procps' kill reads `-<id>` wrongly (it sent
+        // SIGKILL to every process when the id began with 1).
+        let group = self.child.id();
+        if group > 1 {
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -279,7 +279,7 @@ impl Server {
     /// SIGTERM: the polite request to stop.
     fn terminate(&self) {
         let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
+            .args(["-s", "TERM", "--", &self.pid().to_string()])
             .status()
             .expect("kill -TERM");
         assert!(status.success());
