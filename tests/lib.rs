@@ -201,21 +201,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     langnghe_app::notify::install_tls_provider();
     let data_dir = temp_data_dir();
     let database_url = fresh_database_url(backend, &data_dir).await?;
-    let opts = Opts {
-        database_url: Some(database_url.clone()),
-        data_dir: data_dir.clone(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        base_url: None,
-        secret: Some(SECRET.into()),
-        no_demo: false,
-        public_dir: None,
-        trust_proxy: false,
-        survey_days: 7,
-        opening_hours: Some("always".into()),
-        deadline_check_minutes: 0,
-        outbox_seconds: 0,
-        log_format: "text".into(),
-    };
+    let opts = Opts::local(&database_url, &data_dir, SECRET);
     let db = langnghe_server::startup::connect(&opts)
         .await
         .expect("connect");

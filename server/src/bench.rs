@@ -4,6 +4,9 @@
 use std::future::Future;
 use std::path::PathBuf;
 
+/// The server secret of bench instances.
+pub const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
 /// Sets up TLS and logging (`RUST_LOG`, else `default_filter`) for a bench run.
 pub fn init(default_filter: &str) {
     langnghe_app::notify::install_tls_provider();

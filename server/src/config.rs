@@ -161,6 +161,26 @@ pub enum AdminCommand {
 }
 
 impl Opts {
+    /// An instance for a test or a bench: database `database_url`, files in `data_dir`, a free
+    /// port on 127.0.0.1, secret `secret`, every hour open, no background jobs.
+    pub fn local(database_url: &str, data_dir: &std::path::Path, secret: &str) -> Opts {
+        Opts {
+            database_url: Some(database_url.to_string()),
+            data_dir: data_dir.to_path_buf(),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            base_url: None,
+            secret: Some(secret.to_string()),
+            no_demo: false,
+            public_dir: None,
+            trust_proxy: false,
+            survey_days: 7,
+            opening_hours: Some("always".into()),
+            deadline_check_minutes: 0,
+            outbox_seconds: 0,
+            log_format: "text".into(),
+        }
+    }
+
     /// The database URL, defaulting to `sqlite:<data_dir>/langnghe.db`.
     pub fn database_url(&self) -> String {
         self.database_url

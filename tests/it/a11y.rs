@@ -10,7 +10,7 @@
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use langnghe_app::db::{dossiers, ratings, sessions};
+use langnghe_app::db::{ratings, sessions};
 use langnghe_tests::{both_databases, figure, location, Browser, TestApp, SECRET};
 use serde_json::{json, Value};
 
@@ -262,29 +262,6 @@ async fn enter_view(b: &Browser, app: &TestApp, view: View) -> Result<(), String
     Ok(())
 }
 
-/// Signs in through the sign-in form, as a person would.
-async fn sign_in(b: &Browser, app: &TestApp, user: &str, password: &str) -> Result<(), String> {
-    let e = |e: fantoccini::error::CmdError| e.to_string();
-    b.client.goto(&app.url("/login")).await.map_err(e)?;
-    for (id, v) in [("f-username", user), ("f-password", password)] {
-        b.client
-            .find(Locator::Id(id))
-            .await
-            .map_err(e)?
-            .send_keys(v)
-            .await
-            .map_err(e)?;
-    }
-    b.client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .map_err(e)?
-        .click()
-        .await
-        .map_err(e)?;
-    b.wait_for_path("/staff").await.map(|_| ())
-}
-
 /// What the pages need to show something: ratings, a case, a session with a sign-up, a dossier
 /// with its survey link.
 struct Fixture {
@@ -350,30 +327,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     let signup = location(&r);
     assert!(signup.starts_with("/sessions/signup/DT"), "{signup}");
     // A completed dossier sent by the one-stop software, with its survey link.
-    let mut tx = app.db.begin().await.unwrap();
-    let (_, key) = dossiers::create_key(&mut tx, None, "Một cửa điện tử", xapl)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    let v: Value = app
-        .client
-        .post(app.url("/api/v1/dossiers"))
-        .header("content-type", "application/json")
-        .header("X-API-Key", key)
-        .body(
+    let survey = app
+        .survey_link(
             json!({"code": "HS-A11Y", "unit_code": "XAPL", "procedure_code": "1.001193",
-                   "citizen_phone": "0912 345 678", "completed_at": "2026-01-20T09:30:00+07:00"})
-            .to_string(),
+                   "citizen_phone": "0912 345 678", "completed_at": "2026-01-20T09:30:00+07:00"}),
         )
-        .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let survey = v["survey"]["url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no survey link: {v}"))
         .trim_start_matches(&app.base)
         .to_string();
     let id = |sql: &'static str| {
@@ -508,21 +467,9 @@ async fn audit_everything(
             ("f-code", fx.case_code.as_str()),
             ("f-contact", fx.case_phone),
         ] {
-            b.client
-                .find(Locator::Id(id))
-                .await
-                .map_err(e)?
-                .send_keys(v)
-                .await
-                .map_err(e)?;
+            b.fill(id, v).await?;
         }
-        b.client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await
-            .map_err(e)?
-            .click()
-            .await
-            .map_err(e)?;
+        b.click("main form button[type=submit]").await?;
         b.wait_for_exact_path(&format!("/feedback/track/{}", fx.case_code))
             .await?;
         a.check(b, "followed case", view).await?;
@@ -535,13 +482,7 @@ async fn audit_everything(
             )
             .await
             .map_err(e)?;
-        b.client
-            .find(Locator::Css("main form button[type=submit]"))
-            .await
-            .map_err(e)?
-            .click()
-            .await
-            .map_err(e)?;
+        b.click("main form button[type=submit]").await?;
         b.client
             .wait()
             .for_element(Locator::Css(".error-text"))
@@ -568,28 +509,16 @@ async fn audit_everything(
             view,
         )
         .await?;
-        b.client
-            .find(Locator::Css("button.face-4"))
-            .await
-            .map_err(e)?
-            .click()
-            .await
-            .map_err(e)?;
+        b.click("button.face-4").await?;
         b.wait_for_path("/kiosk/thanks").await?;
         a.check(b, "kiosk details", view).await?;
-        b.client
-            .find(Locator::Css(".kiosk-actions button[type=submit]"))
-            .await
-            .map_err(e)?
-            .click()
-            .await
-            .map_err(e)?;
+        b.click(".kiosk-actions button[type=submit]").await?;
         b.wait_for_path("/kiosk/done").await?;
         a.check(b, "kiosk thank-you", view).await?;
     }
     b.client.delete_all_cookies().await.map_err(e)?;
     // Staff on a desktop, plain and in high contrast with A++.
-    sign_in(b, app, "quantri", "langnghe-quantri").await?;
+    b.sign_in(app, "quantri", "langnghe-quantri").await?;
     for view in [DESKTOP, DESKTOP_HC] {
         enter_view(b, app, view).await?;
         for (page, path) in staff_pages(fx) {
@@ -598,7 +527,7 @@ async fn audit_everything(
     }
     // An official's pages: their own unit and the phone-size menu.
     b.client.delete_all_cookies().await.map_err(e)?;
-    sign_in(b, app, "canbo", "langnghe-canbo").await?;
+    b.sign_in(app, "canbo", "langnghe-canbo").await?;
     for view in [PHONE, PHONE_HC] {
         enter_view(b, app, view).await?;
         a.visit(b, app, "staff home", "/staff", view).await?;
@@ -613,13 +542,7 @@ async fn audit_everything(
         )
         .await?;
         // The navigation menu opened.
-        b.client
-            .find(Locator::Css("details.nav-menu > summary"))
-            .await
-            .map_err(e)?
-            .click()
-            .await
-            .map_err(e)?;
+        b.click("details.nav-menu > summary").await?;
         a.check(b, "staff menu opened", view).await?;
     }
     Ok(())
@@ -960,7 +883,7 @@ both_databases!(
             for path in ["/", "/feedback/track"] {
                 stops += tab_through(&b, &app, path, &mut problems).await?;
             }
-            sign_in(&b, &app, "quantri", "langnghe-quantri").await?;
+            b.sign_in(&app, "quantri", "langnghe-quantri").await?;
             for path in ["/staff", "/feedback/cases", "/indices"] {
                 stops += tab_through(&b, &app, path, &mut problems).await?;
             }
@@ -1026,24 +949,12 @@ both_databases!(
             };
             b.client.goto(&app.url("/sessions?kind=0")).await.map_err(e)?;
             let before = style(&b).await.map_err(e)?;
-            b.client
-                .find(Locator::Css(".prefs a[href^='/prefs?fs=2']"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click(".prefs a[href^='/prefs?fs=2']").await?;
             let larger = style(&b).await.map_err(e)?;
             if larger[0].as_f64() <= before[0].as_f64() || larger[4] != "/sessions?kind=0" {
                 return Err(format!("A+ : {before} → {larger}"));
             }
-            b.client
-                .find(Locator::Css(".prefs a[href^='/prefs?hc=1']"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click(".prefs a[href^='/prefs?hc=1']").await?;
             let hc = style(&b).await.map_err(e)?;
             if hc[1] != "rgb(0, 0, 0)" || hc[2] != "rgb(255, 255, 255)" || hc[4] != "/sessions?kind=0" {
                 return Err(format!("contrast: {larger} → {hc}"));
@@ -1061,13 +972,7 @@ both_databases!(
                 .await
                 .map_err(e)?;
             current.click().await.map_err(e)?;
-            b.client
-                .find(Locator::Css(".prefs a[href^='/prefs?fs=1']"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click(".prefs a[href^='/prefs?fs=1']").await?;
             let back = style(&b).await.map_err(e)?;
             if back[0] != before[0] || back[1] != before[1] || back[4] != "/feedback/new" {
                 return Err(format!("back to normal: {before} vs {back}"));

@@ -48,13 +48,7 @@ both_databases!(
                 .send_keys("Cần thêm ghế chờ")
                 .await
                 .map_err(|e| e.to_string())?;
-            b.client
-                .find(Locator::Css(".kiosk-actions button[type=submit]"))
-                .await
-                .map_err(|e| e.to_string())?
-                .click()
-                .await
-                .map_err(|e| e.to_string())?;
+            b.click(".kiosk-actions button[type=submit]").await?;
             b.wait_for_path("/kiosk/done").await?;
             let (list, _) = ratings::list(&app.db, "/", &Default::default(), 10, 0)
                 .await
@@ -89,13 +83,7 @@ both_databases!(
                 ("f-address", "Thôn Đông, xã An Phú Lâm"),
                 ("f-content", "Đề nghị niêm yết lệ phí chứng thực tại quầy."),
             ] {
-                b.client
-                    .find(Locator::Id(field))
-                    .await
-                    .map_err(e)?
-                    .send_keys(value)
-                    .await
-                    .map_err(e)?;
+                b.fill(field, value).await?;
             }
             let png = std::env::temp_dir().join(format!("langnghe-{}.png", std::process::id()));
             std::fs::write(
@@ -103,27 +91,9 @@ both_databases!(
                 b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0",
             )
             .map_err(|e| e.to_string())?;
-            b.client
-                .find(Locator::Id("f-files"))
-                .await
-                .map_err(e)?
-                .send_keys(&png.display().to_string())
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Css("input[name=consent]"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Css("form button[type=submit].btn-big"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.fill("f-files", &png.display().to_string()).await?;
+            b.click("input[name=consent]").await?;
+            b.click("form button[type=submit].btn-big").await?;
             let path = b.wait_for_path("/feedback/track/PA").await?;
             let code = path.trim_start_matches("/feedback/track/").to_string();
             let case = langnghe_app::db::feedback::by_code(&app.db, &code)
@@ -142,27 +112,9 @@ both_databases!(
                 .goto(&app.url("/feedback/track"))
                 .await
                 .map_err(e)?;
-            b.client
-                .find(Locator::Id("f-code"))
-                .await
-                .map_err(e)?
-                .send_keys(&code)
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Id("f-contact"))
-                .await
-                .map_err(e)?
-                .send_keys("0905123456")
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Css("form button[type=submit]"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.fill("f-code", &code).await?;
+            b.fill("f-contact", "0905123456").await?;
+            b.click("form button[type=submit]").await?;
             b.wait_for_exact_path(&format!("/feedback/track/{code}"))
                 .await?;
             let text = b
@@ -193,34 +145,16 @@ both_databases!(
         let result = async {
             let e = |e: fantoccini::error::CmdError| e.to_string();
             b.client.goto(&app.url("/sessions")).await.map_err(e)?;
-            b.client
-                .find(Locator::Css(&format!("a[href='/sessions/{id}']")))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click(&format!("a[href='/sessions/{id}']")).await?;
             b.wait_for_exact_path(&format!("/sessions/{id}")).await?;
             for (field, value) in [
                 ("f-name", "Phan Văn Đức"),
                 ("f-phone", "0905 222 333"),
                 ("f-topic", "Hỏi về cấp giấy phép xây dựng nhà ở riêng lẻ."),
             ] {
-                b.client
-                    .find(Locator::Id(field))
-                    .await
-                    .map_err(e)?
-                    .send_keys(value)
-                    .await
-                    .map_err(e)?;
+                b.fill(field, value).await?;
             }
-            b.client
-                .find(Locator::Css("form button[type=submit].btn-big"))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.click("form button[type=submit].btn-big").await?;
             let path = b.wait_for_path("/sessions/signup/DT").await?;
             let code = path.trim_start_matches("/sessions/signup/").to_string();
             let main = |b: &Browser| {
@@ -231,22 +165,9 @@ both_databases!(
             if !text.contains(&code) || !text.contains("Đã xác nhận") {
                 return Err(format!("confirmation page: {text}"));
             }
-            b.client
-                .find(Locator::Id("f-phone"))
-                .await
-                .map_err(e)?
-                .send_keys("0905222333")
-                .await
-                .map_err(e)?;
-            b.client
-                .find(Locator::Css(
-                    "form[action='/api/sessions/cancel'] button[type=submit]",
-                ))
-                .await
-                .map_err(e)?
-                .click()
-                .await
-                .map_err(e)?;
+            b.fill("f-phone", "0905222333").await?;
+            b.click("form[action='/api/sessions/cancel'] button[type=submit]")
+                .await?;
             b.wait_for_exact_path(&format!("/sessions/signup/{code}"))
                 .await?;
             let mut text = String::new();

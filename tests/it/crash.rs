@@ -94,19 +94,8 @@ struct Prepared {
 
 fn opts(url: &str, data_dir: &Path) -> Opts {
     Opts {
-        database_url: Some(url.to_string()),
-        data_dir: data_dir.to_path_buf(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        base_url: None,
-        secret: Some(SECRET.into()),
         no_demo: true,
-        public_dir: None,
-        trust_proxy: false,
-        survey_days: 7,
-        opening_hours: Some("always".into()),
-        deadline_check_minutes: 0,
-        outbox_seconds: 0,
-        log_format: "text".into(),
+        ..Opts::local(url, data_dir, SECRET)
     }
 }
 

@@ -220,21 +220,7 @@ async fn run_backend(
     args: &Args,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<Vec<Outcome>> {
-    let opts = Opts {
-        database_url: Some(url.to_string()),
-        data_dir: data_dir.to_path_buf(),
-        listen: "127.0.0.1:0".parse()?,
-        base_url: None,
-        secret: Some("bench-secret-bench-secret-bench-secret".into()),
-        no_demo: false,
-        public_dir: None,
-        trust_proxy: false,
-        survey_days: 7,
-        opening_hours: Some("always".into()),
-        deadline_check_minutes: 0,
-        outbox_seconds: 0,
-        log_format: "text".into(),
-    };
+    let opts = Opts::local(url, data_dir, bench::SECRET);
     let db = langnghe_server::startup::connect(&opts).await?;
     langnghe_server::startup::seed_demo_if_empty(
         &db,

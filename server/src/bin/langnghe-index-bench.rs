@@ -332,21 +332,7 @@ async fn run_backend(
     args: &Args,
     dir: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let opts = Opts {
-        database_url: Some(url.to_string()),
-        data_dir: dir.to_path_buf(),
-        listen: "127.0.0.1:0".parse()?,
-        base_url: None,
-        secret: Some("bench-secret-bench-secret-bench-secret".into()),
-        no_demo: false,
-        public_dir: None,
-        trust_proxy: false,
-        survey_days: 7,
-        opening_hours: Some("always".into()),
-        deadline_check_minutes: 0,
-        outbox_seconds: 0,
-        log_format: "text".into(),
-    };
+    let opts = Opts::local(url, dir, bench::SECRET);
     let db = langnghe_server::startup::connect(&opts).await?;
     let demo = langnghe_app::db::demo::DemoSpec::structure_only();
     // The demo province has 22 units; synthetic communes make up the rest.
