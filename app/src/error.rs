@@ -36,6 +36,15 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<crate::reports::ReportError> for AppError {
+    fn from(e: crate::reports::ReportError) -> Self {
+        match e {
+            crate::reports::ReportError::Db(d) => d.into(),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

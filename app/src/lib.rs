@@ -30,6 +30,8 @@ pub mod notify;
 #[cfg(feature = "ssr")]
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod reports;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 #[cfg(feature = "ssr")]

@@ -344,8 +344,22 @@ async fn openapi() -> impl IntoResponse {
 pub struct UnitIndex {
     pub unit_code: String,
     pub unit: String,
-    /// Rank inside the peer group; absent when the unit has fewer answers than the sample needs.
+    /// Rank inside the province's peer group (by the lower bound of the 95 % Wilson interval);
+    /// absent when the unit has fewer answers than the sample needs.
     pub rank: Option<i64>,
+    /// How many units of the peer group were ranked.
+    pub of: i64,
+    /// `ranked`, or `not_enough_answers` (listed apart, not ranked).
+    pub status: String,
+    /// The value ranked on: the lower bound of the 95 % Wilson interval.
+    pub ranked_on: Option<f64>,
+    /// The day units merged into this one inside the period (their answers are counted here).
+    pub merged_on: Option<chrono::NaiveDate>,
+    /// Codes of the units merged into this one inside the period.
+    pub merged_from: Vec<String>,
+    /// Against the funnel plot's limits around the peer group's share: `above_99.8`,
+    /// `above_95`, `within`, `below_95`, `below_99.8`.
+    pub funnel: String,
     /// Previous rank minus this rank (positive: moved up).
     pub change: Option<i64>,
     pub answers: i64,
@@ -362,8 +376,11 @@ pub struct UnitIndex {
     pub par_points: Option<f64>,
     pub par_band: Option<String>,
     pub late_share: Option<f64>,
-    /// Points of Decision 766's satisfaction group (of 18 by default).
-    pub g766_points: f64,
+    /// Points of Decision 766's satisfaction group (of 18), scored on the ratios that have data;
+    /// null when none has.
+    pub g766_points: Option<f64>,
+    /// How many of the three ratios had data.
+    pub g766_with_data: usize,
     /// Its three ratios (feedback on time; feedback not dissatisfied nor overdue; dossiers not
     /// rated dissatisfied, complained about or late); null where there is nothing to count.
     pub g766_ratios: [Option<f64>; 3],
@@ -437,7 +454,7 @@ async fn handle_indices(
             "dùng 2026-Q3, 2026-11, 2026 hoặc 2026-01-01..2026-03-31",
         ))?,
     };
-    let ranked = langnghe_app::pages::indices::rankings(
+    let ranked = langnghe_app::reports::ranking::rankings(
         &state.db,
         &key.unit_path,
         &p,
@@ -445,6 +462,7 @@ async fn handle_indices(
     )
     .await
     .map_err(|e| Refusal::Unavailable(e.to_string()))?;
+    use langnghe_app::reports::export::{status, zone_code};
     Ok(IndicesOut {
         period: p.key(),
         from: p.from,
@@ -457,26 +475,36 @@ async fn handle_indices(
                 units: g
                     .rows
                     .into_iter()
-                    .map(|row| (row.ranked, row.unit, row.par, row.late, row.tally, row.g766))
-                    .map(|(r, u, par, late, tally, g766)| UnitIndex {
-                        scores: tally.s,
-                        unit_code: u.code,
-                        unit: u.name,
-                        rank: r.rank,
-                        change: r.change,
-                        answers: r.headline.n,
-                        dossiers: r.headline.population,
-                        required: r.headline.required,
-                        enough: r.headline.enough,
-                        share_satisfied: r.headline.share_satisfied,
-                        ci_low: r.headline.ci.map(|c| c.0),
-                        ci_high: r.headline.ci.map(|c| c.1),
-                        mean: r.headline.mean,
-                        par_points: par.points,
-                        par_band: par.band,
-                        late_share: late,
-                        g766_points: g766.total,
-                        g766_ratios: g766.ratios,
+                    .filter(|row| row.in_scope)
+                    .map(|row| UnitIndex {
+                        status: status(&row).to_string(),
+                        funnel: zone_code(row.zone).to_string(),
+                        scores: row.tally.s,
+                        unit_code: row.unit.code,
+                        unit: row.unit.name,
+                        rank: row.ranked.rank,
+                        of: row.ranked.of,
+                        ranked_on: row.ranked.lower_bound,
+                        merged_on: row.merged.as_ref().map(|m| m.on),
+                        merged_from: row
+                            .merged
+                            .map(|m| m.from.into_iter().map(|(c, _)| c).collect())
+                            .unwrap_or_default(),
+                        change: row.ranked.change,
+                        answers: row.ranked.headline.n,
+                        dossiers: row.ranked.headline.population,
+                        required: row.ranked.headline.required,
+                        enough: row.ranked.headline.enough,
+                        share_satisfied: row.ranked.headline.share_satisfied,
+                        ci_low: row.ranked.headline.ci.map(|c| c.0),
+                        ci_high: row.ranked.headline.ci.map(|c| c.1),
+                        mean: row.ranked.headline.mean,
+                        par_points: row.par.points,
+                        par_band: row.par.band,
+                        late_share: row.late,
+                        g766_points: row.g766.total,
+                        g766_with_data: row.g766.with_data,
+                        g766_ratios: row.g766.ratios,
                     })
                     .collect(),
             })

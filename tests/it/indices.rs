@@ -170,7 +170,7 @@ both_databases!(
         assert_eq!(raw.len(), 124, "every rating, counted or not");
         // Recompute per unit from the raw export: counted rows only.
         let mut by_unit: HashMap<String, (i64, i64, i64)> = HashMap::new();
-        for r in raw.iter().filter(|r| r["counted"] == "1") {
+        for r in raw.iter().filter(|r| r["counted"] == "yes") {
             let e = by_unit.entry(r["unit_code"].clone()).or_default();
             let s: i64 = r["score"].parse().unwrap();
             e.0 += 1;
@@ -219,7 +219,7 @@ both_databases!(
             .page(&format!("/indices/unit/{xapl}?period={period}"))
             .await;
         assert_eq!(status, 200);
-        assert!(unit_page.contains("<svg class=\"chart\""));
+        assert!(unit_page.contains("<svg") && unit_page.contains("class=\"chart\""));
         let (n, sat, _) = by_unit["XAPL"];
         assert!(unit_page.contains(&format!("{:.1} %", sat as f64 / n as f64 * 100.0)));
         // An official of another unit cannot read this unit's figures.
@@ -270,12 +270,25 @@ both_databases!(
         let mut found = 0;
         for row in &csv {
             let r = (0..range.height())
-                .find(|r| cell(*r, 1) == row["unit"])
+                .find(|r| cell(*r, 4) == row["unit"])
                 .unwrap_or_else(|| panic!("{} in the workbook", row["unit"]));
-            assert_eq!(cell(r, 2), row["answers"], "answers of {}", row["unit"]);
+            assert_eq!(cell(r, 3), row["unit_code"], "code of {}", row["unit"]);
+            assert_eq!(cell(r, 5), row["answers"], "answers of {}", row["unit"]);
+            assert_eq!(
+                cell(r, 0),
+                row["rank"],
+                "rank of {} (a number or empty)",
+                row["unit"]
+            );
+            assert_eq!(
+                cell(r, 1),
+                row["of"],
+                "ranked units of {}'s group",
+                row["unit"]
+            );
             if let Ok(share) = row["share_satisfied"].parse::<f64>() {
                 let x: f64 = range
-                    .get((r, 5))
+                    .get((r, 8))
                     .and_then(|d| d.to_string().parse().ok())
                     .unwrap();
                 assert!((x - share).abs() < 1e-9, "share of {}", row["unit"]);
@@ -415,11 +428,10 @@ both_databases!(
         let f = |k: &str, r: &HashMap<String, String>| r[k].parse::<f64>().unwrap();
         assert!((f("r766_dossiers", &before) - 0.4).abs() < 1e-9);
         assert_eq!(before["r766_on_time"], "", "no feedback cases: no ratio");
-        // 6 + 6 (nothing to fault) + 6 × 0.4 = 14.4 of 18.
-        assert!(
-            (f("g766_points", &before) - 14.4).abs() < 1e-9,
-            "{before:?}"
-        );
+        assert_eq!(before["g766_with_data"], "1");
+        // r1 and r2 have no data and earn nothing: the total is scored on r3 alone and
+        // brought to 18: 6 × 0.4 = 2.4 of 6 → 2.4 × 18 / 6 = 7.2 (never 6 + 6 for nothing).
+        assert!((f("g766_points", &before) - 7.2).abs() < 1e-9, "{before:?}");
         let share = f("share_satisfied", &before);
         assert!((f("par_points", &before) - share * 14.0).abs() < 1e-4);
         assert!((f("late_share", &before) - 0.2).abs() < 1e-9);
@@ -435,6 +447,7 @@ both_databases!(
             ("w766_not_dissatisfied", "6"),
             ("w766_dossiers", "10"),
             ("margin_pct", "5"),
+            ("min_answers", "30"),
         ];
         // Only the province administrator sets the rules.
         for who in ["lanhdao", "canbo"] {
@@ -467,14 +480,23 @@ both_databases!(
         let same = row(&ranking_csv(&leader, &period).await, "XAPL");
         assert_eq!(same["g766_points"], before["g766_points"], "nothing saved");
         form[2].1 = "80";
+        // Decision 766's three weights must add up to the group's 18 points: 6 + 6 + 10 is
+        // refused with the reason, nothing saved.
+        let (_, page) = admin
+            .submit("/admin/index-rules", "/api/indices/rules", &form)
+            .await;
+        assert!(page.contains("phải cộng lại bằng 18"), "{page}");
+        let same = row(&ranking_csv(&leader, &period).await, "XAPL");
+        assert_eq!(same["par_points"], before["par_points"], "nothing saved");
         form[0].1 = "10,0";
+        form[6].1 = "2";
         let (_, page) = admin
             .submit("/admin/index-rules", "/api/indices/rules", &form)
             .await;
         assert!(page.contains("Đã lưu quy tắc tính điểm"), "{page}");
-        // Every ranking uses the new rules at once.
+        // Every ranking uses the new rules at once. Only r3 has data: still 0.4 × 18 = 7.2.
         let after = row(&ranking_csv(&leader, &period).await, "XAPL");
-        assert!((f("g766_points", &after) - 16.0).abs() < 1e-9, "{after:?}");
+        assert!((f("g766_points", &after) - 7.2).abs() < 1e-9, "{after:?}");
         assert!((f("par_points", &after) - share * 10.0).abs() < 1e-4);
         // 20 % late ≥ 15 %: XAPL cannot be "good" or better.
         assert!(
@@ -483,20 +505,20 @@ both_databases!(
         );
         let (_, ranking) = leader.page(&format!("/indices?period={period}")).await;
         assert!(
-            ranking.contains("tối đa 10<") && ranking.contains("tối đa 22<"),
+            ranking.contains("tối đa 10<") && ranking.contains("tối đa 18<"),
             "{ranking}"
         );
         let (_, unit) = leader
             .page(&format!("/indices/unit/{xapl}?period={period}"))
             .await;
         assert!(
-            unit.contains("16.00") && unit.contains("40.0 % (2/5)"),
+            unit.contains("7.20") && unit.contains("40.0 % (2/5)") && unit.contains("1/3"),
             "{unit}"
         );
         let (_, dash) = leader
             .page(&format!("/dashboard?period={period}&unit={xapl}"))
             .await;
-        assert!(dash.contains("40.0 % (2/5)") && dash.contains("/ 22.00"));
+        assert!(dash.contains("40.0 % (2/5)") && dash.contains("/ 18.00"));
     }
 );
 

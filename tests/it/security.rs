@@ -226,6 +226,12 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
         ),
         ("/indices/ratings.csv", "/indices/ratings.csv".into(), staff),
         (
+            "/indices/dossiers.csv",
+            "/indices/dossiers.csv".into(),
+            staff,
+        ),
+        ("/indices/cases.csv", "/indices/cases.csv".into(), staff),
+        (
             "/indices/unit/{id}",
             format!("/indices/unit/{xapl}"),
             unit_a,

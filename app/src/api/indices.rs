@@ -22,7 +22,11 @@ pub async fn save_rules(
     w766_not_dissatisfied: String,
     w766_dossiers: String,
     margin_pct: String,
+    /// Older forms without the field keep the default.
+    min_answers: Option<String>,
 ) -> Result<(), ServerFnError> {
+    let min_answers =
+        min_answers.unwrap_or_else(|| crate::domain::index::DEFAULT_MIN_ANSWERS.to_string());
     let values = [
         ("par_max_points", par_max_points),
         ("band_excellent", band_excellent),
@@ -34,6 +38,7 @@ pub async fn save_rules(
         ("w766_not_dissatisfied", w766_not_dissatisfied),
         ("w766_dossiers", w766_dossiers),
         ("margin_pct", margin_pct),
+        ("min_answers", min_answers),
     ];
     let typed = values.clone();
     finish("rules", &values, "/admin/index-rules", |cx| async move {

@@ -1,5 +1,6 @@
 //! View pieces every page shares: the shell, form fields, tables and pagination.
 
+pub mod chart;
 pub mod faces;
 pub mod form;
 pub mod icons;

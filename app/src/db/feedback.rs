@@ -320,6 +320,13 @@ pub async fn attachment_data(db: &Db, case_id: i64, id: i64) -> DbResult<(Attach
     Ok((meta, data))
 }
 
+/// `domain::feedback::is_overdue` in SQL, with `today` as the placeholder given: an open case
+/// past its legal deadline. The inbox, its counts, the dashboard and the leaders' digest all use
+/// it (an apology's new date does not take a case out of it).
+pub fn overdue_sql(today: &str) -> String {
+    format!("(f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on < {today})")
+}
+
 /// What the inbox shows.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -346,13 +353,14 @@ pub async fn inbox(
     limit: i64,
     offset: i64,
 ) -> DbResult<(Vec<Case>, i64)> {
-    let cond = "WHERE u.path LIKE $1
+    let overdue = overdue_sql("$5");
+    let cond = format!("WHERE u.path LIKE $1
           AND ($2 = '' OR f.status = $2)
           AND (NOT $3 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on >= $5 AND f.due_on <= $6))
-          AND (NOT $4 OR (f.status IN ('received', 'processing', 'awaiting_approval') AND f.due_on < $5))
+          AND (NOT $4 OR {overdue})
           AND (NOT $10 OR f.status IN ('received', 'processing', 'awaiting_approval'))
           AND ($7 = 0 OR f.assignee_id = $7)
-          AND ($8 = '' OR f.code LIKE $8 OR LOWER(f.citizen_name) LIKE $9)";
+          AND ($8 = '' OR f.code LIKE $8 OR LOWER(f.citizen_name) LIKE $9)");
     let like = format!("{scope}%");
     let status = f.status.map(|s| s.as_str()).unwrap_or("");
     let assignee = f.assignee.unwrap_or(0);
@@ -390,12 +398,15 @@ pub async fn counts(
     soon: NaiveDate,
 ) -> DbResult<(i64, i64, i64)> {
     let like = format!("{scope}%");
-    let row: (i64, Option<i64>, Option<i64>) = db_run!(db, c => sqlx::query_as(
+    let sql = format!(
         "SELECT COUNT(*),
                 SUM(CASE WHEN f.due_on >= $2 AND f.due_on <= $3 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN f.due_on < $2 THEN 1 ELSE 0 END)
+                SUM(CASE WHEN {} THEN 1 ELSE 0 END)
            FROM feedback_cases f JOIN units u ON u.id = f.unit_id
-          WHERE u.path LIKE $1 AND f.status IN ('received', 'processing', 'awaiting_approval')")
+          WHERE u.path LIKE $1 AND f.status IN ('received', 'processing', 'awaiting_approval')",
+        overdue_sql("$2")
+    );
+    let row: (i64, Option<i64>, Option<i64>) = db_run!(db, c => sqlx::query_as(&sql)
         .bind(&like).bind(today).bind(soon).fetch_one(c).await)?;
     Ok((row.0, row.1.unwrap_or(0), row.2.unwrap_or(0)))
 }
@@ -798,57 +809,79 @@ pub async fn public_answers(
     Ok((rows, total))
 }
 
-/// Decision 766's feedback counts per handling unit of the subtree, for the cases received in
-/// `from..=to` (overdue judged on `today` for cases still open).
-pub async fn counts_766_by_unit(
-    db: &Db,
-    scope: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-    today: NaiveDate,
-) -> DbResult<std::collections::HashMap<i64, feedback::Counts766>> {
-    let like = format!("{scope}%");
-    let overdue = "(f.answered_late OR (f.answered_at IS NULL AND f.due_on < $4))";
-    let sql = format!(
-        "SELECT f.unit_id, COUNT(*),
-                CAST(SUM(CASE WHEN f.answered_at IS NOT NULL AND NOT f.answered_late THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN f.citizen_satisfied = FALSE THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN f.citizen_satisfied = FALSE AND {overdue} THEN 1 ELSE 0 END) AS BIGINT)
-           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
-          WHERE u.path LIKE $1 AND f.class IN ('applying', 'competent')
-            AND f.received_on >= $2 AND f.received_on <= $3
-          GROUP BY f.unit_id"
-    );
-    let rows: Vec<(i64, i64, i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
-        .bind(&like).bind(from).bind(to).bind(today).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(unit, n, on_time, dissatisfied, overdue, both)| {
-            (
-                unit,
-                feedback::Counts766 {
-                    in_authority: n,
-                    on_time,
-                    dissatisfied,
-                    overdue,
-                    dissatisfied_and_overdue: both,
-                },
-            )
-        })
-        .collect())
+/// A case Decision 766 may judge, as the reports read it (no personal data).
+#[derive(Debug, Clone)]
+pub struct CaseRow {
+    pub code: String,
+    /// The unit handling it.
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub received_on: NaiveDate,
+    pub facts: feedback::CaseFacts,
 }
 
-/// Decision 766's feedback counts for the whole subtree.
-pub async fn counts_766(
+/// The cases of the units under `prefix` that Decision 766 may judge in `from..=to`: those whose
+/// deadline in force falls in the period or that were answered in it
+/// (`domain::feedback::judge_766` decides).
+pub async fn facts_766(
     db: &Db,
-    scope: &str,
+    prefix: &str,
     from: NaiveDate,
     to: NaiveDate,
-    today: NaiveDate,
-) -> DbResult<feedback::Counts766> {
-    let by_unit = counts_766_by_unit(db, scope, from, to, today).await?;
-    Ok(by_unit
-        .values()
-        .fold(feedback::Counts766::default(), |a, c| a.plus(c)))
+) -> DbResult<Vec<CaseRow>> {
+    let like = format!("{prefix}%");
+    let from_t = super::local_noon(from) - chrono::Duration::hours(12);
+    let to_t = super::local_noon(to) + chrono::Duration::hours(12);
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        String,
+        i64,
+        String,
+        NaiveDate,
+        String,
+        Option<String>,
+        NaiveDate,
+        Option<DateTime<Utc>>,
+        bool,
+        Option<bool>,
+    )> = db_run!(db, c => sqlx::query_as(
+        "SELECT f.code, f.unit_id, u.code, f.received_on, f.status, f.class, f.due_on, f.answered_at,
+                f.answered_late, f.citizen_satisfied
+           FROM feedback_cases f JOIN units u ON u.id = f.unit_id
+          WHERE u.path LIKE $1
+            AND ((f.due_on >= $2 AND f.due_on <= $3) OR (f.answered_at >= $4 AND f.answered_at < $5))
+          ORDER BY f.id")
+        .bind(&like).bind(from).bind(to).bind(from_t).bind(to_t).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                code,
+                unit_id,
+                unit_code,
+                received_on,
+                status,
+                class,
+                due_on,
+                answered_at,
+                late,
+                sat,
+            )| {
+                CaseRow {
+                    code,
+                    unit_id,
+                    unit_code,
+                    received_on,
+                    facts: feedback::CaseFacts {
+                        status: Status::parse(&status).unwrap_or(Status::Received),
+                        class: class.as_deref().and_then(Class::parse),
+                        due_on,
+                        answered_on: answered_at.map(super::local_date),
+                        answered_late: late,
+                        citizen_satisfied: sat,
+                    },
+                }
+            },
+        )
+        .collect())
 }

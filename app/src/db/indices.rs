@@ -167,28 +167,6 @@ pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, DossierCount
         .collect())
 }
 
-/// The Decision 766 satisfaction group's counts per unit of the subtree `scope` for the period:
-/// feedback cases received in it (overdue judged today) and dossiers completed in it.
-pub async fn counts_766(
-    db: &Db,
-    scope: &str,
-    p: &Period,
-    dossiers: &HashMap<i64, DossierCounts>,
-) -> DbResult<HashMap<i64, crate::domain::index::Counts766>> {
-    let fb = super::feedback::counts_766_by_unit(db, scope, p.from, p.to, super::today()).await?;
-    let mut ids: Vec<i64> = fb.keys().chain(dossiers.keys()).copied().collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(ids
-        .into_iter()
-        .map(|u| {
-            let d = dossiers.get(&u).copied().unwrap_or_default();
-            let f = fb.get(&u).copied().unwrap_or_default();
-            (u, f.with_dossiers(d.completed, d.bad))
-        })
-        .collect())
-}
-
 /// The rules of the index pages (PAR points and bands, Decision 766 weights, margin).
 pub async fn rules(db: &Db) -> DbResult<IndexRules> {
     let pairs = super::settings::with_prefix(db, "index.").await?;
@@ -252,34 +230,120 @@ pub async fn by_dim(
     Ok(tallies(rows))
 }
 
-/// One counted rating as the raw export writes it.
+/// One rating as the raw export writes it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RawRating {
     pub id: i64,
     pub unit_id: i64,
     pub unit_code: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
     pub day: NaiveDate,
     pub channel: String,
     pub score: i32,
-    pub procedure_code: Option<String>,
+    pub faces: Option<i32>,
     pub counter_id: Option<i64>,
-    pub counted: bool,
+    pub kiosk_id: Option<i64>,
+    pub procedure_code: Option<String>,
+    pub dossier_code: Option<String>,
+    pub instrument_code: String,
+    pub instrument_version: i32,
+    /// The rating this one corrects.
+    pub corrects_id: Option<i64>,
+    /// Why it was set aside, while not cleared (`burst`, `outside_hours`, …).
+    pub flag_reason: Option<String>,
+    /// A later correction replaced it.
+    pub corrected: bool,
+}
+
+impl RawRating {
+    /// Whether it counts in the indices (the rollups' rule, `rollup::COUNTED`).
+    pub fn counted(&self) -> bool {
+        self.flag_reason.is_none() && !self.corrected
+    }
 }
 
 /// Every rating of the units whose path starts with `prefix` in the period, with whether it
-/// counts in the indices (so anyone can recompute an index from the export).
+/// counts in the indices and why not (so anyone can recompute an index from the export).
 pub async fn raw(db: &Db, prefix: &str, p: &Period) -> DbResult<Vec<RawRating>> {
     let like = format!("{prefix}%");
     Ok(db_run!(db, c => sqlx::query_as::<_, RawRating>(
-        "SELECT r.id, r.unit_id, u.code AS unit_code, r.day, r.channel, r.score, pr.code AS procedure_code, r.counter_id,
-                ((fl.rating_id IS NULL OR fl.cleared_at IS NOT NULL)
-                  AND NOT EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id)) AS counted
+        "SELECT r.id, r.unit_id, u.code AS unit_code, r.created_at, r.day, r.channel, r.score, r.faces,
+                r.counter_id, r.kiosk_id, pr.code AS procedure_code, d.code AS dossier_code,
+                i.code AS instrument_code, i.version AS instrument_version, r.corrects_id,
+                CASE WHEN fl.rating_id IS NOT NULL AND fl.cleared_at IS NULL THEN fl.reason END AS flag_reason,
+                EXISTS (SELECT 1 FROM ratings x WHERE x.corrects_id = r.id) AS corrected
            FROM ratings r JOIN units u ON u.id = r.unit_id
+           JOIN instruments i ON i.id = r.instrument_id
            LEFT JOIN procedures pr ON pr.id = r.procedure_id
+           LEFT JOIN dossiers d ON d.id = r.dossier_id
            LEFT JOIN rating_flags fl ON fl.rating_id = r.id
           WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3
           ORDER BY r.id")
         .bind(&like).bind(p.from).bind(p.to).fetch_all(c).await)?)
+}
+
+/// The detailed answers of the same ratings: (rating id, element code, criterion code or none
+/// for an answer to the element as a whole, score).
+pub async fn raw_answers(
+    db: &Db,
+    prefix: &str,
+    p: &Period,
+) -> DbResult<Vec<(i64, String, Option<String>, i32)>> {
+    let like = format!("{prefix}%");
+    Ok(
+        db_run!(db, c => sqlx::query_as::<_, (i64, String, Option<String>, i32)>(
+        "SELECT a.rating_id, e.code, cr.code, a.score
+           FROM rating_answers a JOIN ratings r ON r.id = a.rating_id JOIN units u ON u.id = r.unit_id
+           JOIN instrument_elements e ON e.id = a.element_id
+           LEFT JOIN instrument_criteria cr ON cr.id = a.criterion_id
+          WHERE u.path LIKE $1 AND r.day >= $2 AND r.day <= $3
+          ORDER BY a.rating_id")
+        .bind(&like).bind(p.from).bind(p.to).fetch_all(c).await)?,
+    )
+}
+
+/// A dossier completed in the period, as the raw export writes it (no personal data).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RawDossier {
+    pub code: String,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub procedure_code: Option<String>,
+    pub received_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: chrono::DateTime<chrono::Utc>,
+    pub complained: bool,
+    /// A counted rating of 1 or 2 of this dossier.
+    pub rated_dissatisfied: bool,
+}
+
+impl RawDossier {
+    /// Completed after its due time.
+    pub fn late(&self) -> bool {
+        self.due_at.is_some_and(|d| self.completed_at > d)
+    }
+    /// Counts against Decision 766's third ratio: late, complained about or rated dissatisfied.
+    pub fn bad(&self) -> bool {
+        self.late() || self.complained || self.rated_dissatisfied
+    }
+}
+
+/// The dossiers completed in the period by the units whose path starts with `prefix`.
+pub async fn raw_dossiers(db: &Db, prefix: &str, p: &Period) -> DbResult<Vec<RawDossier>> {
+    let like = format!("{prefix}%");
+    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
+    let to = super::local_noon(p.to) + chrono::Duration::hours(12);
+    let sql = format!(
+        "SELECT d.code, d.unit_id, u.code AS unit_code, pr.code AS procedure_code, d.received_at,
+                d.due_at, d.completed_at, d.complained,
+                EXISTS (SELECT 1 FROM ratings r {} AND r.dossier_id = d.id AND r.score <= 2) AS rated_dissatisfied
+           FROM dossiers d JOIN units u ON u.id = d.unit_id LEFT JOIN procedures pr ON pr.id = d.procedure_id
+          WHERE u.path LIKE $1 AND d.completed_at >= $2 AND d.completed_at < $3
+          ORDER BY d.completed_at, d.id",
+        super::rollup::COUNTED
+    );
+    Ok(db_run!(db, c => sqlx::query_as::<_, RawDossier>(&sql)
+        .bind(&like).bind(from).bind(to).fetch_all(c).await)?)
 }
 
 /// A criterion of any instrument version, with its element: (criterion id, element id,
@@ -335,14 +399,13 @@ pub async fn low_ratings(
         .bind(&like).bind(from).bind(to).bind(limit).fetch_all(c).await)?)
 }
 
-/// Feedback-case handling in the subtree for cases received in the period.
+/// Feedback-case handling in the subtree for cases received in the period: how many, how many
+/// answered, and the mean working days to answer. (Whether they were answered on time is
+/// Decision 766's first ratio; how many are overdue now is `db::feedback::counts`.)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Handling {
     pub received: i64,
     pub answered: i64,
-    pub answered_on_time: i64,
-    /// Open cases past their deadline now.
-    pub overdue: i64,
     /// Mean working days from receipt to answer, of the cases answered.
     pub mean_working_days: Option<f64>,
 }
@@ -352,18 +415,10 @@ pub async fn handling(
     cal: &crate::domain::calendar::Calendar,
     prefix: &str,
     p: &Period,
-    today: NaiveDate,
 ) -> DbResult<Handling> {
     let like = format!("{prefix}%");
-    #[allow(clippy::type_complexity)]
-    let rows: Vec<(
-        NaiveDate,
-        Option<chrono::DateTime<chrono::Utc>>,
-        bool,
-        String,
-        NaiveDate,
-    )> = db_run!(db, c => sqlx::query_as(
-        "SELECT f.received_on, f.answered_at, f.answered_late, f.status, COALESCE(f.extended_due_on, f.due_on)
+    let rows: Vec<(NaiveDate, Option<chrono::DateTime<chrono::Utc>>)> = db_run!(db, c => sqlx::query_as(
+        "SELECT f.received_on, f.answered_at
            FROM feedback_cases f JOIN units u ON u.id = f.unit_id
           WHERE u.path LIKE $1 AND f.received_on >= $2 AND f.received_on <= $3")
         .bind(&like).bind(p.from).bind(p.to).fetch_all(c).await)?;
@@ -372,19 +427,10 @@ pub async fn handling(
         ..Handling::default()
     };
     let mut days = 0i64;
-    for (received, answered_at, late, status, due) in rows {
+    for (received, answered_at) in rows {
         if let Some(a) = answered_at {
             h.answered += 1;
-            if !late {
-                h.answered_on_time += 1;
-            }
             days += cal.working_days_between(received, super::local_date(a));
-        } else if matches!(
-            status.as_str(),
-            "received" | "processing" | "awaiting_approval"
-        ) && due < today
-        {
-            h.overdue += 1;
         }
     }
     h.mean_working_days = (h.answered > 0).then(|| days as f64 / h.answered as f64);

@@ -268,3 +268,32 @@ pub async fn all_links(db: &Db) -> DbResult<Vec<(i64, i64)>> {
     Ok(db_run!(db, c => sqlx::query_as::<_, (i64, i64)>(
         "SELECT predecessor_id, successor_id FROM unit_successions").fetch_all(c).await)?)
 }
+
+/// Every unit's life span and every succession with its date (for re-aggregating a period's
+/// figures across mergers, `domain::unit::fold_for_period`).
+pub async fn spans_and_successions(
+    db: &Db,
+) -> DbResult<(
+    Vec<crate::domain::unit::Span>,
+    Vec<crate::domain::unit::Succession>,
+)> {
+    use crate::domain::unit::{Span, Succession};
+    let spans: Vec<(i64, NaiveDate, Option<NaiveDate>)> = db_run!(db, c => sqlx::query_as(
+        "SELECT id, effective_from, effective_to FROM units").fetch_all(c).await)?;
+    let links: Vec<(i64, i64, NaiveDate)> = db_run!(db, c => sqlx::query_as(
+        "SELECT predecessor_id, successor_id, effective_on FROM unit_successions").fetch_all(c).await)?;
+    Ok((
+        spans
+            .into_iter()
+            .map(|(id, from, to)| Span { id, from, to })
+            .collect(),
+        links
+            .into_iter()
+            .map(|(predecessor, successor, effective_on)| Succession {
+                predecessor,
+                successor,
+                effective_on,
+            })
+            .collect(),
+    ))
+}

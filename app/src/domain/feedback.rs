@@ -4,6 +4,7 @@
 //! removal of personal data before an answer is published.
 
 use super::validate;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Where a case stands.
@@ -670,10 +671,83 @@ mod tests {
     }
 }
 
-/// The feedback part of Decision 766's satisfaction group, from counts over a period.
+/// Whether an open case is overdue on `today`: the unit still owes the citizen an answer and the
+/// legal deadline in force (`due_on`: the classification limit until classified, then the
+/// handling deadline) has passed. An apology with a new date does not cure it: the case stays
+/// overdue against its legal deadline. The one definition every page, export and message uses
+/// (its SQL twin is `db::feedback::OVERDUE`).
+pub fn is_overdue(status: Status, due_on: NaiveDate, today: NaiveDate) -> bool {
+    status.is_open() && due_on < today
+}
+
+/// What Decision 766 needs to know of one feedback case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub status: Status,
+    pub class: Option<Class>,
+    /// The legal deadline in force (see [`is_overdue`]).
+    pub due_on: NaiveDate,
+    /// The local day the answer was published.
+    pub answered_on: Option<NaiveDate>,
+    /// Answered after its deadline.
+    pub answered_late: bool,
+    /// The citizen's rating of the answer.
+    pub citizen_satisfied: Option<bool>,
+}
+
+/// How one case counts in a period's Decision 766 ratios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verdict766 {
+    pub on_time: bool,
+    pub dissatisfied: bool,
+    pub overdue: bool,
+}
+
+/// Judges a case for Decision 766 over the period `from..=to`, as seen on `today`.
+///
+/// A case counts when it is within the unit's authority — classified "a problem in applying a
+/// regulation" or "within our competence", or **not yet classified** (the unit owes the
+/// classification) — and its deadline fell in the period (`from ≤ due_on ≤ to` and
+/// `due_on < today`: the day has passed) **or** it was answered in the period. A case open and
+/// not yet due is not judged (it is neither on time nor late yet). Then:
+/// * on time: answered, and not after its deadline;
+/// * overdue: answered late, or still open past its deadline (an unclassified case past its
+///   classification limit is overdue, so not on time);
+/// * dissatisfied: the citizen rated the answer "not satisfied".
+///
+/// `None`: the case does not count in this period.
+pub fn judge_766(
+    c: &CaseFacts,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Option<Verdict766> {
+    let in_authority = match c.class {
+        Some(Class::Applying | Class::Competent) => true,
+        None => c.status.is_open(),
+        Some(Class::NotAccepted | Class::Outside) => false,
+    };
+    if !in_authority {
+        return None;
+    }
+    let in_period = |d: NaiveDate| from <= d && d <= to;
+    let deadline_fell = in_period(c.due_on) && c.due_on < today;
+    let answered_in = c.answered_on.is_some_and(in_period);
+    if !(deadline_fell || answered_in) {
+        return None;
+    }
+    let answered = c.answered_on.is_some();
+    Some(Verdict766 {
+        on_time: answered && !c.answered_late,
+        dissatisfied: c.citizen_satisfied == Some(false),
+        overdue: c.answered_late || (!answered && c.due_on < today),
+    })
+}
+
+/// The feedback part of Decision 766's satisfaction group: the judged cases of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Counts766 {
-    /// Cases within the unit's authority (classified "applying" or "competent").
+    /// Cases judged in the period (see [`judge_766`]).
     pub in_authority: i64,
     /// Of those, answered by their deadline.
     pub on_time: i64,
@@ -686,6 +760,15 @@ pub struct Counts766 {
 }
 
 impl Counts766 {
+    /// Adds one judged case.
+    pub fn add(&mut self, v: Verdict766) {
+        self.in_authority += 1;
+        self.on_time += i64::from(v.on_time);
+        self.dissatisfied += i64::from(v.dissatisfied);
+        self.overdue += i64::from(v.overdue);
+        self.dissatisfied_and_overdue += i64::from(v.dissatisfied && v.overdue);
+    }
+
     /// The counts of two units (or periods) together.
     pub fn plus(&self, o: &Counts766) -> Counts766 {
         Counts766 {
@@ -710,16 +793,14 @@ impl Counts766 {
         }
     }
 
-    /// Cases handled on time ÷ cases within the unit's authority.
+    /// Cases handled on time ÷ cases judged (Decision 766's first ratio, by the index engine).
     pub fn on_time_ratio(&self) -> Option<f64> {
-        (self.in_authority > 0).then(|| self.on_time as f64 / self.in_authority as f64)
+        super::index::score_766(&self.with_dossiers(0, 0), &Default::default()).ratios[0]
     }
-    /// (Cases − those rated dissatisfied or overdue) ÷ cases.
+
+    /// (Cases − those rated dissatisfied or overdue) ÷ cases (the second ratio).
     pub fn not_failed_ratio(&self) -> Option<f64> {
-        (self.in_authority > 0).then(|| {
-            let failed = self.dissatisfied + self.overdue - self.dissatisfied_and_overdue;
-            (self.in_authority - failed) as f64 / self.in_authority as f64
-        })
+        super::index::score_766(&self.with_dossiers(0, 0), &Default::default()).ratios[1]
     }
 }
 
@@ -727,23 +808,123 @@ impl Counts766 {
 mod ratio_tests {
     use super::*;
 
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
+    }
+
+    fn case(status: Status, class: Option<Class>, due: NaiveDate) -> CaseFacts {
+        CaseFacts {
+            status,
+            class,
+            due_on: due,
+            answered_on: None,
+            answered_late: false,
+            citizen_satisfied: None,
+        }
+    }
+
     #[test]
-    fn ratios_of_decision_766_by_hand() {
-        // 10 cases: 7 on time; 2 rated dissatisfied; 3 overdue, one of them also dissatisfied.
-        let c = Counts766 {
-            in_authority: 10,
-            on_time: 7,
-            dissatisfied: 2,
-            overdue: 3,
-            dissatisfied_and_overdue: 1,
-        };
-        assert_eq!(c.on_time_ratio(), Some(0.7));
-        // failed = 2 + 3 − 1 = 4 → 6 / 10
-        assert_eq!(c.not_failed_ratio(), Some(0.6));
+    fn an_open_case_not_yet_due_is_not_judged() {
+        // Q4 2026 seen on 2 December: Sở Tư pháp's only case is open and due 10/12.
+        let (from, to, today) = (d(10, 1), d(12, 31), d(12, 2));
+        let c = case(Status::Processing, Some(Class::Competent), d(12, 10));
+        assert_eq!(judge_766(&c, from, to, today), None);
+        // Due yesterday and still open: judged, overdue, not on time.
+        let c = case(Status::Processing, Some(Class::Competent), d(12, 1));
         assert_eq!(
-            Counts766::default().on_time_ratio(),
-            None,
-            "no cases, no ratio"
+            judge_766(&c, from, to, today),
+            Some(Verdict766 {
+                on_time: false,
+                dissatisfied: false,
+                overdue: true
+            })
         );
+        // Due today: the day is not over, not judged yet.
+        let c = case(Status::Processing, Some(Class::Competent), d(12, 2));
+        assert_eq!(judge_766(&c, from, to, today), None);
+    }
+
+    #[test]
+    fn unclassified_past_its_limit_counts_as_late() {
+        let (from, to, today) = (d(10, 1), d(12, 31), d(12, 2));
+        // Received 20/11, classification limit 27/11, still unclassified on 2/12.
+        let c = case(Status::Received, None, d(11, 27));
+        let v = judge_766(&c, from, to, today).unwrap();
+        assert!(!v.on_time && v.overdue);
+        // Within its limit: not judged.
+        let c = case(Status::Received, None, d(12, 4));
+        assert_eq!(judge_766(&c, from, to, today), None);
+        // Not accepted, outside the unit's competence: never in the ratio.
+        for class in [Class::NotAccepted, Class::Outside] {
+            let mut c = case(Status::Answered, Some(class), d(11, 1));
+            c.answered_on = Some(d(11, 1));
+            assert_eq!(judge_766(&c, from, to, today), None);
+        }
+    }
+
+    #[test]
+    fn answered_cases_count_where_answered_or_due() {
+        let today = d(12, 2);
+        // Due 30/09 (Q3), answered late on 03/10 (Q4): judged in Q3 (its deadline fell there)
+        // and in Q4 (answered there), late in both.
+        let mut c = case(Status::Answered, Some(Class::Applying), d(9, 30));
+        c.answered_on = Some(d(10, 3));
+        c.answered_late = true;
+        c.citizen_satisfied = Some(false);
+        let want = Some(Verdict766 {
+            on_time: false,
+            dissatisfied: true,
+            overdue: true,
+        });
+        assert_eq!(judge_766(&c, d(7, 1), d(9, 30), today), want);
+        assert_eq!(judge_766(&c, d(10, 1), d(12, 31), today), want);
+        // Answered early in Q4 for a deadline in Q1 2027: judged in Q4, on time.
+        let mut c = case(Status::Closed, Some(Class::Competent), d(12, 30));
+        c.answered_on = Some(d(11, 20));
+        let v = judge_766(&c, d(10, 1), d(12, 31), today).unwrap();
+        assert!(v.on_time && !v.overdue && !v.dissatisfied);
+    }
+
+    #[test]
+    fn ratios_by_hand() {
+        // 10 judged cases: 6 on time; 2 rated dissatisfied; 4 overdue, one of them dissatisfied.
+        let mut c = Counts766::default();
+        let v = |on_time, dissatisfied, overdue| Verdict766 {
+            on_time,
+            dissatisfied,
+            overdue,
+        };
+        for x in [
+            v(true, false, false),
+            v(true, false, false),
+            v(true, false, false),
+            v(true, false, false),
+            v(true, false, false),
+            v(true, true, false),
+            v(false, false, true),
+            v(false, false, true),
+            v(false, false, true),
+            v(false, true, true),
+        ] {
+            c.add(x);
+        }
+        assert_eq!(
+            (c.in_authority, c.on_time, c.dissatisfied, c.overdue),
+            (10, 6, 2, 4)
+        );
+        let s = c.with_dossiers(0, 0);
+        // r1 = 6/10; failed = 2 + 4 − 1 = 5 → r2 = 5/10.
+        assert_eq!(s.cases_on_time, 6);
+        assert_eq!(s.cases_dissatisfied_or_overdue, 5);
+    }
+
+    #[test]
+    fn overdue_is_one_definition() {
+        let today = d(12, 2);
+        assert!(is_overdue(Status::Processing, d(12, 1), today));
+        assert!(is_overdue(Status::Received, d(11, 30), today));
+        assert!(!is_overdue(Status::Processing, d(12, 2), today));
+        assert!(!is_overdue(Status::Answered, d(11, 1), today));
+        assert!(!is_overdue(Status::NotAccepted, d(11, 1), today));
     }
 }

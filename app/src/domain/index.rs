@@ -212,11 +212,52 @@ pub fn required_sample(population: i64, margin: f64) -> i64 {
 // Headline
 // ---------------------------------------------------------------------------------------------
 
+/// The default least number of answers a unit needs before it is ranked when the sample-size
+/// rule asks for fewer, or cannot be applied because no dossiers were reported (N = 0).
+pub const DEFAULT_MIN_ANSWERS: i64 = 30;
+
+/// When a unit has answers enough to be ranked: Yamane's n = N / (1 + N·e²) for the N dossiers it
+/// delivered, and never fewer than `min_answers`:
+///
+/// ```text
+/// required = max(⌈N / (1 + N·e²)⌉, min_answers)
+/// ```
+///
+/// Without the floor a unit whose one-stop software reports no dossiers (N = 0) would need no
+/// answers and be ranked on 1 or 2 of them; and N counts only the dossiers the one-stop
+/// software reports, while kiosks also rate services without a dossier, so a small N is no
+/// proof that a handful of answers is a census.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleRule {
+    /// `e` of the sample-size rule (0.05).
+    pub margin: f64,
+    /// The least number of answers ranked (30).
+    pub min_answers: i64,
+}
+
+impl Default for SampleRule {
+    fn default() -> Self {
+        SampleRule {
+            margin: DEFAULT_MARGIN,
+            min_answers: DEFAULT_MIN_ANSWERS,
+        }
+    }
+}
+
+impl SampleRule {
+    /// The answers a unit that delivered `population` services needs to be ranked.
+    pub fn required(&self, population: i64) -> i64 {
+        required_sample(population, self.margin).max(self.min_answers.max(0))
+    }
+}
+
 /// The headline for one unit/subtree/group and period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Headline {
     /// Number of valid answers.
     pub n: i64,
+    /// Number of satisfied answers (4 or 5).
+    pub satisfied: i64,
     /// Mean score on the 1–5 scale.
     pub mean: Option<f64>,
     /// Share of answers that are satisfied (4 or 5): the satisfaction index.
@@ -225,21 +266,21 @@ pub struct Headline {
     pub ci: Option<(f64, f64)>,
     /// Services delivered (dossiers) in the period: N of the sample-size rule.
     pub population: i64,
-    /// Minimum answers required, [`required_sample`] of `population`.
+    /// Minimum answers required, [`SampleRule::required`] of `population`.
     pub required: i64,
     /// Whether the unit has enough answers: `n >= required` and at least one answer.
     pub enough: bool,
 }
 
 /// Builds the headline of a tally: count, mean, share satisfied with its 95 % interval, and
-/// whether the sample is large enough for `population` dossiers at margin `margin`.
-/// `enough = n >= required && n > 0` (a unit with no answers never has enough, even when it
-/// delivered no services).
-pub fn headline(t: &Tally, population: i64, margin: f64) -> Headline {
+/// whether the sample is large enough for `population` dossiers under `rule`.
+/// `enough = n >= required && n > 0`.
+pub fn headline(t: &Tally, population: i64, rule: &SampleRule) -> Headline {
     let n = t.n();
-    let required = required_sample(population, margin);
+    let required = rule.required(population);
     Headline {
         n,
+        satisfied: t.satisfied(),
         mean: t.mean(),
         share_satisfied: t.share_satisfied(),
         ci: wilson(t.satisfied(), n),
@@ -434,12 +475,32 @@ impl std::iter::Sum for Counts766 {
 pub struct Score766 {
     /// r1, r2, r3; `None` = no data (zero denominator).
     pub ratios: [Option<f64>; 3],
-    /// weight_i × ratio_i, or the full weight for a ratio without data.
-    pub points: [f64; 3],
-    /// Sum of the points.
-    pub total: f64,
-    /// Sum of the weights (18 by default).
+    /// weight_i × ratio_i; `None` for a ratio without data.
+    pub points: [Option<f64>; 3],
+    /// The group's points scored on the ratios that have data (see [`score_766`]); `None`
+    /// when no ratio has data.
+    pub total: Option<f64>,
+    /// The group's points ([`G766_POINTS`], 18).
     pub max: f64,
+    /// How many of the three ratios had data.
+    pub with_data: usize,
+}
+
+/// The points of Decision 766's satisfaction group (18 of the index's 100).
+pub const G766_POINTS: f64 = 18.0;
+
+impl Weights766 {
+    /// The weights must add up to the group's 18 points (to within 0.001); each is ≥ 0.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        let w = [self.on_time, self.not_dissatisfied, self.dossiers];
+        if w.iter().any(|x| !x.is_finite() || *x < 0.0) {
+            return Err("idx.err_number");
+        }
+        if (w.iter().sum::<f64>() - G766_POINTS).abs() > 1e-3 {
+            return Err("idx.err_w766_sum");
+        }
+        Ok(())
+    }
 }
 
 /// `part / whole` clamped to [0, 1]; `None` when `whole` is not positive.
@@ -450,16 +511,18 @@ fn ratio(part: i64, whole: i64) -> Option<f64> {
 /// Scores the Decision 766 satisfaction group:
 ///
 /// ```text
-/// r1 = cases handled on time / cases within the unit's authority
+/// r1 = cases handled on time / cases judged in the period within the unit's authority
 /// r2 = (cases − cases dissatisfied or overdue) / cases
 /// r3 = (dossiers − dossiers dissatisfied, complained about or overdue) / dossiers
-/// points_i = weight_i × r_i          total = Σ points_i          max = Σ weight_i
+/// points_i = weight_i × r_i
+/// total = Σ points_i over the ratios with data × 18 / Σ weight_i over the ratios with data
 /// ```
 ///
-/// A ratio whose denominator is zero has nothing to fault: it earns its full weight, but is
-/// reported as `None` ("no data") so that the page does not show a fake 100 %. Ratios are
-/// clamped to [0, 1] so that inconsistent counts (more on-time cases than cases) never earn more
-/// than the weight or less than nothing.
+/// A ratio whose denominator is zero has no data: it earns nothing and is not held against the
+/// unit; the total is scored on the ratios that have data, scaled to the group's 18 points
+/// (a unit with only dossiers and r3 = 0.9 scores 0.9 × 18 = 16.2). With no data at all the
+/// total is `None` ("no data"), never 18 of 18. Ratios are clamped to [0, 1] so that
+/// inconsistent counts never earn more than the weight or less than nothing.
 pub fn score_766(c: &Counts766, w: &Weights766) -> Score766 {
     let ratios = [
         ratio(c.cases_on_time, c.cases_in_authority),
@@ -470,15 +533,31 @@ pub fn score_766(c: &Counts766, w: &Weights766) -> Score766 {
         ratio(c.dossiers.saturating_sub(c.dossiers_bad), c.dossiers),
     ];
     let weights = [w.on_time, w.not_dissatisfied, w.dossiers];
-    let mut points = [0.0f64; 3];
+    let mut points = [None; 3];
+    let (mut earned, mut possible, mut with_data) = (0.0f64, 0.0f64, 0usize);
     for ((p, r), wt) in points.iter_mut().zip(ratios.iter()).zip(weights.iter()) {
-        *p = wt * r.unwrap_or(1.0);
+        if let Some(r) = r {
+            *p = Some(wt * r);
+            earned += wt * r;
+            possible += wt;
+            with_data += 1;
+        }
     }
+    let max: f64 = weights.iter().sum();
+    let total = if with_data == 0 {
+        None
+    } else if possible > 0.0 {
+        Some(earned * max / possible)
+    } else {
+        // Every ratio with data weighs 0: nothing can be earned on them.
+        Some(0.0)
+    };
     Score766 {
         ratios,
         points,
-        total: points.iter().sum(),
-        max: weights.iter().sum(),
+        total,
+        max,
+        with_data,
     }
 }
 
@@ -632,15 +711,24 @@ pub struct RankInput {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Ranked {
     pub unit_id: i64,
-    /// 1-based competition rank; `None` for a flagged unit.
+    /// 1-based competition rank; `None` for a unit with too few answers.
     pub rank: Option<i64>,
+    /// How many units of the peer group were ranked ("3 of 14").
+    pub of: i64,
     /// The rank the unit had in the previous period, computed the same way.
     pub previous_rank: Option<i64>,
     /// `previous_rank − rank`: positive = moved up.
     pub change: Option<i64>,
     pub headline: Headline,
-    /// Fewer answers than required: shown, but not ranked.
+    /// The value ranked on: the lower bound of the 95 % Wilson interval of the share satisfied.
+    pub lower_bound: Option<f64>,
+    /// Fewer answers than required: listed apart, not ranked.
     pub flagged: bool,
+}
+
+/// The rank key of a headline: the Wilson lower bound (0 without answers).
+pub fn lower_bound(h: &Headline) -> Option<f64> {
+    h.ci.map(|c| c.0)
 }
 
 /// Descending order of optional values, with `None` last.
@@ -653,45 +741,58 @@ fn desc(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
-/// The ranking order: share satisfied (desc), mean (desc), answers (desc), unit id (asc).
+/// Two units tie when they gave the same counts of satisfied answers out of the same number of
+/// answers: their intervals are then identical, whatever the rest.
+fn ties(a: &Headline, b: &Headline) -> bool {
+    a.n == b.n && a.satisfied == b.satisfied
+}
+
+/// The ranking order: Wilson lower bound (desc), share satisfied (desc), answers (desc), mean
+/// (desc), unit id (asc).
 fn rank_order(a: (i64, &Headline), b: (i64, &Headline)) -> Ordering {
-    desc(a.1.share_satisfied, b.1.share_satisfied)
-        .then_with(|| desc(a.1.mean, b.1.mean))
+    desc(lower_bound(a.1), lower_bound(b.1))
+        .then_with(|| desc(a.1.share_satisfied, b.1.share_satisfied))
         .then_with(|| b.1.n.cmp(&a.1.n))
+        .then_with(|| desc(a.1.mean, b.1.mean))
         .then_with(|| a.0.cmp(&b.0))
 }
 
-/// Competition ranks ("1, 1, 3") of the units whose headline has enough answers, keyed by unit id.
-/// Two units tie when both their share satisfied and their mean are equal.
-fn competition_ranks<'a>(items: impl Iterator<Item = (i64, &'a Headline)>) -> BTreeMap<i64, i64> {
+/// Competition ranks ("1, 1, 3") of the units whose headline has enough answers, keyed by unit
+/// id, and how many were ranked.
+fn competition_ranks<'a>(
+    items: impl Iterator<Item = (i64, &'a Headline)>,
+) -> (BTreeMap<i64, i64>, i64) {
     let mut ok: Vec<(i64, &Headline)> = items.filter(|(_, h)| h.enough).collect();
     ok.sort_by(|a, b| rank_order(*a, *b));
     let mut ranks = BTreeMap::new();
     let mut prev: Option<(&Headline, i64)> = None;
+    let count = ok.len() as i64;
     for (pos, (id, h)) in ok.into_iter().enumerate() {
         let r = match prev {
-            Some((p, r)) if p.share_satisfied == h.share_satisfied && p.mean == h.mean => r,
+            Some((p, r)) if ties(p, h) => r,
             _ => pos as i64 + 1,
         };
         ranks.insert(id, r);
         prev = Some((h, r));
     }
-    ranks
+    (ranks, count)
 }
 
-/// Ranks units inside a peer group.
+/// Ranks units inside a peer group by a rule that respects the sample:
 ///
-/// Units with enough answers are ranked 1.. by share satisfied (desc), ties by mean (desc),
-/// then by n (desc), then unit id (asc); units tied on both share AND mean share the same rank
-/// (competition ranking 1, 1, 3), although n and id still decide the order they are listed in.
-/// Units without enough answers come after, flagged, ordered the same way, with rank `None`.
+/// * only units with enough answers ([`SampleRule`]) are ranked; the others are listed after
+///   them, apart, with rank `None` (`flagged`);
+/// * the ranked units are ordered by the **lower bound of the 95 % Wilson interval** of their
+///   share satisfied — the share they reach with 97.5 % confidence — so that 2 satisfied answers
+///   of 2 (interval 34–100 %) rank below 215 of 239 (85–93 %); then by share, answers, mean and
+///   unit id;
+/// * units with the same answers (same satisfied of the same n) share a rank (1, 1, 3).
 ///
-/// `previous_rank` is computed the same way over `previous` (units with no previous headline,
-/// or without enough previous answers, get `None`). `change = previous_rank − rank` (positive
-/// = moved up) when both exist.
+/// `previous_rank` is computed the same way over `previous`; `change = previous_rank − rank`
+/// (positive = moved up) when both exist.
 pub fn rank(units: &[RankInput]) -> Vec<Ranked> {
-    let current = competition_ranks(units.iter().map(|u| (u.unit_id, &u.current)));
-    let previous = competition_ranks(
+    let (current, of) = competition_ranks(units.iter().map(|u| (u.unit_id, &u.current)));
+    let (previous, _) = competition_ranks(
         units
             .iter()
             .filter_map(|u| u.previous.as_ref().map(|p| (u.unit_id, p))),
@@ -706,11 +807,7 @@ pub fn rank(units: &[RankInput]) -> Vec<Ranked> {
     order
         .into_iter()
         .map(|u| {
-            let rank = if u.current.enough {
-                current.get(&u.unit_id).copied()
-            } else {
-                None
-            };
+            let rank = current.get(&u.unit_id).copied();
             let previous_rank = previous.get(&u.unit_id).copied();
             let change = match (previous_rank, rank) {
                 (Some(p), Some(r)) => Some(p - r),
@@ -719,13 +816,134 @@ pub fn rank(units: &[RankInput]) -> Vec<Ranked> {
             Ranked {
                 unit_id: u.unit_id,
                 rank,
+                of,
                 previous_rank,
                 change,
+                lower_bound: lower_bound(&u.current),
                 headline: u.current.clone(),
                 flagged: !u.current.enough,
             }
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Funnel plot
+// ---------------------------------------------------------------------------------------------
+
+/// The two-sided control limits drawn on a funnel plot: 95 % (about 2 standard errors) and
+/// 99.8 % (about 3).
+pub const FUNNEL_LIMITS: [f64; 2] = [0.95, 0.998];
+
+/// P(R ≤ r) for every r = 0..=n of a Binomial(n, θ), summed in log space so that large n
+/// neither underflows nor overflows.
+fn binomial_cdf(n: i64, theta: f64) -> Vec<f64> {
+    let n = n.max(0) as usize;
+    if theta <= 0.0 {
+        return vec![1.0; n + 1];
+    }
+    if theta >= 1.0 {
+        let mut v = vec![0.0; n + 1];
+        v[n] = 1.0;
+        return v;
+    }
+    // ln pmf(0) = n ln(1 − θ); pmf(k+1) = pmf(k) · (n − k)/(k + 1) · θ/(1 − θ)
+    let odds = (theta / (1.0 - theta)).ln();
+    let mut logs = Vec::with_capacity(n + 1);
+    let mut l = n as f64 * (1.0 - theta).ln();
+    logs.push(l);
+    for k in 0..n {
+        l += ((n - k) as f64 / (k + 1) as f64).ln() + odds;
+        logs.push(l);
+    }
+    let top = logs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let weights: Vec<f64> = logs.iter().map(|x| (x - top).exp()).collect();
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    weights
+        .iter()
+        .map(|w| {
+            acc += w / total;
+            acc.min(1.0)
+        })
+        .collect()
+}
+
+/// The exact binomial control limit of a funnel plot for a proportion (Spiegelhalter, "Funnel
+/// plots for comparing institutional performance", Statistics in Medicine 24, 2005, appendix
+/// A.1.1): for a target share θ and n answers, r_p is the smallest r with P(R ≤ r) ≥ p for
+/// R ~ Binomial(n, θ); the limit interpolates between the discrete steps:
+///
+/// ```text
+/// α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1))        limit = (r_p − α) / n
+/// ```
+///
+/// clamped to [0, 1]. `p` is the lower tail (0.025 and 0.975 give the 95 % limits). `None`
+/// for n ≤ 0 or θ outside [0, 1].
+pub fn funnel_limit(theta: f64, n: i64, p: f64) -> Option<f64> {
+    funnel_limits(theta, n, &[p]).map(|v| v[0])
+}
+
+/// [`funnel_limit`] for several tail probabilities at once (one binomial distribution).
+pub fn funnel_limits(theta: f64, n: i64, ps: &[f64]) -> Option<Vec<f64>> {
+    if n <= 0 || !(0.0..=1.0).contains(&theta) {
+        return None;
+    }
+    if theta == 0.0 || theta == 1.0 {
+        // No variation at all: every limit is the target itself.
+        return Some(vec![theta; ps.len()]);
+    }
+    let cdf = binomial_cdf(n, theta);
+    Some(
+        ps.iter()
+            .map(|&p| {
+                let r = cdf
+                    .iter()
+                    .position(|c| *c >= p - 1e-15)
+                    .unwrap_or(cdf.len() - 1);
+                let at = cdf[r];
+                let below = if r == 0 { 0.0 } else { cdf[r - 1] };
+                let alpha = if at > below {
+                    (at - p) / (at - below)
+                } else {
+                    0.0
+                };
+                ((r as f64 - alpha) / n as f64).clamp(0.0, 1.0)
+            })
+            .collect(),
+    )
+}
+
+/// Where a unit's share falls against the funnel around its peer group's share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FunnelZone {
+    /// Above the upper 99.8 % limit.
+    HighAlarm,
+    /// Above the upper 95 % limit.
+    High,
+    /// Within the 95 % limits: no evidence of a difference.
+    Within,
+    /// Below the lower 95 % limit.
+    Low,
+    /// Below the lower 99.8 % limit.
+    LowAlarm,
+}
+
+/// The zone of `satisfied` of `n` answers around a target share `theta`.
+pub fn funnel_zone(theta: f64, satisfied: i64, n: i64) -> Option<FunnelZone> {
+    let l = funnel_limits(theta, n, &[0.001, 0.025, 0.975, 0.999])?;
+    let y = satisfied as f64 / n as f64;
+    Some(if y > l[3] {
+        FunnelZone::HighAlarm
+    } else if y > l[2] {
+        FunnelZone::High
+    } else if y < l[0] {
+        FunnelZone::LowAlarm
+    } else if y < l[1] {
+        FunnelZone::Low
+    } else {
+        FunnelZone::Within
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -912,7 +1130,7 @@ mod tests {
         //     centre = (0.6667 + 0.640243) / 2.280486 = 0.573078,
         //     half = 1.959964 · √(0.074074 + 0.106707) / 2.280486 = 0.365422
         //     → (0.2077, 0.9385): very wide, as it should be with 3 answers.
-        let h = headline(&Tally::new(0, 0, 1, 1, 1), 50, 0.05);
+        let h = headline(&Tally::new(0, 0, 1, 1, 1), 50, &YAMANE);
         assert_eq!(h.n, 3);
         assert_some_close(h.mean, 4.0, 1e-12);
         assert_some_close(h.share_satisfied, 2.0 / 3.0, 1e-12);
@@ -924,24 +1142,54 @@ mod tests {
         assert!(!h.enough);
     }
 
+    /// Yamane's rule alone (no floor), e = 5 %.
+    const YAMANE: SampleRule = SampleRule {
+        margin: 0.05,
+        min_answers: 0,
+    };
+
     #[test]
     fn headline_enough_and_empty() {
         // 45 answers for N = 50 → required 45 → enough (n >= required).
-        let h = headline(&Tally::new(0, 5, 10, 20, 10), 50, 0.05);
+        let h = headline(&Tally::new(0, 5, 10, 20, 10), 50, &YAMANE);
         assert_eq!(h.n, 45);
+        assert_eq!(h.satisfied, 30);
         assert!(h.enough);
         // 44 answers → one short.
-        let h = headline(&Tally::new(0, 4, 10, 20, 10), 50, 0.05);
+        let h = headline(&Tally::new(0, 4, 10, 20, 10), 50, &YAMANE);
         assert!(!h.enough);
-        // No services and no answers: required 0, but no answers is never enough.
-        let h = headline(&Tally::default(), 0, 0.05);
+        // No services and no answers: no answers is never enough.
+        let h = headline(&Tally::default(), 0, &YAMANE);
         assert_eq!(h.required, 0);
         assert_eq!(h.mean, None);
         assert_eq!(h.share_satisfied, None);
         assert_eq!(h.ci, None);
         assert!(!h.enough);
-        // Answers but no dossiers recorded: required 0 → enough.
-        assert!(headline(&Tally::one(5), 0, 0.05).enough);
+    }
+
+    #[test]
+    fn sample_rule_has_a_floor() {
+        let r = SampleRule::default(); // e = 5 %, at least 30 answers
+                                       // No dossiers reported (N = 0): Yamane cannot be applied → the floor, 30.
+        assert_eq!(r.required(0), 30);
+        assert!(!headline(&Tally::new(0, 0, 0, 0, 2), 0, &r).enough);
+        // N = 1000 → ⌈1000/3.5⌉ = 286 > 30 → 286.
+        assert_eq!(r.required(1000), 286);
+        // N = 40 → ⌈40/1.1⌉ = ⌈36.36⌉ = 37 > 30 → 37.
+        assert_eq!(r.required(40), 37);
+        // N = 32 → ⌈32/1.08⌉ = ⌈29.63⌉ = 30; floor 30 → 30.
+        assert_eq!(r.required(32), 30);
+        // N = 12 (fewer services reported than the floor): still 30 — 12 answers are too few to
+        // compare, and kiosks rate services the one-stop software does not report.
+        assert_eq!(r.required(12), 30);
+        assert!(!headline(&Tally::new(0, 0, 2, 5, 5), 12, &r).enough);
+        assert!(headline(&Tally::new(0, 0, 10, 10, 10), 12, &r).enough);
+        // A custom floor of 10 with N = 0.
+        let r10 = SampleRule {
+            margin: 0.05,
+            min_answers: 10,
+        };
+        assert_eq!(r10.required(0), 10);
     }
 
     // ---------------------------------------------------------------- instrument
@@ -1149,7 +1397,7 @@ mod tests {
         // r1 = 15/20 = 0.75 → 6 × 0.75 = 4.5
         // r2 = (20 − 4)/20 = 0.80 → 6 × 0.80 = 4.8
         // r3 = (200 − 10)/200 = 0.95 → 6 × 0.95 = 5.7
-        // total = 4.5 + 4.8 + 5.7 = 15.0 of 18
+        // every ratio has data: total = 4.5 + 4.8 + 5.7 = 15.0 of 18
         let c = Counts766 {
             cases_in_authority: 20,
             cases_on_time: 15,
@@ -1162,17 +1410,19 @@ mod tests {
         assert_some_close(s.ratios[0], 0.75, 1e-12);
         assert_some_close(s.ratios[1], 0.80, 1e-12);
         assert_some_close(s.ratios[2], 0.95, 1e-12);
-        assert_close(s.points[0], 4.5, 1e-9);
-        assert_close(s.points[1], 4.8, 1e-9);
-        assert_close(s.points[2], 5.7, 1e-9);
-        assert_close(s.total, 15.0, 1e-9);
+        assert_some_close(s.points[0], 4.5, 1e-9);
+        assert_some_close(s.points[1], 4.8, 1e-9);
+        assert_some_close(s.points[2], 5.7, 1e-9);
+        assert_some_close(s.total, 15.0, 1e-9);
         assert_close(s.max, 18.0, 1e-12);
+        assert_eq!(s.with_data, 3);
     }
 
     #[test]
-    fn score_766_zero_denominators() {
-        // No feedback case at all: r1, r2 have nothing to fault → full 6 + 6, reported as None.
-        // r3 = (40 − 8)/40 = 0.8 → 4.8. Total = 6 + 6 + 4.8 = 16.8.
+    fn score_766_no_data_is_not_full_marks() {
+        // No feedback case at all: r1, r2 have no data and earn nothing; the total is scored on
+        // r3 alone, scaled to 18: r3 = (40 − 8)/40 = 0.8 → 6 × 0.8 = 4.8 earned of 6 possible
+        // → 4.8 × 18 / 6 = 14.4 (= 0.8 × 18).
         let c = Counts766 {
             dossiers: 40,
             dossiers_bad: 8,
@@ -1182,14 +1432,34 @@ mod tests {
         assert_eq!(s.ratios[0], None);
         assert_eq!(s.ratios[1], None);
         assert_some_close(s.ratios[2], 0.8, 1e-12);
-        assert_eq!(s.points[0], 6.0);
-        assert_eq!(s.points[1], 6.0);
-        assert_close(s.total, 16.8, 1e-9);
+        assert_eq!(s.points[0], None);
+        assert_eq!(s.points[1], None);
+        assert_some_close(s.points[2], 4.8, 1e-9);
+        assert_some_close(s.total, 14.4, 1e-9);
+        assert_eq!(s.with_data, 1);
 
-        // Nothing at all: 18 of 18, every ratio "no data".
+        // Two ratios with data and weights 9/3/6: r1 = 1/2 → 4.5 of 9; r2 = 2/2 → 3 of 3;
+        // r3 none → earned 7.5 of 12 possible → 7.5 × 18 / 12 = 11.25.
+        let c = Counts766 {
+            cases_in_authority: 2,
+            cases_on_time: 1,
+            cases: 2,
+            cases_dissatisfied_or_overdue: 0,
+            ..Counts766::default()
+        };
+        let w = Weights766 {
+            on_time: 9.0,
+            not_dissatisfied: 3.0,
+            dossiers: 6.0,
+        };
+        assert_some_close(score_766(&c, &w).total, 11.25, 1e-9);
+
+        // Nothing at all: no data, never 18 of 18.
         let s = score_766(&Counts766::default(), &Weights766::default());
         assert_eq!(s.ratios, [None, None, None]);
-        assert_eq!(s.total, 18.0);
+        assert_eq!(s.points, [None, None, None]);
+        assert_eq!(s.total, None);
+        assert_eq!(s.with_data, 0);
     }
 
     #[test]
@@ -1214,9 +1484,25 @@ mod tests {
         };
         let s = score_766(&c, &w);
         assert_eq!(s.ratios, [Some(1.0), Some(0.0), Some(0.5)]);
-        assert_eq!(s.points, [8.0, 0.0, 2.0]);
-        assert_eq!(s.total, 10.0);
+        assert_eq!(s.points, [Some(8.0), Some(0.0), Some(2.0)]);
+        assert_eq!(s.total, Some(10.0));
         assert_eq!(s.max, 18.0);
+    }
+
+    #[test]
+    fn weights_766_must_add_up_to_18() {
+        assert_eq!(Weights766::default().validate(), Ok(()));
+        let w = |a, b, c| Weights766 {
+            on_time: a,
+            not_dissatisfied: b,
+            dossiers: c,
+        };
+        assert_eq!(w(8.0, 6.0, 4.0).validate(), Ok(()));
+        assert_eq!(w(18.0, 0.0, 0.0).validate(), Ok(()));
+        assert_eq!(w(6.0, 6.0, 10.0).validate(), Err("idx.err_w766_sum"));
+        assert_eq!(w(6.0, 6.0, 5.9).validate(), Err("idx.err_w766_sum"));
+        assert_eq!(w(20.0, -2.0, 0.0).validate(), Err("idx.err_number"));
+        assert_eq!(w(f64::NAN, 9.0, 9.0).validate(), Err("idx.err_number"));
     }
 
     // ---------------------------------------------------------------- PAR-INDEX
@@ -1393,31 +1679,59 @@ mod tests {
     // ---------------------------------------------------------------- ranking
 
     #[test]
+    fn rank_by_wilson_lower_bound() {
+        // The issue's case: a unit with 2 answers, both satisfied (95 % interval 34.2–100 %;
+        // statsmodels proportion_confint(2, 2, method="wilson") = (0.342380, 1.0)) and one with
+        // 215 of 239 (share 0.8996; interval (0.854934, 0.931587)). Both have enough answers
+        // under a rule without floor; ranking on the lower bound puts 239 answers first.
+        let h = |t: Tally| headline(&t, 0, &YAMANE);
+        let few = h(Tally::new(0, 0, 0, 0, 2));
+        let many = h(Tally::new(4, 5, 15, 100, 115));
+        assert_eq!((many.n, many.satisfied), (239, 215));
+        assert_close(few.ci.unwrap().0, 0.342380, 1e-6);
+        assert_close(many.ci.unwrap().0, 0.854934, 1e-6);
+        let r = rank(&[
+            RankInput {
+                unit_id: 1,
+                current: few,
+                previous: None,
+            },
+            RankInput {
+                unit_id: 2,
+                current: many,
+                previous: None,
+            },
+        ]);
+        assert_eq!(r[0].unit_id, 2);
+        assert_eq!(r[0].rank, Some(1));
+        assert_eq!(r[1].rank, Some(2));
+        assert_eq!(r[0].of, 2);
+    }
+
+    #[test]
     fn rank_with_ties_flag_and_change() {
-        // This period (e = 0.05):
-        //   unit  tally          n  sat share  mean                          N   req  enough
-        //   1     (0,0,2,4,4)   10   8  0.80   (6+16+20)/10      = 4.2      10   10   yes
-        //   2     (0,0,4,8,8)   20  16  0.80   (12+32+40)/20     = 4.2      20   20   yes
-        //   3     (0,0,1,6,3)   10   9  0.90   (3+24+15)/10      = 4.2      10   10   yes
-        //   4     (0,1,1,4,4)   10   8  0.80   (2+3+16+20)/10    = 4.1      10   10   yes
-        //   5     (0,0,0,1,2)    3   3  1.00   (4+10)/3          = 4.667    50   45   no
-        //   6     (0,0,0,0,0)    0   -  -      -                            0    0   no (n=0)
-        //   (req: 10/1.025 = 9.76 → 10; 20/1.05 = 19.05 → 20; 50/1.125 = 44.4 → 45)
-        // Ranked: 3 (0.90) → 1; 2 and 1 tie on share 0.80 AND mean 4.2 → both 2, unit 2 listed
-        // first (n 20 > 10); 4 (0.80, mean 4.1) → 4 (competition ranking 1,2,2,4).
-        // Then flagged, same order: 5 (share 1.0, best but too few answers), 6 (no answers).
+        // This period (Yamane, e = 0.05, no floor); Wilson lower bounds from statsmodels
+        // proportion_confint(k, n, method="wilson"):
+        //   unit  tally          n  sat share  lower bound   N   req  enough
+        //   1     (0,0,2,4,4)   10   8  0.80   0.490162     10   10   yes
+        //   2     (0,0,4,8,8)   20  16  0.80   0.583983     20   20   yes
+        //   3     (0,0,1,6,3)   10   9  0.90   0.595850     10   10   yes
+        //   4     (0,1,1,4,4)   10   8  0.80   0.490162     10   10   yes
+        //   5     (0,0,0,1,2)    3   3  1.00   0.438503     50   45   no
+        //   6     (0,0,0,0,0)    0   -  -      -             0    0   no (n=0)
+        // Ranked on the lower bound: 3 → 1; 2 → 2; 1 and 4 tie (8 of 10 each) → both 3, listed
+        // by share (equal), n (equal), mean (1: 4.2 > 4: 4.1) → 1 then 4 (ranks 1, 2, 3, 3).
+        // Then apart, unranked: 5 (too few), 6 (no answers). 4 units ranked.
         //
         // Previous period:
-        //   1     (0,0,0,5,5)   10  10  1.00   4.5                          10   10   yes → 1
-        //   2     (0,0,10,5,5)  20  10  0.50   (30+20+25)/20     = 3.75     20   20   yes → 4
-        //   3     (0,0,2,4,4)   10   8  0.80   4.2                          10   10   yes → 2
-        //   4     none                                                                    → -
-        //   5     (0,0,1,2,2)    5   4  0.80   (3+8+10)/5        = 4.2       5    5   yes → 2
-        //   6     (0,0,0,1,0)    1   1  1.00   4.0                         100   80   no  → -
-        //   (5/1.0125 = 4.94 → 5; 100/1.25 = 80)
-        //   3 and 5 tie (0.80, 4.2) → both 2 (3 listed first, n 10 > 5); 2 → 4.
-        // change = previous − current: 3: 2−1 = +1; 2: 4−2 = +2; 1: 1−2 = −1; 4, 5, 6: none.
-        let h = |t: Tally, pop: i64| headline(&t, pop, 0.05);
+        //   1     (0,0,0,5,5)   10  10  1.00   0.722467     10   10   yes → 1
+        //   2     (0,0,10,5,5)  20  10  0.50   0.299298     20   20   yes → 4
+        //   3     (0,0,2,4,4)   10   8  0.80   0.490162     10   10   yes → 2
+        //   4     none                                                    → -
+        //   5     (0,0,1,2,2)    5   4  0.80   0.375535      5    5   yes → 3
+        //   6     (0,0,0,1,0)    1   1  1.00   0.206549    100   80   no  → -
+        // change = previous − current: 3: 2−1 = +1; 2: 4−2 = +2; 1: 1−3 = −2; 4, 5, 6: none.
+        let h = |t: Tally, pop: i64| headline(&t, pop, &YAMANE);
         let units = vec![
             RankInput {
                 unit_id: 1,
@@ -1462,12 +1776,16 @@ mod tests {
             vec![
                 (3, Some(1), Some(2), Some(1), false),
                 (2, Some(2), Some(4), Some(2), false),
-                (1, Some(2), Some(1), Some(-1), false),
-                (4, Some(4), None, None, false),
-                (5, None, Some(2), None, true),
+                (1, Some(3), Some(1), Some(-2), false),
+                (4, Some(3), None, None, false),
+                (5, None, Some(3), None, true),
                 (6, None, None, None, true),
             ]
         );
+        assert!(r.iter().all(|x| x.of == 4));
+        assert_close(r[0].lower_bound.unwrap(), 0.595850, 1e-6);
+        assert_close(r[1].lower_bound.unwrap(), 0.583983, 1e-6);
+        assert_close(r[2].lower_bound.unwrap(), 0.490162, 1e-6);
         assert_eq!(r[0].headline, units[2].current);
         assert_eq!(r[4].headline.required, 45);
 
@@ -1480,7 +1798,7 @@ mod tests {
     #[test]
     fn rank_identical_units_order_by_id() {
         // Two identical units: same rank, listed by id ascending.
-        let h = headline(&Tally::new(0, 0, 1, 1, 1), 3, 0.05); // req ⌈3/1.0075⌉ = 3 → enough
+        let h = headline(&Tally::new(0, 0, 1, 1, 1), 3, &YAMANE); // req ⌈3/1.0075⌉ = 3 → enough
         assert!(h.enough);
         let units = vec![
             RankInput {
@@ -1500,5 +1818,54 @@ mod tests {
         assert_eq!(r[0].rank, Some(1));
         assert_eq!(r[1].rank, Some(1));
         assert!(rank(&[]).is_empty());
+    }
+
+    // ---------------------------------------------------------------- funnel plot
+
+    #[test]
+    fn funnel_limit_by_hand() {
+        // θ = 0.8, n = 10, lower 2.5 % tail. Binomial(10, 0.8):
+        //   P(R ≤ 4) = 0.0063694, P(R = 5) = C(10,5)·0.8⁵·0.2⁵ = 252 · 0.32768 · 0.00032
+        //            = 0.0264241, P(R ≤ 5) = 0.0327935 ≥ 0.025 → r = 5
+        //   α = (0.0327935 − 0.025) / 0.0264241 = 0.294939 → (5 − 0.294939)/10 = 0.470506
+        assert_close(funnel_limit(0.8, 10, 0.025).unwrap(), 0.470506, 1e-6);
+        // The other limits, checked with scipy.stats.binom and the same formula:
+        //   θ = 0.8, n = 10:   0.1 % → 0.302464, 97.5 % → 0.976717, 99.9 % → 0.999069
+        //   θ = 0.8, n = 50:   0.672906 / 0.895595 (95 %), 0.600856 / 0.945224 (99.8 %)
+        //   θ = 0.85, n = 239: 0.801174 / 0.891764, 0.772484 / 0.914974
+        //   θ = 0.9, n = 1000: 0.880517 / 0.917721, 0.869082 / 0.927659
+        let cases: [(f64, i64, [f64; 4]); 4] = [
+            (0.8, 10, [0.302464, 0.470506, 0.976717, 0.999069]),
+            (0.8, 50, [0.600856, 0.672906, 0.895595, 0.945224]),
+            (0.85, 239, [0.772484, 0.801174, 0.891764, 0.914974]),
+            (0.9, 1000, [0.869082, 0.880517, 0.917721, 0.927659]),
+        ];
+        for (theta, n, want) in cases {
+            let got = funnel_limits(theta, n, &[0.001, 0.025, 0.975, 0.999]).unwrap();
+            for (g, w) in got.iter().zip(want) {
+                assert_close(*g, w, 1e-6);
+            }
+        }
+        // Tiny n: the lower limit would be below 0 (θ = 0.6, n = 2: (0 − 0.99375)/2) → 0.
+        assert_eq!(funnel_limit(0.6, 2, 0.001), Some(0.0));
+        // Large n does not underflow: 100,000 answers around 0.9, limits ≈ 0.9 ± 1.96·√(0.09/1e5)
+        //   = 0.9 ± 0.001859.
+        let l = funnel_limits(0.9, 100_000, &[0.025, 0.975]).unwrap();
+        assert_close(l[0], 0.9 - 0.001859, 2e-5);
+        assert_close(l[1], 0.9 + 0.001859, 2e-5);
+        assert_eq!(funnel_limit(0.8, 0, 0.025), None);
+        assert_eq!(funnel_limit(1.0, 10, 0.025), Some(1.0));
+        assert_eq!(funnel_limit(0.0, 10, 0.975), Some(0.0));
+    }
+
+    #[test]
+    fn funnel_zones() {
+        // Around θ = 0.8 with 50 answers: 95 % limits 0.6729–0.8956, 99.8 % 0.6009–0.9452.
+        assert_eq!(funnel_zone(0.8, 40, 50), Some(FunnelZone::Within)); // 0.80
+        assert_eq!(funnel_zone(0.8, 46, 50), Some(FunnelZone::High)); // 0.92
+        assert_eq!(funnel_zone(0.8, 48, 50), Some(FunnelZone::HighAlarm)); // 0.96
+        assert_eq!(funnel_zone(0.8, 32, 50), Some(FunnelZone::Low)); // 0.64
+        assert_eq!(funnel_zone(0.8, 29, 50), Some(FunnelZone::LowAlarm)); // 0.58
+        assert_eq!(funnel_zone(0.8, 0, 0), None);
     }
 }

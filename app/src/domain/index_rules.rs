@@ -5,7 +5,7 @@
 //! The bands have fixed codes (excellent, good, fair, poor) so that every page can name them in
 //! both languages; their minimums, the points, the cap and the weights are the administrator's.
 
-use super::index::{ParRules, Weights766, DEFAULT_MARGIN};
+use super::index::{ParRules, SampleRule, Weights766, DEFAULT_MARGIN, DEFAULT_MIN_ANSWERS};
 
 /// The band codes from the best; the last band's minimum is always 0.
 pub const BANDS: [&str; 4] = ["excellent", "good", "fair", "poor"];
@@ -17,6 +17,18 @@ pub struct IndexRules {
     pub w766: Weights766,
     /// `e` of n = N / (1 + N·e²).
     pub margin: f64,
+    /// The least number of answers a unit is ranked on.
+    pub min_answers: i64,
+}
+
+impl IndexRules {
+    /// The sample-size rule these rules set.
+    pub fn sample(&self) -> SampleRule {
+        SampleRule {
+            margin: self.margin,
+            min_answers: self.min_answers,
+        }
+    }
 }
 
 impl Default for IndexRules {
@@ -25,12 +37,13 @@ impl Default for IndexRules {
             par: ParRules::default(),
             w766: Weights766::default(),
             margin: DEFAULT_MARGIN,
+            min_answers: DEFAULT_MIN_ANSWERS,
         }
     }
 }
 
 /// The form's fields (and the settings' keys after `index.`), as typed.
-pub const FIELDS: [&str; 10] = [
+pub const FIELDS: [&str; 11] = [
     "par_max_points",
     "band_excellent",
     "band_good",
@@ -41,6 +54,7 @@ pub const FIELDS: [&str; 10] = [
     "w766_not_dissatisfied",
     "w766_dossiers",
     "margin_pct",
+    "min_answers",
 ];
 
 /// A number typed with a dot or a Vietnamese decimal comma.
@@ -86,6 +100,7 @@ impl IndexRules {
             ("w766_not_dissatisfied", show(self.w766.not_dissatisfied)),
             ("w766_dossiers", show(self.w766.dossiers)),
             ("margin_pct", show(self.margin * 100.0)),
+            ("min_answers", self.min_answers.to_string()),
         ]
     }
 
@@ -113,6 +128,7 @@ impl IndexRules {
         let not_dissatisfied = num("w766_not_dissatisfied", 0.0, 100.0, false);
         let dossiers = num("w766_dossiers", 0.0, 100.0, false);
         let margin = num("margin_pct", 0.0, 50.0, true);
+        let min_answers = num("min_answers", 0.0, 100_000.0, false);
         let cap_text = get("late_cap_pct").unwrap_or("").trim();
         let late_cap = if cap_text.is_empty() {
             None
@@ -124,6 +140,19 @@ impl IndexRules {
             }
             Some((t / 100.0, band.to_string()))
         };
+        if min_answers.fract() != 0.0 {
+            errs.push(("min_answers", "idx.err_whole"));
+        }
+        let w766 = Weights766 {
+            on_time,
+            not_dissatisfied,
+            dossiers,
+        };
+        if errs.iter().all(|(f, _)| !f.starts_with("w766_")) {
+            if let Err(key) = w766.validate() {
+                errs.push(("w766_dossiers", key));
+            }
+        }
         if errs.iter().all(|(f, _)| !f.starts_with("band_")) && !(excellent > good && good > fair) {
             errs.push(("band_good", "idx.err_bands"));
         }
@@ -144,12 +173,9 @@ impl IndexRules {
             .map_err(|_| vec![("band_good", "idx.err_bands")])?;
         Ok(IndexRules {
             par,
-            w766: Weights766 {
-                on_time,
-                not_dissatisfied,
-                dossiers,
-            },
+            w766,
             margin: margin / 100.0,
+            min_answers: min_answers as i64,
         })
     }
 
@@ -234,8 +260,10 @@ mod tests {
             ("band_excellent", "95"),
             ("late_cap_pct", "15"),
             ("late_cap_band", "excellent"),
+            ("w766_on_time", "4"),
             ("w766_dossiers", "8"),
             ("margin_pct", "3"),
+            ("min_answers", "50"),
         ]))
         .unwrap();
         assert_eq!(r.par.max_points, 12.5);
@@ -243,6 +271,8 @@ mod tests {
         assert_eq!(r.par.late_cap, Some((0.15, "excellent".to_string())));
         assert_eq!(r.w766.dossiers, 8.0);
         assert!((r.margin - 0.03).abs() < 1e-12);
+        assert_eq!(r.min_answers, 50);
+        assert_eq!(r.sample().required(0), 50);
     }
 
     #[test]
@@ -267,8 +297,23 @@ mod tests {
         // The cap must name a band with one below it.
         let e = parse_form(&form(&[("late_cap_band", "poor")])).unwrap_err();
         assert_eq!(e, vec![("late_cap_band", "idx.err_cap_band")]);
-        // Zero weight is allowed (a province may drop a ratio); 101 points is not.
-        assert!(parse_form(&form(&[("w766_on_time", "0")])).is_ok());
+        // Zero weight is allowed (a province may drop a ratio) when the three still add up to the
+        // group's 18 points: 0 + 9 + 9.
+        assert!(parse_form(&form(&[
+            ("w766_on_time", "0"),
+            ("w766_not_dissatisfied", "9"),
+            ("w766_dossiers", "9")
+        ]))
+        .is_ok());
+        // 6 + 6 + 10 = 22 ≠ 18: refused, the message on the last weight.
+        let e = parse_form(&form(&[("w766_dossiers", "10")])).unwrap_err();
+        assert_eq!(e, vec![("w766_dossiers", "idx.err_w766_sum")]);
+        // 0 + 6 + 6 = 12 ≠ 18.
+        let e = parse_form(&form(&[("w766_on_time", "0")])).unwrap_err();
+        assert_eq!(e, vec![("w766_dossiers", "idx.err_w766_sum")]);
+        // A fractional minimum of answers.
+        let e = parse_form(&form(&[("min_answers", "2.5")])).unwrap_err();
+        assert_eq!(e, vec![("min_answers", "idx.err_whole")]);
         assert!(parse(&[("par_max_points", "101")]).is_err());
     }
 

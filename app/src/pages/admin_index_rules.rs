@@ -58,6 +58,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                 <section class="card">
                     <h2>{t("idx.rules_sample")}</h2>
                     {num("margin_pct", "idx.rules_margin", Some(t("idx.rules_margin_hint")))}
+                    {num("min_answers", "idx.rules_min_answers", Some(t("idx.rules_min_answers_hint")))}
                 </section>
                 <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button>
                     " "<a href="/indices">{t("idx.back")}</a></div>

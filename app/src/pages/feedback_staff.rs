@@ -51,7 +51,9 @@ pub async fn inbox(ctx: Ctx) -> PageResult {
     let (open, due_soon, overdue) = fb::counts(ctx.db(), &scope, today, soon).await?;
     let year_start =
         chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
-    let c766 = fb::counts_766(ctx.db(), &scope, year_start, today, today).await?;
+    let year_end =
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 12, 31).unwrap_or(today);
+    let c766 = crate::reports::feedback_766(ctx.db(), &scope, year_start, year_end, today).await?;
     let f = ctx.form("filters");
     Ok(ctx.render(&ctx.lang.t("fb.inbox_title"), move || {
         let params = [

@@ -87,6 +87,8 @@ pub fn router() -> Router<AppState> {
         .route("/indices/ranking.csv", get(indices::ranking_csv))
         .route("/indices/ranking.xlsx", get(indices::ranking_xlsx))
         .route("/indices/ratings.csv", get(indices::ratings_csv))
+        .route("/indices/dossiers.csv", get(indices::dossiers_csv))
+        .route("/indices/cases.csv", get(indices::cases_csv))
         .route("/indices/unit/{id}", get(indices::unit))
         .route(
             "/indices/unit/{id}/procedure/{pid}",
