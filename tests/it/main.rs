@@ -14,6 +14,7 @@ mod indices;
 mod limits;
 mod notifications;
 mod procedures;
+mod rankings;
 mod ratings;
 mod security;
 mod sessions;
