@@ -2,7 +2,8 @@
 //! visitor's language and display preferences (kept in cookies, so they work without
 //! JavaScript), the one-time flash message, and the renderer of the page shell.
 
-use crate::components::layout::{shell, ShellInfo};
+use crate::components::layout::{shell, NavItem, ShellInfo};
+pub use crate::components::state::{Flash, FlashKind, FormState, FormView, Prefs};
 use crate::db::accounts;
 use crate::domain::{access, Permission, Role, UnitPath};
 use crate::error::AppError;
@@ -12,7 +13,6 @@ use axum::extract::FromRequestParts;
 use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tower_sessions::Session;
 
@@ -42,81 +42,6 @@ impl CurrentUser {
     /// The one place where role and unit scope are checked.
     pub fn can(&self, perm: Permission, target: Option<&UnitPath>) -> bool {
         access::can(self.role, &self.scope, perm, target)
-    }
-}
-
-/// Display preferences, from cookies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Prefs {
-    /// Font size step 0..=3 (A-, A, A+, A++); 1 is normal.
-    pub font: u8,
-    pub contrast: bool,
-}
-
-impl Default for Prefs {
-    fn default() -> Self {
-        Prefs {
-            font: 1,
-            contrast: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FlashKind {
-    Ok,
-    Error,
-    Info,
-}
-
-/// A one-time message for the next page, with the values and errors of a form to show again.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Flash {
-    pub kind: FlashKind,
-    /// i18n key of the message.
-    pub key: String,
-    /// Values for `%{name}` placeholders.
-    #[serde(default)]
-    pub args: Vec<(String, String)>,
-    #[serde(default)]
-    pub form: Option<FormState>,
-    /// Extra data for the page (e.g. an import report, a device token shown once).
-    #[serde(default)]
-    pub extra: Option<serde_json::Value>,
-}
-
-/// A submitted form's values and its field errors (i18n keys), to render it again.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FormState {
-    pub id: String,
-    pub values: HashMap<String, String>,
-    pub errors: HashMap<String, String>,
-}
-
-/// What the page knows of one form: values to show again and errors.
-#[derive(Debug, Clone, Default)]
-pub struct FormView {
-    pub state: Option<FormState>,
-}
-
-impl FormView {
-    /// The value the visitor typed, or `default` when the form is fresh.
-    pub fn value(&self, name: &str, default: &str) -> String {
-        match &self.state {
-            Some(s) => s.values.get(name).cloned().unwrap_or_default(),
-            None => default.to_string(),
-        }
-    }
-    /// The translated error of a field, if any.
-    pub fn error(&self, name: &str) -> Option<String> {
-        self.state
-            .as_ref()
-            .and_then(|s| s.errors.get(name))
-            .map(|k| i18n::t(k))
-    }
-    /// Whether this form came back with errors (so a folded form is shown open).
-    pub fn has_errors(&self) -> bool {
-        self.state.as_ref().is_some_and(|s| !s.errors.is_empty())
     }
 }
 
@@ -266,7 +191,7 @@ impl Ctx {
         title: &str,
         body: impl FnOnce() -> V,
     ) -> Response {
-        let info = ShellInfo::from_ctx(self, title);
+        let info = shell_info(self, title);
         let html = render_html(self.lang, move || shell(info, body()));
         (status, Html(html)).into_response()
     }
@@ -329,38 +254,91 @@ where
     }
 }
 
-impl Flash {
-    pub fn new(kind: FlashKind, key: &str) -> Flash {
-        Flash {
-            kind,
-            key: key.to_string(),
-            args: Vec::new(),
-            form: None,
-            extra: None,
+fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
+    let mut items: Vec<(String, &str)> = vec![
+        ("/".into(), "nav.home"),
+        ("/procedures".into(), "nav.procedures"),
+    ];
+    if let Some(u) = &ctx.user {
+        items.push(("/staff".into(), "nav.staff"));
+        // Officials see their own unit; leaders and admins the tree of their subtree.
+        if u.role == Role::Official {
+            items.push((format!("/admin/units/{}", u.unit_id), "nav.my_unit"));
+        } else {
+            items.push(("/admin/units".into(), "nav.units"));
         }
+        items.push(("/ratings".into(), "nav.ratings"));
+        if u.can(Permission::ViewRatings, None) {
+            items.push(("/dashboard".into(), "nav.dashboard"));
+            items.push(("/indices".into(), "nav.indices"));
+        }
+        if u.can(Permission::HandleFeedback, None) {
+            items.push(("/feedback/cases".into(), "nav.feedback"));
+        }
+        if u.can(Permission::ManageSessions, None) {
+            items.push(("/sessions/manage".into(), "nav.sessions"));
+        }
+        if u.can(Permission::ManageCatalogue, None) {
+            items.push(("/admin/procedures".into(), "nav.catalogue"));
+        }
+        if u.can(Permission::ManageKiosks, None) {
+            items.push(("/admin/kiosks".into(), "nav.kiosks"));
+        }
+        if u.can(Permission::ManageAccounts, None) {
+            items.push(("/admin/accounts".into(), "nav.accounts"));
+        }
+        if u.can(Permission::ManageCalendar, None) {
+            items.push(("/admin/calendar".into(), "nav.calendar"));
+        }
+        if u.can(Permission::ManageNotifications, None) {
+            items.push(("/admin/notifications".into(), "nav.notifications"));
+        }
+        if u.can(Permission::ViewAudit, None) {
+            items.push(("/admin/audit".into(), "nav.audit"));
+        }
+    } else {
+        items.push(("/feedback/new".into(), "nav.feedback_new"));
+        items.push(("/feedback/track".into(), "nav.feedback_track"));
+        items.push(("/sessions".into(), "nav.sessions_public"));
+        items.push(("/transparency".into(), "nav.transparency"));
     }
-    pub fn ok(key: &str) -> Flash {
-        Flash::new(FlashKind::Ok, key)
-    }
-    pub fn error(key: &str) -> Flash {
-        Flash::new(FlashKind::Error, key)
-    }
-    pub fn arg(mut self, k: &str, v: impl Into<String>) -> Flash {
-        self.args.push((k.to_string(), v.into()));
-        self
-    }
-    pub fn extra(mut self, v: serde_json::Value) -> Flash {
-        self.extra = Some(v);
-        self
-    }
-    /// The message in the current page's language.
-    pub fn text(&self) -> String {
-        let args: Vec<(&str, &str)> = self
-            .args
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        i18n::tf(&self.key, &args)
+    // The current item is the longest href the path starts with.
+    let path = ctx.path.as_str();
+    let matches = |h: &str| {
+        if h == "/" {
+            path == "/"
+        } else {
+            path == h || path.starts_with(&format!("{h}/"))
+        }
+    };
+    let best = items
+        .iter()
+        .filter(|(h, _)| matches(h))
+        .max_by_key(|(h, _)| h.len())
+        .map(|(h, _)| h.clone());
+    items
+        .into_iter()
+        .map(|(href, key)| NavItem {
+            current: best.as_deref() == Some(href.as_str()),
+            label: i18n::t(key),
+            href,
+        })
+        .collect()
+}
+
+/// Everything the shell shows of this request.
+pub fn shell_info(ctx: &Ctx, title: &str) -> ShellInfo {
+    ShellInfo {
+        title: title.to_string(),
+        lang: ctx.lang,
+        prefs: ctx.prefs,
+        user: ctx
+            .user
+            .as_ref()
+            .map(|u| (u.full_name.clone(), u.role, u.unit_name.clone())),
+        nav: crate::i18n::with_lang(ctx.lang, || nav_for(ctx)),
+        flash: ctx.flash.clone(),
+        here: ctx.path_and_query.clone(),
     }
 }
 

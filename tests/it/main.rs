@@ -16,6 +16,7 @@ mod notifications;
 mod procedures;
 mod rankings;
 mod ratings;
+mod schema;
 mod security;
 mod sessions;
 mod shell;

@@ -3,7 +3,7 @@
 use super::{finish, Done, Errors, Fail};
 use crate::ctx::Flash;
 use crate::db::procedures;
-use crate::domain::procedure::{self, CsvRow};
+use crate::domain::procedure::{self, CsvRow, ReportRow};
 use crate::domain::Permission;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -65,15 +65,6 @@ pub async fn save_procedure(
 
 /// The largest catalogue file accepted (2 MiB ≈ 10 000 procedures).
 pub const MAX_CSV_BYTES: usize = 2 * 1024 * 1024;
-
-/// One row of the import report shown after an import.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ReportRow {
-    pub line: u64,
-    pub field: String,
-    pub error_key: String,
-    pub raw: String,
-}
 
 /// Imports procedures from an uploaded CSV: good rows are saved (new codes added, known codes
 /// updated), bad rows are listed with their line and reason. The report is shown on

@@ -5,7 +5,7 @@ use crate::db::dossiers;
 use crate::db::ratings::{NewRating, SaveError};
 use crate::domain::rating::{Channel, Score};
 use crate::domain::validate;
-use crate::pages::survey::{link_state, LinkState};
+use crate::survey::{link_state, LinkState};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
@@ -35,7 +35,7 @@ pub async fn survey_submit(
         .collect();
     let back = format!("/s/{}", token.trim());
     finish("survey", &values, &back, |cx| async move {
-        let link = match link_state(&cx, token.trim()).await? {
+        let link = match link_state(cx.db(), token.trim()).await? {
             LinkState::Open(l) => l,
             LinkState::Used(_) => return Err(Fail::Msg("survey.used_text")),
             LinkState::Expired(_) => return Err(Fail::Msg("survey.expired_short")),

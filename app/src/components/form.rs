@@ -1,6 +1,6 @@
 //! Form fields that show the visitor's values and the field's error again after a failed post.
 
-use crate::ctx::FormView;
+use crate::components::state::FormView;
 use crate::i18n::t;
 use leptos::prelude::*;
 

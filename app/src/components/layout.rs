@@ -2,8 +2,8 @@
 //! language switch, font size A- A A+ and the high-contrast toggle (plain links that set a
 //! cookie, so they work without JavaScript), the flash message and the footer.
 
-use crate::ctx::{Ctx, Flash, FlashKind, Prefs};
-use crate::domain::{Permission, Role};
+use crate::components::state::{Flash, FlashKind, Prefs};
+use crate::domain::Role;
 use crate::i18n::{t, Lang};
 use leptos::prelude::*;
 
@@ -25,95 +25,6 @@ pub struct ShellInfo {
     pub nav: Vec<NavItem>,
     pub flash: Option<Flash>,
     pub here: String,
-}
-
-fn nav_for(ctx: &Ctx) -> Vec<NavItem> {
-    let mut items: Vec<(String, &str)> = vec![
-        ("/".into(), "nav.home"),
-        ("/procedures".into(), "nav.procedures"),
-    ];
-    if let Some(u) = &ctx.user {
-        items.push(("/staff".into(), "nav.staff"));
-        // Officials see their own unit; leaders and admins the tree of their subtree.
-        if u.role == Role::Official {
-            items.push((format!("/admin/units/{}", u.unit_id), "nav.my_unit"));
-        } else {
-            items.push(("/admin/units".into(), "nav.units"));
-        }
-        items.push(("/ratings".into(), "nav.ratings"));
-        if u.can(Permission::ViewRatings, None) {
-            items.push(("/dashboard".into(), "nav.dashboard"));
-            items.push(("/indices".into(), "nav.indices"));
-        }
-        if u.can(Permission::HandleFeedback, None) {
-            items.push(("/feedback/cases".into(), "nav.feedback"));
-        }
-        if u.can(Permission::ManageSessions, None) {
-            items.push(("/sessions/manage".into(), "nav.sessions"));
-        }
-        if u.can(Permission::ManageCatalogue, None) {
-            items.push(("/admin/procedures".into(), "nav.catalogue"));
-        }
-        if u.can(Permission::ManageKiosks, None) {
-            items.push(("/admin/kiosks".into(), "nav.kiosks"));
-        }
-        if u.can(Permission::ManageAccounts, None) {
-            items.push(("/admin/accounts".into(), "nav.accounts"));
-        }
-        if u.can(Permission::ManageCalendar, None) {
-            items.push(("/admin/calendar".into(), "nav.calendar"));
-        }
-        if u.can(Permission::ManageNotifications, None) {
-            items.push(("/admin/notifications".into(), "nav.notifications"));
-        }
-        if u.can(Permission::ViewAudit, None) {
-            items.push(("/admin/audit".into(), "nav.audit"));
-        }
-    } else {
-        items.push(("/feedback/new".into(), "nav.feedback_new"));
-        items.push(("/feedback/track".into(), "nav.feedback_track"));
-        items.push(("/sessions".into(), "nav.sessions_public"));
-        items.push(("/transparency".into(), "nav.transparency"));
-    }
-    // The current item is the longest href the path starts with.
-    let path = ctx.path.as_str();
-    let matches = |h: &str| {
-        if h == "/" {
-            path == "/"
-        } else {
-            path == h || path.starts_with(&format!("{h}/"))
-        }
-    };
-    let best = items
-        .iter()
-        .filter(|(h, _)| matches(h))
-        .max_by_key(|(h, _)| h.len())
-        .map(|(h, _)| h.clone());
-    items
-        .into_iter()
-        .map(|(href, key)| NavItem {
-            current: best.as_deref() == Some(href.as_str()),
-            label: t(key),
-            href,
-        })
-        .collect()
-}
-
-impl ShellInfo {
-    pub fn from_ctx(ctx: &Ctx, title: &str) -> ShellInfo {
-        ShellInfo {
-            title: title.to_string(),
-            lang: ctx.lang,
-            prefs: ctx.prefs,
-            user: ctx
-                .user
-                .as_ref()
-                .map(|u| (u.full_name.clone(), u.role, u.unit_name.clone())),
-            nav: crate::i18n::with_lang(ctx.lang, || nav_for(ctx)),
-            flash: ctx.flash.clone(),
-            here: ctx.path_and_query.clone(),
-        }
-    }
 }
 
 fn pref_href(param: &str, value: &str, here: &str) -> String {

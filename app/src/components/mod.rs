@@ -7,3 +7,4 @@ pub mod icons;
 pub mod layout;
 pub mod pager;
 pub mod qr;
+pub mod state;

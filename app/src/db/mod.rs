@@ -43,6 +43,30 @@ pub enum DbError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    #[error("unknown database URL scheme in {0:?}: use sqlite:PATH (the embedded default) or postgres://USER@HOST/DB")]
+    UnknownScheme(String),
+}
+
+/// The database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite:…` or `postgres://…` / `postgresql://…`; anything else is refused (a mistyped
+    /// `postgress://` must not silently open a SQLite file of that name).
+    pub fn of_url(url: &str) -> Result<Backend, DbError> {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        match scheme.as_deref() {
+            Some("sqlite") => Ok(Backend::Sqlite),
+            Some("postgres" | "postgresql") if url.contains("://") => Ok(Backend::Postgres),
+            _ => Err(DbError::UnknownScheme(
+                url.chars().take(40).collect::<String>(),
+            )),
+        }
+    }
 }
 
 impl DbError {
@@ -139,7 +163,7 @@ impl Db {
     /// Connects to `url` (`sqlite:…` or `postgres://…`). A SQLite file is created if missing and
     /// opened in WAL mode with foreign keys on.
     pub async fn connect(url: &str) -> DbResult<Db> {
-        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        if Backend::of_url(url)? == Backend::Postgres {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
@@ -242,4 +266,41 @@ pub fn local_noon(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
         })
         .map(|t| t.with_timezone(&chrono::Utc))
         .unwrap_or_else(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backend;
+
+    #[test]
+    fn only_known_schemes_open_a_database() {
+        assert_eq!(
+            Backend::of_url("sqlite:data/langnghe.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of_url("postgres://postgres@127.0.0.1/ln").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of_url("PostgreSQL://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        for bad in [
+            "postgress://u@h/db",
+            "mysql://root@h/db",
+            "data/langnghe.db",
+            "",
+            "postgres:db",
+            "http://x",
+        ] {
+            let e = Backend::of_url(bad).unwrap_err().to_string();
+            assert!(e.contains("unknown database URL scheme"), "{bad}: {e}");
+        }
+    }
 }

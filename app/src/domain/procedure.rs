@@ -189,6 +189,15 @@ fn line_breaks(bytes: &[u8], from: usize, to: usize) -> u64 {
         .count() as u64
 }
 
+/// One row of the import report shown after an import.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReportRow {
+    pub line: u64,
+    pub field: String,
+    pub error_key: String,
+    pub raw: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

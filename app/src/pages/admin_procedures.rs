@@ -2,12 +2,12 @@
 
 use super::procedures::days_label;
 use super::{path_id, PageResult};
-use crate::api::procedures::ReportRow;
 use crate::components::form::{checkbox, hidden, input};
 use crate::components::layout::page_head;
 use crate::components::pager::{page_of, pager, PAGE_SIZE};
 use crate::ctx::Ctx;
 use crate::db::procedures::{self, Procedure};
+use crate::domain::procedure::ReportRow;
 use crate::domain::Permission;
 use crate::i18n::{t, tf};
 use leptos::prelude::*;

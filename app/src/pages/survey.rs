@@ -6,33 +6,13 @@ use crate::components::faces::face;
 use crate::components::form::{hidden, input};
 use crate::components::layout::{fmt_date, page_head};
 use crate::ctx::Ctx;
-use crate::db::dossiers;
 use crate::error::AppError;
 use crate::i18n::{t, tf, Lang};
+use crate::survey::{link_state, LinkState};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
-
-/// Where a survey link stands.
-pub enum LinkState {
-    Open(dossiers::Link),
-    Used(dossiers::Link),
-    Expired(dossiers::Link),
-    Unknown,
-}
-
-pub async fn link_state(ctx: &Ctx, token: &str) -> Result<LinkState, AppError> {
-    if !crate::survey::is_token(token) {
-        return Ok(LinkState::Unknown);
-    }
-    Ok(match dossiers::link_by_token(ctx.db(), token).await? {
-        None => LinkState::Unknown,
-        Some(l) if l.used_at.is_some() => LinkState::Used(l),
-        Some(l) if l.expires_at < chrono::Utc::now() => LinkState::Expired(l),
-        Some(l) => LinkState::Open(l),
-    })
-}
 
 pub fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String) -> Response {
     let title = ctx.lang.t(title_key);
@@ -47,7 +27,7 @@ pub fn message_page(ctx: &Ctx, status: StatusCode, title_key: &str, text: String
 }
 
 pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
-    let link = match link_state(&ctx, &token).await? {
+    let link = match link_state(ctx.db(), &token).await? {
         LinkState::Open(l) => l,
         LinkState::Used(_) => {
             let text = ctx.lang.t("survey.used_text");
