@@ -104,7 +104,7 @@ pub fn FunnelPlot(
     title: String,
     legend: [String; 3],
 ) -> impl IntoView {
-    let (w, h, left, right, top, bottom) = (640.0, 300.0, 48.0, 20.0, 14.0, 40.0);
+    let (w, h, left, right, top, bottom) = (640.0, 320.0, 48.0, 20.0, 14.0, 60.0);
     let max_n = dots.iter().map(|d| d.n).max().unwrap_or(10).max(10);
     let x_max = (max_n as f64 * 1.08).ceil();
     let shares: Vec<f64> = dots
@@ -201,17 +201,21 @@ pub fn FunnelPlot(
                 let tip = format!("{}: {} ({}/{})", d.name, pct1(d.satisfied as f64 / d.n as f64), d.satisfied, d.n);
                 view! {
                     <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r=if d.mine { "5" } else { "4" } class=class><title>{tip}</title></circle>
-                    {(!d.label.is_empty()).then(|| view! {
-                        <text x=format!("{:.1}", cx + 7.0) y=format!("{:.1}", cy + 4.0) class="dot-label">{d.label.clone()}</text>
+                    {(!d.label.is_empty()).then(|| {
+                        // Near the right edge the name goes to the dot's left.
+                        let (lx, anchor) = if cx > w - right - 70.0 { (cx - 7.0, "end") } else { (cx + 7.0, "start") };
+                        view! {
+                            <text x=format!("{lx:.1}") y=format!("{:.1}", cy - 6.0) class="dot-label" text-anchor=anchor>{d.label.clone()}</text>
+                        }
                     })}
                 }
             }).collect_view()}
-            <text x=w - right y=h - 6.0 class="axis" text-anchor="end">{l_target.clone()}</text>
             <g class="legend">
-                <line x1=left x2=left + 24.0 y1=h - 10.0 y2=h - 10.0 class="limit95"/>
-                <text x=left + 28.0 y=h - 6.0 class="axis">{l_95}</text>
-                <line x1=left + 130.0 x2=left + 154.0 y1=h - 10.0 y2=h - 10.0 class="limit998"/>
-                <text x=left + 158.0 y=h - 6.0 class="axis">{l_998}</text>
+                <line x1=left x2=left + 24.0 y1=h - 28.0 y2=h - 28.0 class="limit95"/>
+                <text x=left + 28.0 y=h - 24.0 class="axis">{l_95}</text>
+                <line x1=left + 150.0 x2=left + 174.0 y1=h - 28.0 y2=h - 28.0 class="limit998"/>
+                <text x=left + 178.0 y=h - 24.0 class="axis">{l_998}</text>
+                <text x=left y=h - 6.0 class="axis">{l_target.clone()}</text>
             </g>
         </svg>
     }

@@ -93,7 +93,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                         ("overdue", &overdue_now.to_string()),
                         ("days", &handling.mean_working_days.map(|d| format!("{d:.1}")).unwrap_or_else(|| "—".into())),
                     ])}</span>
-                    <span class="small muted">{t("dash.cases_hint")}</span>
+                    <br/><span class="small muted">{t("dash.cases_hint")}</span>
                 </div>
                 <div class="stat">
                     <span class="stat-label">{t("dash.sessions")}</span>
