@@ -542,8 +542,26 @@ pub fn location(r: &Response) -> String {
 }
 
 /// Runs a test body on SQLite and on PostgreSQL, as two tests named `sqlite` and `postgres`.
+/// `both_databases!(name, |app: TestApp| …)` gets a running app on a fresh database;
+/// `both_databases!(backend name, |b: Backend| …)` gets only the backend (tests that start the
+/// real binary themselves); the PostgreSQL one is skipped loudly without a server, and fails
+/// under `CI=true` (`fresh_database_url`).
 #[macro_export]
 macro_rules! both_databases {
+    (backend $name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                ($body)($crate::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                ($body)($crate::Backend::Postgres).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]

@@ -183,7 +183,12 @@ both_databases!(
                 rate_at_kiosk(&kiosk, ["1", "2", "3", "4", "5"][i % 5]).await;
             }
         });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while backup::counts(&app.db).await.unwrap().ratings < 5 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the kiosk's first ratings never arrived"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         let before = backup::counts(&app.db).await.unwrap().ratings;

@@ -12,25 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Runs a test body on SQLite and on PostgreSQL (two tests, `sqlite` and `postgres`); the body
-/// gets the backend. The PostgreSQL one is skipped loudly without a server, and fails under CI.
-macro_rules! both_backends {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                ($body)(Backend::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                ($body)(Backend::Postgres).await;
-            }
-        }
-    };
-}
-
 /// The Vietnamese title of the 503 page (`error.503.title`).
 const TITLE_503: &str = "Hệ thống tạm thời gián đoạn";
 
@@ -433,8 +414,8 @@ fn backend_name(b: Backend) -> &'static str {
     }
 }
 
-both_backends!(
-    every_acknowledged_write_survives_sigkill_under_load,
+langnghe_tests::both_databases!(
+    backend every_acknowledged_write_survives_sigkill_under_load,
     |backend: Backend| async move {
         let Some(p) = prepare(backend).await else {
             return;
@@ -685,8 +666,8 @@ async fn get(c: &Client, base: &str, path: &str) -> (StatusCode, String) {
     (s, r.text().await.unwrap_or_default())
 }
 
-both_backends!(
-    the_database_going_away_gives_503_and_the_app_recovers_by_itself,
+langnghe_tests::both_databases!(
+    backend the_database_going_away_gives_503_and_the_app_recovers_by_itself,
     |backend: Backend| async move {
         let Some(p) = prepare(backend).await else {
             return;
@@ -935,8 +916,8 @@ async fn read_response(stream: &mut tokio::net::TcpStream) -> (u16, String) {
     (status, location)
 }
 
-both_backends!(
-    sigterm_finishes_the_request_in_flight_and_exits,
+langnghe_tests::both_databases!(
+    backend sigterm_finishes_the_request_in_flight_and_exits,
     |backend: Backend| async move {
         use tokio::io::AsyncWriteExt;
         let Some(p) = prepare(backend).await else {
@@ -1039,8 +1020,8 @@ struct Personal {
     value: String,
 }
 
-both_backends!(
-    no_personal_data_in_the_logs,
+langnghe_tests::both_databases!(
+    backend no_personal_data_in_the_logs,
     |backend: Backend| async move {
         let Some(p) = prepare(backend).await else {
             return;
