@@ -60,7 +60,7 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 14] = [
+pub const EVENTS: [&str; 15] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
@@ -75,6 +75,7 @@ pub const EVENTS: [&str; 14] = [
     "session.reminder",
     "session.cancelled",
     "session.rate",
+    "report.periodic",
 ];
 
 /// Saves an administrator's template; an empty body goes back to the app's own.
@@ -132,9 +133,27 @@ pub async fn queue_digests(db: &Db, base_url: &str, today: NaiveDate) -> DbResul
     for a in leaders {
         let (open, due_soon, overdue) =
             crate::db::feedback::counts(db, &a.unit_path, today, soon).await?;
-        if due_soon + overdue == 0 {
+        // Satisfaction drops this leader has not been told of yet (each reaches them once).
+        let alerts = crate::db::insight::unsent_alerts(db, &a.unit_path, a.id).await?;
+        if due_soon + overdue == 0 && alerts.is_empty() {
             continue;
         }
+        let alert_lines = alerts
+            .iter()
+            .map(|x| {
+                let place = match (&x.counter_name, x.counter_id) {
+                    (Some(c), k) if k != 0 => format!("{} — {c}", x.unit_name),
+                    _ => x.unit_name.clone(),
+                };
+                format!(
+                    "- {place}: {:.1} % ({}) / {:.1} %",
+                    x.recent * 100.0,
+                    x.answers,
+                    x.usual * 100.0
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         let mut tx = db.begin().await?;
         let id = crate::db::outbox::enqueue(
             &mut tx,
@@ -148,12 +167,17 @@ pub async fn queue_digests(db: &Db, base_url: &str, today: NaiveDate) -> DbResul
                 params: serde_json::json!({
                     "name": a.full_name, "unit": a.unit_name, "open": open, "due_soon": due_soon,
                     "overdue": overdue, "url": format!("{base_url}/feedback/cases?due=overdue"),
-                    "date": today.to_string(),
+                    "date": today.to_string(), "alerts": alerts.len(), "alert_lines": alert_lines,
+                    "dashboard": format!("{base_url}/dashboard#alerts"),
                 }),
                 dedupe_key: Some(format!("digest:{}:{today}", a.id)),
             },
         )
         .await?;
+        if id.is_some() {
+            let ids: Vec<i64> = alerts.iter().map(|x| x.id).collect();
+            crate::db::insight::mark_sent(&mut tx, &ids, a.id, today).await?;
+        }
         tx.commit().await?;
         queued += usize::from(id.is_some());
     }
@@ -366,6 +390,21 @@ pub async fn render(db: &Db, channels: &Channels, m: &Claimed) -> DbResult<Rende
     })
 }
 
+/// The file a message carries (`params.attachment`: name, MIME type, base64 bytes), if any.
+fn attachment_of(params: &str) -> Option<(String, String, Vec<u8>)> {
+    use base64::Engine;
+    let v: serde_json::Value = serde_json::from_str(params).ok()?;
+    let a = v.get("attachment")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(a.get("base64")?.as_str()?)
+        .ok()?;
+    Some((
+        a.get("name")?.as_str()?.to_string(),
+        a.get("type")?.as_str()?.to_string(),
+        bytes,
+    ))
+}
+
 /// Sends one rendered message on its channel.
 pub async fn send(
     channels: &Channels,
@@ -403,14 +442,29 @@ async fn send_mail(cfg: &SmtpConfig, m: &Claimed, text: &Rendered) -> Outcome {
         return Outcome::Fail("bad address".into());
     };
     let host = cfg.from.rsplit('@').next().unwrap_or("langnghe");
-    let mail = match Message::builder()
+    let builder = Message::builder()
         .from(from)
         .to(to)
         .subject(text.subject.clone())
-        .message_id(Some(format!("<outbox-{}@{host}>", m.id)))
-        .header(ContentType::TEXT_PLAIN)
-        .body(text.body.clone())
-    {
+        .message_id(Some(format!("<outbox-{}@{host}>", m.id)));
+    let built = match attachment_of(&m.params) {
+        // A report: the text and the workbook as a MIME attachment.
+        Some((name, kind, bytes)) => {
+            use lettre::message::{Attachment, MultiPart, SinglePart};
+            let Ok(kind) = ContentType::parse(&kind) else {
+                return Outcome::Fail("bad attachment type".into());
+            };
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(text.body.clone()))
+                    .singlepart(Attachment::new(name).body(bytes, kind)),
+            )
+        }
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(text.body.clone()),
+    };
+    let mail = match built {
         Ok(mail) => mail,
         Err(e) => return Outcome::Fail(e.to_string()),
     };

@@ -29,6 +29,7 @@ pub async fn connect(opts: &Opts) -> anyhow::Result<Db> {
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", redact(&url)))?;
     db.migrate().await?;
     langnghe_app::db::instruments::ensure_default(&db).await?;
+    langnghe_app::db::insight::ensure_default_themes(&db).await?;
     Ok(db)
 }
 
@@ -304,6 +305,15 @@ fn spawn_deadline_watch(db: Db, base_url: String, secret: Vec<u8>, minutes: u64)
                 tracing::warn!(error = %e, "overdue feedback check failed");
             }
             let today = langnghe_app::db::today();
+            // Satisfaction alerts before the digest, so a new drop reaches today's e-mail.
+            if let Err(e) = langnghe_app::reports::insight::daily_alerts(&db, today).await {
+                tracing::warn!(error = %e, "satisfaction alert check failed");
+            }
+            if let Err(e) =
+                langnghe_app::reports::subscription::queue_reports(&db, &base_url, today).await
+            {
+                tracing::warn!(error = %e, "periodic reports not queued");
+            }
             if let Err(e) = langnghe_app::notify::queue_digests(&db, &base_url, today).await {
                 tracing::warn!(error = %e, "leaders' digest failed");
             }

@@ -231,6 +231,13 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
             staff,
         ),
         ("/indices/cases.csv", "/indices/cases.csv".into(), staff),
+        ("/indices/compare", "/indices/compare".into(), staff),
+        ("/dashboard/report", "/dashboard/report".into(), staff),
+        (
+            "/dashboard/report.xlsx",
+            "/dashboard/report.xlsx".into(),
+            staff,
+        ),
         (
             "/indices/unit/{id}",
             format!("/indices/unit/{xapl}"),
@@ -246,6 +253,7 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
             "/admin/index-rules".into(),
             root_admin,
         ),
+        ("/admin/themes", "/admin/themes".into(), root_admin),
         ("/sessions", "/sessions".into(), public),
         ("/sessions/manage", "/sessions/manage".into(), staff),
         (

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod calendar;
 pub mod feedback;
 pub mod indices;
+pub mod insight;
 pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;

@@ -220,3 +220,202 @@ pub fn FunnelPlot(
         </svg>
     }
 }
+
+/// The colour class of a share on the heat map: six steps from "low" to "high", or none.
+fn heat_class(share: Option<f64>) -> &'static str {
+    match share {
+        None => "heat heat-none",
+        Some(v) if v < 0.5 => "heat heat-0",
+        Some(v) if v < 0.65 => "heat heat-1",
+        Some(v) if v < 0.75 => "heat heat-2",
+        Some(v) if v < 0.85 => "heat heat-3",
+        Some(v) if v < 0.95 => "heat heat-4",
+        Some(_) => "heat heat-5",
+    }
+}
+
+/// Share satisfied by weekday (rows, Monday first) and hour (columns, only the hours that have
+/// answers): each cell coloured by its share and labelled with its number of answers, its exact
+/// figures in its tooltip and in the chart's text. `days` are the weekday names.
+#[component]
+pub fn HeatMap(
+    week: crate::domain::insight::Week,
+    days: [String; 7],
+    title: String,
+) -> impl IntoView {
+    let (first, last) = week.hours_used().unwrap_or((7, 17));
+    let hours: Vec<usize> = (first..=last).collect();
+    let (left, top, cw, ch) = (64.0, 22.0, 40.0, 30.0);
+    let w = left + cw * hours.len() as f64 + 8.0;
+    let h = top + ch * 7.0 + 8.0;
+    let alt = {
+        let mut parts = Vec::new();
+        for (d, name) in days.iter().enumerate() {
+            for hr in &hours {
+                let t = week.cells[d][*hr];
+                if let Some(s) = t.share_satisfied() {
+                    parts.push(format!(
+                        "{name} {hr}h: {} ({}/{})",
+                        pct1(s),
+                        t.satisfied(),
+                        t.n()
+                    ));
+                }
+            }
+        }
+        format!("{title}. {}", parts.join("; "))
+    };
+    let head = hours
+        .iter()
+        .enumerate()
+        .map(|(i, hr)| {
+            view! { <text x=format!("{:.1}", left + cw * i as f64 + cw / 2.0) y="14" class="axis" text-anchor="middle">{format!("{hr}h")}</text> }
+        })
+        .collect_view();
+    let rows = days
+        .iter()
+        .enumerate()
+        .map(|(d, name)| {
+            let y = top + ch * d as f64;
+            let cells = hours
+                .iter()
+                .enumerate()
+                .map(|(i, hr)| {
+                    let t = week.cells[d][*hr];
+                    let x = left + cw * i as f64;
+                    let tip = match t.share_satisfied() {
+                        Some(s) => format!("{name} {hr}h: {} ({}/{})", pct1(s), t.satisfied(), t.n()),
+                        None => format!("{name} {hr}h: —"),
+                    };
+                    view! {
+                        <rect x=format!("{x:.1}") y=format!("{y:.1}") width=cw - 2.0 height=ch - 2.0 class=heat_class(t.share_satisfied())><title>{tip}</title></rect>
+                        {(t.n() > 0).then(|| view! {
+                            <text x=format!("{:.1}", x + cw / 2.0 - 1.0) y=format!("{:.1}", y + ch / 2.0 + 4.0) class="heat-n" text-anchor="middle">{t.n()}</text>
+                        })}
+                    }
+                })
+                .collect_view();
+            view! {
+                <text x=left - 8.0 y=format!("{:.1}", y + ch / 2.0 + 4.0) class="axis" text-anchor="end">{name.clone()}</text>
+                {cells}
+            }
+        })
+        .collect_view();
+    view! {
+        <svg class="chart heatmap" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
+            <title>{alt}</title>
+            {head}
+            {rows}
+        </svg>
+    }
+}
+
+/// One line of a [`SeriesChart`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// Several lines over the same months (units side by side, or Decision 766's points): values
+/// between 0 and `max`, written with `fmt` in the tooltips and the text alternative.
+#[component]
+pub fn SeriesChart(
+    months: Vec<NaiveDate>,
+    series: Vec<Series>,
+    max: f64,
+    percent: bool,
+    title: String,
+) -> impl IntoView {
+    let (w, h, left, right, top, bottom) = (640.0, 260.0, 44.0, 24.0, 14.0, 52.0);
+    let n = months.len().max(2);
+    let step = (w - left - right) / (n - 1) as f64;
+    let x = move |i: usize| left + step * i as f64;
+    let y = move |v: f64| top + (1.0 - (v / max).clamp(0.0, 1.0)) * (h - top - bottom);
+    let fmt = move |v: f64| {
+        if percent {
+            pct1(v)
+        } else {
+            format!("{v:.2}")
+        }
+    };
+    let alt = format!(
+        "{title}. {}",
+        series
+            .iter()
+            .map(|s| {
+                let vals = s
+                    .values
+                    .iter()
+                    .zip(&months)
+                    .map(|(v, m)| {
+                        format!(
+                            "{}: {}",
+                            m.format("%m/%Y"),
+                            v.map(fmt).unwrap_or_else(|| "—".into())
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{}: {vals}", s.label)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let grid = [0.0, 0.25, 0.5, 0.75, 1.0].map(|g| {
+        let label = if percent { format!("{:.0}%", g * 100.0) } else { format!("{:.1}", g * max) };
+        view! {
+            <line x1=left x2=w - right y1=format!("{:.1}", y(g * max)) y2=format!("{:.1}", y(g * max)) class="grid"/>
+            <text x=left - 6.0 y=format!("{:.1}", y(g * max) + 4.0) class="axis" text-anchor="end">{label}</text>
+        }
+    });
+    let ticks = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| view! { <text x=format!("{:.1}", x(i)) y=h - bottom + 16.0 class="axis" text-anchor="middle">{m.format("%m/%y").to_string()}</text> })
+        .collect_view();
+    let lines = series
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let d = s
+                .values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.map(|v| (i, v)))
+                .enumerate()
+                .map(|(j, (i, v))| format!("{}{:.1},{:.1}", if j == 0 { "M" } else { "L" }, x(i), y(v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let class = format!("line series-{}", k % 6);
+            let dots = s
+                .values
+                .iter()
+                .zip(&months)
+                .enumerate()
+                .filter_map(|(i, (v, m))| v.map(|v| (i, v, m)))
+                .map(|(i, v, m)| {
+                    let tip = format!("{} {}: {}", s.label, m.format("%m/%Y"), fmt(v));
+                    view! { <circle cx=format!("{:.1}", x(i)) cy=format!("{:.1}", y(v)) r="3" class=format!("dot series-{}", k % 6)><title>{tip}</title></circle> }
+                })
+                .collect_view();
+            let lx = left + 150.0 * (k % 4) as f64;
+            let ly = h - 18.0 + 14.0 * (k / 4) as f64;
+            view! {
+                <path d=d class=class/>
+                {dots}
+                <line x1=lx x2=lx + 18.0 y1=ly - 4.0 y2=ly - 4.0 class=format!("line series-{}", k % 6)/>
+                <text x=lx + 22.0 y=ly class="axis">{s.label.clone()}</text>
+            }
+        })
+        .collect_view();
+    let h = h + 14.0 * (series.len().saturating_sub(1) / 4) as f64;
+    view! {
+        <svg class="chart series" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
+            <title>{alt}</title>
+            {grid}
+            {ticks}
+            {lines}
+        </svg>
+    }
+}

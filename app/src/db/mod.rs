@@ -14,6 +14,7 @@ pub mod demo_sessions;
 pub mod dossiers;
 pub mod feedback;
 pub mod indices;
+pub mod insight;
 pub mod instruments;
 pub mod kiosks;
 pub mod outbox;

@@ -34,6 +34,15 @@ pub async fn login_page(ctx: Ctx) -> PageResult {
 pub async fn account_page(ctx: Ctx) -> PageResult {
     let user = ctx.user()?.clone();
     let f = ctx.form("password");
+    let leader = user.can(crate::domain::Permission::ViewRatings, None);
+    let sub = if leader {
+        crate::db::insight::subscription(ctx.db(), user.id)
+            .await?
+            .map(|(f, _)| f)
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok(ctx.render(&ctx.lang.t("account.title"), move || {
         view! {
             {page_head(t("account.title"), None)}
@@ -54,6 +63,33 @@ pub async fn account_page(ctx: Ctx) -> PageResult {
                     <div class="actions"><button class="btn btn-primary" type="submit">{t("account.save_password")}</button></div>
                 </form>
             </section>
+            {leader.then(|| report_subscription(&sub))}
         }
     }))
+}
+
+/// A leader's subscription to the report of their subtree by e-mail.
+fn report_subscription(current: &str) -> impl IntoView {
+    let choices = [
+        ("", "report.sub_none"),
+        ("month", "report.sub_month"),
+        ("quarter", "report.sub_quarter"),
+    ];
+    let current = current.to_string();
+    view! {
+        <section class="card" id="report">
+            <h2>{t("report.sub_title")}</h2>
+            <p class="small muted">{t("report.sub_hint")}</p>
+            <form class="form" method="post" action="/api/reports/subscribe">
+                <fieldset class="checks">
+                    <legend>{t("report.sub_legend")}</legend>
+                    {choices.into_iter().map(|(v, k)| {
+                        let on = v == current;
+                        view! { <label class="check"><input type="radio" name="frequency" value=v checked=on/>" "{t(k)}</label> }
+                    }).collect_view()}
+                </fieldset>
+                <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
+            </form>
+        </section>
+    }
 }

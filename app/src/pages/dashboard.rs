@@ -3,10 +3,11 @@
 //! feedback-case handling and dialogue sessions, on one page that prints on A4. Every figure
 //! comes from `crate::reports::dashboard`.
 
+use super::indices::unit::g766_section;
 use super::indices::{card_766, pct};
 use super::PageResult;
 use crate::components::chart::TrendChart;
-use crate::components::layout::{fmt_time, page_head};
+use crate::components::layout::{fmt_date, fmt_time, page_head};
 use crate::ctx::Ctx;
 use crate::db::units;
 use crate::domain::period::Period;
@@ -44,6 +45,9 @@ pub async fn page(ctx: Ctx) -> PageResult {
         g766,
         c766,
         sessions: held,
+        alerts,
+        themes,
+        g766_months,
         ..
     } = dashboard(ctx.db(), root, &p, ctx.lang).await?;
     let en = ctx.lang == Lang::En;
@@ -104,6 +108,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     ])}</span>
                 </div>
             </div>
+            {alerts_section(alerts)}
             <div class="stats">{card_766(&g766, &c766)}</div>
             <section class="card">
                 <h2>{t("idx.trend")}</h2>
@@ -142,8 +147,85 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     }).collect_view()}
                 </ul>
             </section>
+            {themes_section(themes, en)}
+            {g766_section(g766_months)}
             <p><a href=format!("/indices?period={}", p.key())>{t("dash.to_rankings")}</a>" · "
+               <a href=format!("/indices/compare?unit={}&b={}&a={}", root.id, p.key(), p.previous().key())>{t("insight.to_compare")}</a>" · "
                <a href=format!("/indices/unit/{}?period={}", root.id, p.key())>{t("dash.to_unit")}</a></p>
         }
     }))
+}
+
+/// The alerts of the subtree: each drop with its usual and recent share and the low comments
+/// of its stretch.
+fn alerts_section(alerts: Vec<crate::reports::insight::AlertView>) -> impl IntoView {
+    let open = alerts
+        .iter()
+        .filter(|a| a.alert.cleared_on.is_none())
+        .count();
+    view! {
+        <section class="card" id="alerts">
+            <h2>{t("insight.alerts_title")}{(open > 0).then(|| view! { " "<span class="badge badge-danger">{open}</span> })}</h2>
+            <p class="small muted">{t("insight.alerts_hint")}</p>
+            {alerts.is_empty().then(|| view! { <p class="muted">{t("insight.alerts_none")}</p> })}
+            <ul class="plain-list">
+                {alerts.into_iter().map(|a| {
+                    let x = a.alert;
+                    let place = match &x.counter_name {
+                        Some(c) if x.counter_id != 0 => format!("{} — {c}", x.unit_name),
+                        _ => x.unit_name.clone(),
+                    };
+                    let status = match x.cleared_on {
+                        None => view! { <span class="badge badge-danger">{t("insight.alert_open")}</span> }.into_any(),
+                        Some(d) => view! { <span class="badge">{tf("insight.alert_cleared", &[("date", &fmt_date(d))])}</span> }.into_any(),
+                    };
+                    view! {
+                        <li>
+                            {status}" "<strong>{place}</strong>" — "
+                            {tf("insight.alert_text", &[
+                                ("recent", &pct(Some(x.recent))), ("n", &x.answers.to_string()),
+                                ("usual", &pct(Some(x.usual))), ("limit", &pct(Some(x.limit_share))),
+                                ("from", &fmt_date(x.window_from)), ("to", &fmt_date(x.window_to)),
+                            ])}
+                            {(!a.comments.is_empty()).then(|| view! {
+                                <ul class="small">
+                                    {a.comments.into_iter().map(|c| view! {
+                                        <li><span class="badge badge-danger">{c.score}"/5"</span>" "{c.comment}</li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// The period's comments by theme, with a few examples each.
+fn themes_section(th: crate::reports::insight::Themes, en: bool) -> impl IntoView {
+    let total = th.comments;
+    view! {
+        <section class="card" id="themes">
+            <h2>{t("insight.themes_title")}</h2>
+            <p class="small muted">{tf("insight.themes_hint", &[("n", &total.to_string()), ("none", &th.unthemed.to_string())])}</p>
+            {(total == 0).then(|| view! { <p class="muted">{t("insight.themes_none")}</p> })}
+            {(total > 0).then(|| view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("insight.themes_title")>
+                    <table class="data">
+                        <thead><tr><th>{t("insight.theme")}</th><th class="num">{t("insight.comments")}</th><th>{t("insight.examples")}</th></tr></thead>
+                        <tbody>
+                            {th.themes.into_iter().map(|x| view! {
+                                <tr>
+                                    <td>{if en { x.theme.name_en.clone() } else { x.theme.name_vi.clone() }}</td>
+                                    <td class="num"><strong>{x.count}</strong><br/><span class="small muted">{pct((total > 0).then(|| x.count as f64 / total as f64))}</span></td>
+                                    <td class="small">{x.examples.into_iter().map(|c| view! { <p>"“"{c.comment}"” "<span class="muted">{c.score}"/5"</span></p> }).collect_view()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
+    }
 }

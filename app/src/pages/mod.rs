@@ -9,6 +9,7 @@ pub mod admin_instruments;
 pub mod admin_kiosks;
 pub mod admin_notifications;
 pub mod admin_procedures;
+pub mod admin_themes;
 pub mod admin_units;
 pub mod audit;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod kiosk;
 pub mod prefs;
 pub mod procedures;
 pub mod ratings;
+pub mod report;
 pub mod sessions;
 pub mod staff;
 pub mod survey;
@@ -29,6 +31,12 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::routing::get;
 use axum::Router;
+
+/// The weekday names, Monday first, in the page's language.
+pub fn weekday_names() -> [String; 7] {
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .map(|d| crate::i18n::t(&format!("weekday.{d}")))
+}
 
 /// The result of a page handler.
 pub type PageResult = Result<axum::response::Response, AppError>;
@@ -69,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/instruments/{id}", get(admin_instruments::show))
         .route("/admin/calendar", get(admin_calendar::page))
         .route("/admin/notifications", get(admin_notifications::page))
+        .route("/admin/themes", get(admin_themes::page))
         .route("/feedback/new", get(feedback::new_case))
         .route("/feedback/track", get(feedback::track_form))
         .route("/feedback/track/{code}", get(feedback::track_case))
@@ -89,6 +98,9 @@ pub fn router() -> Router<AppState> {
         .route("/indices/ratings.csv", get(indices::ratings_csv))
         .route("/indices/dossiers.csv", get(indices::dossiers_csv))
         .route("/indices/cases.csv", get(indices::cases_csv))
+        .route("/indices/compare", get(indices::compare::page))
+        .route("/dashboard/report", get(report::page))
+        .route("/dashboard/report.xlsx", get(report::xlsx))
         .route("/indices/unit/{id}", get(indices::unit))
         .route(
             "/indices/unit/{id}/procedure/{pid}",

@@ -24,7 +24,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 16] = [
+    let candidates: [(Permission, &str, &str, &str); 17] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
@@ -108,6 +108,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "/admin/index-rules",
             "staff.link_index_rules",
             "staff.link_index_rules_text",
+        ),
+        (
+            Permission::ManageIndexRules,
+            "/admin/themes",
+            "staff.link_themes",
+            "staff.link_themes_text",
         ),
         (
             Permission::ManageNotifications,

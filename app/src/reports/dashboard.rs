@@ -2,29 +2,15 @@
 //! index, the trend, the weakest criteria, the latest low ratings, feedback handling (with the
 //! same Decision 766 ratio and the same overdue count as the inbox), dialogue sessions.
 
+pub use super::elements::{elements, weakest, ElementRow, Weak};
 use super::{subtree_ids, PeriodData, ReportResult};
 use crate::db::indices::{Handling, LowRating, SessionsHeld};
 use crate::db::{self, units::Unit, Db};
-use crate::domain::index::{self, Counts766, ElementInput, Headline, Score766, Tally};
+use crate::domain::index::{self, Counts766, Headline, Score766, Tally};
 use crate::domain::index_rules::IndexRules;
 use crate::domain::period::Period;
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use std::collections::BTreeMap;
-
-/// An element as the dashboard shows it.
-#[derive(Debug, Clone)]
-pub struct ElementRow {
-    pub code: String,
-    pub name: String,
-    pub index: Option<f64>,
-    pub n: i64,
-    /// (criterion text, index, answers)
-    pub criteria: Vec<(String, Option<f64>, i64)>,
-}
-
-/// A weak criterion: (element name, criterion text, index, answers).
-pub type Weak = (String, String, f64, i64);
 
 /// The leader's home.
 pub struct Dashboard {
@@ -44,96 +30,12 @@ pub struct Dashboard {
     pub g766: Score766,
     pub c766: Counts766,
     pub sessions: SessionsHeld,
-}
-
-/// The five elements of the answers in the period, instrument versions combined at the levels
-/// they share: criteria by (element code, criterion code), elements by code.
-pub async fn elements(
-    db: &Db,
-    units: &[i64],
-    p: &Period,
-    lang: Lang,
-) -> ReportResult<(Vec<ElementRow>, Option<f64>)> {
-    let crit = db::indices::by_dim(db, units, "criterion", p).await?;
-    let own = db::indices::by_dim(db, units, "element", p).await?;
-    let meta = db::indices::criteria_meta(db).await?;
-    let emeta = db::indices::elements_meta(db).await?;
-    let en = lang == Lang::En;
-    // element code → (name, criterion code → (text, tally), own tally, first position)
-    type Acc = (String, BTreeMap<String, (String, Tally)>, Tally, usize);
-    let mut by_code: BTreeMap<String, Acc> = BTreeMap::new();
-    for (i, (id, code, vi, en_name)) in emeta.iter().enumerate() {
-        let e = by_code.entry(code.clone()).or_insert_with(|| {
-            (
-                if en { en_name.clone() } else { vi.clone() },
-                BTreeMap::new(),
-                Tally::default(),
-                i,
-            )
-        });
-        if let Some(t) = own.get(id) {
-            e.2.add(t);
-        }
-    }
-    for (cid, _eid, ecode, _, _, ccode, tvi, ten) in &meta {
-        if let Some(e) = by_code.get_mut(ecode) {
-            let c = e
-                .1
-                .entry(ccode.clone())
-                .or_insert_with(|| (if en { ten.clone() } else { tvi.clone() }, Tally::default()));
-            if let Some(t) = crit.get(cid) {
-                c.1.add(t);
-            }
-        }
-    }
-    let mut ordered: Vec<(String, Acc)> = by_code.into_iter().collect();
-    ordered.sort_by_key(|(_, a)| a.3);
-    let inputs: Vec<ElementInput> = ordered
-        .iter()
-        .map(|(code, (_, cs, own, _))| ElementInput {
-            code,
-            criteria: cs.iter().map(|(k, (_, t))| (k.as_str(), *t)).collect(),
-            own: *own,
-        })
-        .collect();
-    let ix = index::instrument_index(&inputs);
-    let rows = ix
-        .elements
-        .iter()
-        .zip(ordered.iter())
-        .map(|(e, (code, (name, cs, _, _)))| ElementRow {
-            code: code.clone(),
-            name: name.clone(),
-            index: e.index,
-            n: e.n,
-            criteria: e
-                .criteria
-                .iter()
-                .map(|(ccode, v, n)| {
-                    let text = cs.get(ccode).map(|c| c.0.clone()).unwrap_or_default();
-                    (text, *v, *n)
-                })
-                .collect(),
-        })
-        .collect();
-    Ok((rows, ix.overall))
-}
-
-/// The five weakest criteria with at least 5 answers, weakest first.
-pub fn weakest(elements: &[ElementRow]) -> Vec<Weak> {
-    let mut w: Vec<Weak> = elements
-        .iter()
-        .flat_map(|e| {
-            e.criteria
-                .iter()
-                .filter_map(|(text, v, n)| v.map(|v| (e.name.clone(), text.clone(), v, *n)))
-                .collect::<Vec<_>>()
-        })
-        .filter(|c| c.3 >= 5)
-        .collect();
-    w.sort_by(|a, b| a.2.total_cmp(&b.2));
-    w.truncate(5);
-    w
+    /// Drops against their own usual level, with the low comments of their stretch.
+    pub alerts: Vec<super::insight::AlertView>,
+    /// The period's comments by theme.
+    pub themes: super::insight::Themes,
+    /// Decision 766's group month by month.
+    pub g766_months: Vec<(NaiveDate, Score766)>,
 }
 
 /// The leader's home for `root`'s subtree and the period `p`.
@@ -166,7 +68,13 @@ pub async fn dashboard(db: &Db, root: Unit, p: &Period, lang: Lang) -> ReportRes
     let soon = cal.add_working_days(today, settings.due_soon_days);
     let (_, _, overdue_now) = db::feedback::counts(db, &root.path, today, soon).await?;
     let sessions = db::indices::sessions_held(db, &root.path, p, chrono::Utc::now()).await?;
+    let alerts = super::insight::alerts(db, &root.path, today).await?;
+    let themes = super::insight::themes(db, &root.path, p).await?;
+    let g766_months = super::insight::g766_by_month(db, &root, p.to.min(today)).await?;
     Ok(Dashboard {
+        alerts,
+        themes,
+        g766_months,
         root,
         period: *p,
         rules,

@@ -459,10 +459,25 @@ pub async fn cases_csv(
 /// with its units in rank order (those with too few answers after them), one sheet. The rank
 /// column holds numbers only; the status has its own column.
 pub fn ranking_xlsx(r: &Rankings, lang: Lang, rules_text: &str) -> ReportResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-    let x = |e: rust_xlsxwriter::XlsxError| ReportError::Export(e.to_string());
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    ranking_sheet(&mut wb, r, lang, rules_text)?;
+    wb.save_to_buffer().map_err(xlsx_error)
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> ReportError {
+    ReportError::Export(e.to_string())
+}
+
+/// The ranking as a sheet of `wb`.
+pub fn ranking_sheet(
+    wb: &mut rust_xlsxwriter::Workbook,
+    r: &Rankings,
+    lang: Lang,
+    rules_text: &str,
+) -> ReportResult<()> {
+    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+    let x = xlsx_error;
     let en = lang == Lang::En;
-    let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(lang.t("idx.xlsx_sheet")).map_err(x)?;
     let bold = Format::new().set_bold();
@@ -578,5 +593,202 @@ pub fn ranking_xlsx(r: &Rankings, lang: Lang, rules_text: &str) -> ReportResult<
     for c in (0..20u16).filter(|c| *c != 4) {
         ws.set_column_width(c, 12).map_err(x)?;
     }
+    Ok(())
+}
+
+/// The monthly (or quarterly) report of a subtree as a workbook: the summary (headline,
+/// Decision 766, feedback handling, sessions, alerts), the ranking, and the twelve-month trends.
+pub fn report_xlsx(
+    d: &super::dashboard::Dashboard,
+    r: &Rankings,
+    lang: Lang,
+    rules_text: &str,
+) -> ReportResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let x = xlsx_error;
+    let en = lang == Lang::En;
+    let mut wb = Workbook::new();
+    let pct_f = Format::new().set_num_format("0.0%");
+    let num_f = Format::new().set_num_format("0.00");
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(lang.t("report.sheet_summary")).map_err(x)?;
+        ws.write_string_with_format(
+            0,
+            0,
+            lang.tf(
+                "report.title",
+                &[("unit", &d.root.name), ("period", &d.period.label(en))],
+            ),
+            &title,
+        )
+        .map_err(x)?;
+        let mut row = 2u32;
+        let mut line = |label: &str,
+                        v: Option<f64>,
+                        f: &Format,
+                        ws: &mut rust_xlsxwriter::Worksheet|
+         -> ReportResult<()> {
+            ws.write_string(row, 0, label).map_err(x)?;
+            if let Some(v) = v {
+                ws.write_number_with_format(row, 1, v, f).map_err(x)?;
+            }
+            row += 1;
+            Ok(())
+        };
+        line(
+            &lang.t("idx.share_satisfied"),
+            d.head.share_satisfied,
+            &pct_f,
+            ws,
+        )?;
+        line(
+            &lang.t("idx.answers"),
+            Some(d.head.n as f64),
+            &Format::new(),
+            ws,
+        )?;
+        line(&lang.t("idx.mean"), d.head.mean, &num_f, ws)?;
+        line(&lang.t("dash.sipas_index"), d.overall, &pct_f, ws)?;
+        line(&lang.t("idx.g766"), d.g766.total, &num_f, ws)?;
+        line(&lang.t("idx.r766_1"), d.g766.ratios[0], &pct_f, ws)?;
+        line(&lang.t("idx.r766_2"), d.g766.ratios[1], &pct_f, ws)?;
+        line(&lang.t("idx.r766_3"), d.g766.ratios[2], &pct_f, ws)?;
+        line(
+            &lang.t("dash.cases"),
+            Some(d.handling.received as f64),
+            &Format::new(),
+            ws,
+        )?;
+        line(
+            &lang.t("report.overdue_now"),
+            Some(d.overdue_now as f64),
+            &Format::new(),
+            ws,
+        )?;
+        line(
+            &lang.t("report.mean_days"),
+            d.handling.mean_working_days,
+            &num_f,
+            ws,
+        )?;
+        line(
+            &lang.t("dash.sessions"),
+            Some(d.sessions.held as f64),
+            &Format::new(),
+            ws,
+        )?;
+        line(
+            &lang.t("report.attended"),
+            Some(d.sessions.attended as f64),
+            &Format::new(),
+            ws,
+        )?;
+        row += 1;
+        ws.write_string_with_format(row, 0, lang.t("insight.alerts_title"), &bold)
+            .map_err(x)?;
+        row += 1;
+        for a in &d.alerts {
+            let place = match &a.alert.counter_name {
+                Some(c) if a.alert.counter_id != 0 => format!("{} — {c}", a.alert.unit_name),
+                _ => a.alert.unit_name.clone(),
+            };
+            ws.write_string(row, 0, &place).map_err(x)?;
+            ws.write_number_with_format(row, 1, a.alert.recent, &pct_f)
+                .map_err(x)?;
+            ws.write_number_with_format(row, 2, a.alert.usual, &pct_f)
+                .map_err(x)?;
+            row += 1;
+        }
+        ws.set_column_width(0, 60).map_err(x)?;
+        ws.set_column_width(1, 14).map_err(x)?;
+    }
+    ranking_sheet(&mut wb, r, lang, rules_text)?;
+    {
+        let ws = wb.add_worksheet();
+        ws.set_name(lang.t("report.sheet_trend")).map_err(x)?;
+        for (c, k) in [
+            "report.month",
+            "idx.answers",
+            "idx.share_satisfied",
+            "idx.g766",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string_with_format(0, c as u16, lang.t(k), &bold)
+                .map_err(x)?;
+        }
+        for (i, (m, t)) in d.trend.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_string(row, 0, m.format("%m/%Y").to_string())
+                .map_err(x)?;
+            ws.write_number(row, 1, t.n() as f64).map_err(x)?;
+            if let Some(s) = t.share_satisfied() {
+                ws.write_number_with_format(row, 2, s, &pct_f).map_err(x)?;
+            }
+            if let Some((_, g)) = d.g766_months.iter().find(|(gm, _)| gm == m) {
+                if let Some(v) = g.total {
+                    ws.write_number_with_format(row, 3, v, &num_f).map_err(x)?;
+                }
+            }
+        }
+        ws.set_column_width(0, 12).map_err(x)?;
+    }
     wb.save_to_buffer().map_err(x)
+}
+
+/// The rules in one sentence, under every ranking ("PAR: 14 points; excellent ≥ 90 %, …").
+pub fn rules_summary(r: &crate::domain::index_rules::IndexRules) -> String {
+    let bands = r
+        .par
+        .bands
+        .iter()
+        .map(|(b, min)| {
+            format!(
+                "{} ≥ {:.0} %",
+                crate::i18n::t(&format!("idx.band.{b}")),
+                min * 100.0
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cap = match &r.par.late_cap {
+        Some((th, band)) => crate::i18n::tf(
+            "idx.rules_cap",
+            &[
+                ("pct", &format!("{:.0}", th * 100.0)),
+                ("band", &crate::i18n::t(&format!("idx.band.{band}"))),
+            ],
+        ),
+        None => crate::i18n::t("idx.rules_no_cap"),
+    };
+    crate::i18n::tf(
+        "idx.rules_summary",
+        &[
+            ("points", &format!("{:.2}", r.par.max_points)),
+            ("bands", &bands),
+            ("cap", &cap),
+            ("w1", &format!("{:.2}", r.w766.on_time)),
+            ("w2", &format!("{:.2}", r.w766.not_dissatisfied)),
+            ("w3", &format!("{:.2}", r.w766.dossiers)),
+            ("margin", &format!("{:.1}", r.margin * 100.0)),
+            ("min", &r.min_answers.to_string()),
+        ],
+    )
+}
+
+/// The report workbook of `root`'s subtree for `p` (the page's download and the e-mail's
+/// attachment).
+pub async fn report_bytes(
+    db: &Db,
+    root: crate::db::units::Unit,
+    p: &Period,
+    lang: Lang,
+) -> ReportResult<Vec<u8>> {
+    let r = super::ranking::rankings(db, &root.path, p, lang).await?;
+    let d = super::dashboard::dashboard(db, root, p, lang).await?;
+    report_xlsx(&d, &r, lang, &rules_summary(&r.rules))
 }

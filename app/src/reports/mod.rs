@@ -10,8 +10,11 @@
 //! * [`export`]: the CSV and XLSX files anyone can recompute everything from.
 
 pub mod dashboard;
+pub mod elements;
 pub mod export;
+pub mod insight;
 pub mod ranking;
+pub mod subscription;
 pub mod unit;
 
 use crate::db::indices::DossierCounts;

@@ -2,6 +2,7 @@
 //! plot, the public transparency page, a unit's drill-down ([`unit`]) and the exports
 //! ([`export`]). Every figure comes from the read model (`crate::reports`); these pages only draw.
 
+pub mod compare;
 pub mod export;
 pub mod unit;
 
@@ -261,7 +262,7 @@ pub fn funnel(g: &GroupRanking, all_in_scope: bool) -> impl IntoView {
 }
 
 /// One peer group: the funnel plot, the ranked units, then those with too few answers apart.
-fn group_section(
+pub fn group_section(
     g: GroupRanking,
     rules: &IndexRules,
     key: &str,
@@ -366,39 +367,7 @@ fn how_section(rules_text: &str, can_edit: bool) -> impl IntoView {
     }
 }
 
-/// The rules in one sentence, under every ranking ("PAR: 14 points; excellent ≥ 90 %, …").
-pub fn rules_summary(r: &IndexRules) -> String {
-    let bands = r
-        .par
-        .bands
-        .iter()
-        .map(|(b, min)| format!("{} ≥ {:.0} %", t(&format!("idx.band.{b}")), min * 100.0))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let cap = match &r.par.late_cap {
-        Some((th, band)) => tf(
-            "idx.rules_cap",
-            &[
-                ("pct", &format!("{:.0}", th * 100.0)),
-                ("band", &t(&format!("idx.band.{band}"))),
-            ],
-        ),
-        None => t("idx.rules_no_cap"),
-    };
-    tf(
-        "idx.rules_summary",
-        &[
-            ("points", &points(r.par.max_points)),
-            ("bands", &bands),
-            ("cap", &cap),
-            ("w1", &points(r.w766.on_time)),
-            ("w2", &points(r.w766.not_dissatisfied)),
-            ("w3", &points(r.w766.dossiers)),
-            ("margin", &format!("{:.1}", r.margin * 100.0)),
-            ("min", &r.min_answers.to_string()),
-        ],
-    )
-}
+pub use crate::reports::export::rules_summary;
 
 /// `GET /transparency?period=`: the public page: each unit's satisfaction index and rank in its
 /// peer group (counts only; no comment, no personal data), the last complete quarter by default.

@@ -3,7 +3,7 @@
 //! counter and channel.
 
 use super::{card_766, ci_text, num, pct, period_form, points};
-use crate::components::chart::TrendChart;
+use crate::components::chart::{HeatMap, Series, SeriesChart, TrendChart};
 use crate::components::layout::{fmt_date, page_head};
 use crate::ctx::Ctx;
 use crate::db::{procedures, rollup, units};
@@ -53,6 +53,12 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
     let u = units::get(ctx.db(), path_id(&id)?).await?;
     ctx.require(Permission::ViewRatings, Some(&u.unit_path()))?;
     let p = super::period_of(&ctx);
+    let counter: Option<i64> = ctx.q("counter").parse().ok().filter(|c| *c > 0);
+    let counter_list = crate::db::kiosks::counters_of_unit(ctx.db(), u.id).await?;
+    let counter = counter.filter(|c| counter_list.iter().any(|x| x.id == *c));
+    let week = crate::reports::insight::week(ctx.db(), &u, counter, &p).await?;
+    let by_month =
+        crate::reports::insight::g766_by_month(ctx.db(), &u, p.to.min(crate::db::today())).await?;
     let UnitReport {
         unit: u,
         period: p,
@@ -112,6 +118,8 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
                 <p class="small muted">{t("idx.trend_hint")}</p>
                 {basis_change.map(|d| view! { <p class="small"><span class="badge badge-info">{t("idx.basis_changed")}</span>" "{tf("idx.basis_changed_text", &[("date", &fmt_date(d))])}</p> })}
             </section>
+            {when_section(&u, &p, counter, &counter_list, week)}
+            {g766_section(by_month)}
             <div class="grid-2">
                 <section class="card">
                     <h2>{t("idx.by_channel")}</h2>
@@ -137,6 +145,93 @@ pub async fn unit(ctx: Ctx, axum::extract::Path(id): axum::extract::Path<String>
                <a href=format!("/indices/ratings.csv?period={key}&unit={}", u.id)>{t("idx.export_raw")}</a></p>
         }
     }))
+}
+
+/// "When": the heat map of a unit (or one of its counters), with the counter picker.
+fn when_section(
+    u: &crate::db::units::Unit,
+    p: &crate::domain::period::Period,
+    counter: Option<i64>,
+    counters: &[crate::db::kiosks::Counter],
+    week: crate::domain::insight::Week,
+) -> impl IntoView {
+    let days = crate::pages::weekday_names();
+    let options: Vec<(String, String)> =
+        std::iter::once(("0".to_string(), t("insight.all_counters")))
+            .chain(counters.iter().map(|c| (c.id.to_string(), c.name.clone())))
+            .collect();
+    let selected = counter.unwrap_or(0).to_string();
+    let empty = week.total().n() == 0;
+    let action = format!("/indices/unit/{}", u.id);
+    view! {
+        <section class="card" id="when">
+            <h2>{t("insight.when_title")}</h2>
+            <p class="small muted">{t("insight.when_hint")}</p>
+            <form class="form filters field-row" method="get" action=action>
+                <input type="hidden" name="period" value=p.key()/>
+                <div class="field">
+                    <label for="f-counter">{t("kiosk.counter")}</label>
+                    <select id="f-counter" name="counter">
+                        {options.into_iter().map(|(v, l)| {
+                            let sel = v == selected;
+                            view! { <option value=v selected=sel>{l}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="actions"><button class="btn btn-secondary" type="submit">{t("form.filter")}</button></div>
+            </form>
+            {if empty {
+                view! { <p class="muted">{t("idx.no_answers")}</p> }.into_any()
+            } else {
+                view! {
+                    <div class="chart-wrap"><HeatMap week=week days=days title=t("insight.when_title")/></div>
+                    {heat_legend()}
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The colour key of the heat map.
+pub fn heat_legend() -> impl IntoView {
+    let steps = [
+        ("h0", "< 50 %"),
+        ("h1", "50–65 %"),
+        ("h2", "65–75 %"),
+        ("h3", "75–85 %"),
+        ("h4", "85–95 %"),
+        ("h5", "≥ 95 %"),
+    ];
+    view! {
+        <p class="heat-legend">
+            {steps.into_iter().map(|(c, l)| view! { <span><i class=c></i>{l}</span> }).collect_view()}
+            <span><i class="hn"></i>{t("insight.no_answers_short")}</span>
+            <span class="muted">{t("insight.heat_number")}</span>
+        </p>
+    }
+}
+
+/// Decision 766's satisfaction group month by month.
+pub fn g766_section(
+    months: Vec<(chrono::NaiveDate, crate::domain::index::Score766)>,
+) -> impl IntoView {
+    let labels: Vec<chrono::NaiveDate> = months.iter().map(|(m, _)| *m).collect();
+    let series = vec![Series {
+        label: t("idx.g766_short"),
+        values: months.iter().map(|(_, s)| s.total).collect(),
+    }];
+    let any = months.iter().any(|(_, s)| s.total.is_some());
+    view! {
+        <section class="card">
+            <h2>{t("insight.g766_title")}</h2>
+            {if any {
+                view! { <div class="chart-wrap"><SeriesChart months=labels series=series max=crate::domain::index::G766_POINTS percent=false title=t("insight.g766_title")/></div> }.into_any()
+            } else {
+                view! { <p class="muted">{t("idx.no_data")}</p> }.into_any()
+            }}
+            <p class="small muted">{t("insight.g766_hint")}</p>
+        </section>
+    }
 }
 
 /// `GET /indices/unit/{id}/procedure/{pid}?period=`: one procedure of a unit, by counter and by
