@@ -161,7 +161,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             </div>
                             <div class="field">
                                 <label for=format!("{anchor}-b")>{t("notify.body")}</label>
-                                <textarea id=format!("{anchor}-b") name="body" rows="3">{f.value("body", &tpl.body)}</textarea>
+                                <textarea id=format!("{anchor}-b") name="body" rows="3">{crate::components::form::textarea_text(&f.value("body", &tpl.body))}</textarea>
                                 {f.error("body").map(|e| view! { <p class="error-text">{e}</p> })}
                             </div>
                             <div class="actions"><button class="btn btn-small btn-secondary" type="submit">{t("form.save")}</button></div>

@@ -2,7 +2,7 @@
 //! confirmation (code, QR, cancel), and the officials' list, creation form and sign-ups.
 
 use super::{path_id, PageResult};
-use crate::components::form::{checkbox, hidden, input, select, textarea};
+use crate::components::form::{checkbox, hidden, input, select, textarea, textarea_text};
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
 use crate::db::sessions::{self, Session};
@@ -573,7 +573,7 @@ pub async fn rate_page(ctx: Ctx, Path((code, sig)): Path<(String, String)>) -> P
                 {overall_scale(&f, "ses.rate_overall")}
                 <div class="field">
                     <label for="f-comment">{t("survey.comment")}</label>
-                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{comment}</textarea>
+                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{textarea_text(&comment)}</textarea>
                     <p class="hint">{t("survey.comment_hint")}</p>
                 </div>
                 <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("survey.submit")}</button></div>
