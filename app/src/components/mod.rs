@@ -5,4 +5,5 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod pager;
+pub mod publication;
 pub mod qr;

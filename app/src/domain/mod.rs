@@ -9,6 +9,7 @@ pub mod index;
 pub mod index_rules;
 pub mod period;
 pub mod procedure;
+pub mod publish;
 pub mod rating;
 pub mod session;
 pub mod text;
