@@ -828,3 +828,97 @@ pub fn figure(name: &str, line: &str) {
         let _ = writeln!(f, "{line}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Publication (issue 17): an answer or the minutes go public from their review, as an official
+// does it in the browser: the review form carries the fingerprint of what was shown.
+
+/// The value of the field `name` in the form of `html` that posts to `action`.
+pub fn form_value(html: &str, action: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").ok()?;
+    let field = scraper::Selector::parse(&format!("[name=\"{name}\"]")).ok()?;
+    doc.select(&forms)
+        .filter(|f| f.value().attr("action") == Some(action))
+        .find_map(|f| {
+            f.select(&field).next().map(|e| match e.value().name() {
+                "textarea" => e.text().collect(),
+                _ => e.value().attr("value").unwrap_or("").to_string(),
+            })
+        })
+}
+
+impl TestApp {
+    /// Drafts `answer` for case `id` and publishes it from its review (or sends it for
+    /// approval, when approval is required): the final status and page.
+    pub async fn answer_and_publish(&self, id: i64, answer: &str) -> (StatusCode, String) {
+        let page = format!("/feedback/cases/{id}");
+        let (_, body) = self
+            .submit(
+                &page,
+                "/api/feedback/answer",
+                &[("id", &id.to_string()), ("answer", answer)],
+            )
+            .await;
+        assert!(
+            body.contains("/api/feedback/review"),
+            "the draft is shown for review"
+        );
+        self.review_and_publish(&page, "/api/feedback/review", "")
+            .await
+    }
+
+    /// On `page`, adds `extra` words to remove in the review form that posts to `action` (and
+    /// looks at the result), then presses its "publish" button: the final status and page.
+    pub async fn review_and_publish(
+        &self,
+        page: &str,
+        action: &str,
+        extra: &str,
+    ) -> (StatusCode, String) {
+        let (_, mut body) = self.page(page).await;
+        let id = form_value(&body, action, "id")
+            .unwrap_or_else(|| panic!("no review form posting to {action} on {page}"));
+        if !extra.is_empty() {
+            let (_, shown) = self
+                .submit(
+                    page,
+                    action,
+                    &[("id", &id), ("extra", extra), ("step", "preview")],
+                )
+                .await;
+            body = shown;
+        }
+        let reviewed = form_value(&body, action, "reviewed").expect("the review's fingerprint");
+        let extra = form_value(&body, action, "extra").unwrap_or_default();
+        self.submit(
+            page,
+            action,
+            &[
+                ("id", &id),
+                ("extra", &extra),
+                ("reviewed", &reviewed),
+                ("step", "publish"),
+            ],
+        )
+        .await
+    }
+}
+
+impl TestApp {
+    /// The same visitor again (the same cookies, so the same signed-in account), to send
+    /// requests at the same time from one browser.
+    pub fn clone_session(&self) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            db: self.db.clone(),
+            client: self.client.clone(),
+            jar: self.jar.clone(),
+            backend: self.backend,
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            _shutdown: self._shutdown.clone(),
+            _leftovers: self._leftovers.clone(),
+        }
+    }
+}

@@ -167,6 +167,66 @@ fn plain_error(page: ErrorPage) -> impl IntoView {
     }
 }
 
+/// Puts every field of a posted form (`application/x-www-form-urlencoded`) in Unicode
+/// Normalization Form C before any handler reads it, so that text typed with decomposed
+/// letters (some phones, macOS) is stored, compared, hashed and searched like the same text
+/// typed composed — whichever form reads it. A body that is ASCII, or already NFC, goes on
+/// untouched. (Multipart forms and the JSON API are put in NFC where they are parsed.)
+pub async fn nfc_forms(req: Request, next: Next) -> Response {
+    let is_form = req.method() == Method::POST
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    // Within the body limit of the layer outside this one; past it, the same 413 page.
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(_) => return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    };
+    let bytes = match nfc_form_body(&bytes) {
+        Some(changed) => {
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(changed.len()));
+            axum::body::Bytes::from(changed)
+        }
+        None => bytes,
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The form body with every name and value in NFC, or `None` when it already is.
+fn nfc_form_body(body: &[u8]) -> Option<String> {
+    // Only bytes of 0x80 and above, raw or percent-encoded, can be other than NFC.
+    let high_escape = body.windows(3).any(|w| {
+        w[0] == b'%'
+            && matches!(w[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+            && w[2].is_ascii_hexdigit()
+    });
+    if !high_escape && body.is_ascii() {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    if pairs
+        .iter()
+        .all(|(k, v)| crate::domain::text::is_nfc(k) && crate::domain::text::is_nfc(v))
+    {
+        return None;
+    }
+    let nfc = crate::domain::text::nfc;
+    Some(
+        url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().map(|(k, v)| (nfc(k), nfc(v))))
+            .finish(),
+    )
+}
+
 /// Adds the security headers every response carries.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
@@ -272,6 +332,25 @@ mod tests {
             );
         }
         m
+    }
+
+    #[test]
+    fn form_bodies_come_out_in_nfc() {
+        // "Lê" with the circumflex as a combining mark (e, U+0302: %65%CC%82) becomes U+00EA.
+        assert_eq!(
+            nfc_form_body(b"name=Le%CC%82&x=1").as_deref(),
+            Some("name=L%C3%AA&x=1")
+        );
+        assert_eq!(
+            nfc_form_body(b"score=5&nonce=abc"),
+            None,
+            "ASCII goes on as it is"
+        );
+        assert_eq!(
+            nfc_form_body("name=L%C3%AA".as_bytes()),
+            None,
+            "already NFC"
+        );
     }
 
     #[test]

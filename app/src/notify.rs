@@ -20,6 +20,9 @@ pub fn install_tls_provider() {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
+    /// No gateway is configured for its channel: not sent, and its text is kept nowhere (a
+    /// survey invitation carries a one-time link that works as a password).
+    NoGateway,
     /// Worth trying again later (network, 5xx, 429).
     Retry(String),
     /// Will never work (refused address, 4xx).
@@ -48,8 +51,8 @@ impl GatewayConfig {
     pub const DEFAULT_BODY: &'static str = r#"{"to": {{to}}, "text": {{text}}, "ref": {{id}}}"#;
 }
 
-/// Where messages go, from the settings an administrator edits (`outbox.*`). A channel without
-/// configuration writes to the log (development).
+/// Where messages go, from the settings an administrator edits (`outbox.*`). A message on a
+/// channel without configuration is not sent (the delivery log says so; its text goes nowhere).
 #[derive(Debug, Clone, Default)]
 pub struct Channels {
     pub smtp: Option<SmtpConfig>,
@@ -212,6 +215,29 @@ pub const SETTINGS: [&str; 8] = [
 ];
 
 impl Channels {
+    /// Whether messages on `channel` can be sent.
+    pub fn configured(&self, channel: &str) -> bool {
+        match channel {
+            "email" => self.smtp.is_some(),
+            "sms" => self.sms.is_some(),
+            "zalo" => self.zalo.is_some(),
+            _ => false,
+        }
+    }
+
+    /// The channels without a gateway, as i18n keys of their names.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            ("email", "notify.email"),
+            ("sms", "notify.sms"),
+            ("zalo", "notify.zalo"),
+        ]
+        .into_iter()
+        .filter(|(c, _)| !self.configured(c))
+        .map(|(_, k)| k)
+        .collect()
+    }
+
     /// The channels as configured now.
     pub async fn load(db: &Db, base_url: &str) -> DbResult<Channels> {
         let pairs = crate::db::settings::with_prefix(db, "outbox.").await?;
@@ -306,6 +332,7 @@ pub async fn finish(
 ) -> DbResult<()> {
     let (status, next, error) = match outcome {
         Outcome::Sent => ("sent", now, String::new()),
+        Outcome::NoGateway => ("unsent", now, String::new()),
         Outcome::Retry(e) if m.attempts < MAX_ATTEMPTS => {
             ("pending", now + backoff(m.attempts), e.clone())
         }
@@ -319,13 +346,38 @@ pub async fn finish(
     } else {
         m.recipient.clone()
     };
+    // The delivery log keeps the text as sent, its one-time links masked; nothing of a message
+    // that was not sent.
+    let (subject, body) = if status == "unsent" {
+        (String::new(), String::new())
+    } else {
+        let params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+        (text.subject.clone(), mask_links(&text.body, &params))
+    };
     db_run!(db, c => sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, subject = $5, body = $6,
                 claimed_until = NULL, recipient = $9
           WHERE id = $7 AND claimed_by = $8 AND status = 'sending'")
-        .bind(status).bind(next).bind(&error).bind(sent_at).bind(&text.subject).bind(&text.body)
+        .bind(status).bind(next).bind(&error).bind(sent_at).bind(&subject).bind(&body)
         .bind(m.id).bind(worker).bind(&recipient).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// The text with the one-time links of its values (`url` of a survey invitation or a session's
+/// rating link: whoever holds one can answer in the citizen's name) cut after their first path
+/// part: `http://host/s/…`.
+pub fn mask_links(text: &str, params: &serde_json::Value) -> String {
+    let mut out = text.to_string();
+    if let Some(url) = params.get("url").and_then(|v| v.as_str()) {
+        if let Ok(u) = url::Url::parse(url) {
+            let first = u.path_segments().and_then(|mut p| p.next()).unwrap_or("");
+            if matches!(first, "s" | "sessions") {
+                let masked = format!("{}/{first}/…", u.origin().ascii_serialization());
+                out = out.replace(url, &masked);
+            }
+        }
+    }
+    out
 }
 
 /// A message in its recipient's language.
@@ -405,34 +457,24 @@ fn attachment_of(params: &str) -> Option<(String, String, Vec<u8>)> {
     ))
 }
 
-/// Sends one rendered message on its channel.
+/// Sends one rendered message on its channel; without a gateway for it, it is not sent.
 pub async fn send(
     channels: &Channels,
     http: &reqwest::Client,
     m: &Claimed,
     text: &Rendered,
 ) -> Outcome {
-    match m.channel.as_str() {
-        "email" => match &channels.smtp {
-            Some(cfg) => send_mail(cfg, m, text).await,
-            None => log_only(m, text),
-        },
-        "sms" => match &channels.sms {
-            Some(cfg) => send_gateway(http, cfg, m, &text.body).await,
-            None => log_only(m, text),
-        },
-        "zalo" => match &channels.zalo {
-            Some(cfg) => send_gateway(http, cfg, m, &text.body).await,
-            None => log_only(m, text),
-        },
-        _ => log_only(m, text),
+    match (
+        m.channel.as_str(),
+        &channels.smtp,
+        &channels.sms,
+        &channels.zalo,
+    ) {
+        ("email", Some(cfg), _, _) => send_mail(cfg, m, text).await,
+        ("sms", _, Some(cfg), _) => send_gateway(http, cfg, m, &text.body).await,
+        ("zalo", _, _, Some(cfg)) => send_gateway(http, cfg, m, &text.body).await,
+        _ => Outcome::NoGateway,
     }
-}
-
-/// The development channel: the event and its text go to the log (never the recipient).
-fn log_only(m: &Claimed, text: &Rendered) -> Outcome {
-    tracing::info!(message = m.id, event = %m.event, channel = %m.channel, text = %text.body, "message (log channel)");
-    Outcome::Sent
 }
 
 async fn send_mail(cfg: &SmtpConfig, m: &Claimed, text: &Rendered) -> Outcome {
@@ -535,6 +577,21 @@ pub async fn run_once_at(
     let batch = claim(db, worker, now, 20).await?;
     let n = batch.len();
     for m in batch {
+        // Without a gateway nothing is rendered: the text (with its one-time link) goes nowhere,
+        // the log included.
+        if !channels.configured(&m.channel) {
+            tracing::info!(message = m.id, event = %m.event, channel = %m.channel, "message not sent: no gateway configured");
+            finish(
+                db,
+                worker,
+                &m,
+                &Outcome::NoGateway,
+                &Rendered::default(),
+                now,
+            )
+            .await?;
+            continue;
+        }
         let text = render(db, &channels, &m).await?;
         let outcome = send(&channels, http, &m, &text).await;
         if let Outcome::Retry(e) | Outcome::Fail(e) = &outcome {
@@ -573,6 +630,29 @@ mod tests {
     fn recipients_are_masked_in_the_log() {
         assert_eq!(mask("0912345678"), "…678");
         assert_eq!(mask("an.nguyen@example.vn"), "a…@example.vn");
+    }
+
+    #[test]
+    fn one_time_links_are_masked_in_the_delivery_log() {
+        let p = serde_json::json!({"url": "https://lg.example.vn/s/AbCdEf0123456789xyz"});
+        assert_eq!(
+            mask_links(
+                "Mời đánh giá tại https://lg.example.vn/s/AbCdEf0123456789xyz nhé",
+                &p
+            ),
+            "Mời đánh giá tại https://lg.example.vn/s/… nhé"
+        );
+        let p = serde_json::json!({"url": "http://127.0.0.1:3000/sessions/rate/DT1/abc"});
+        assert_eq!(
+            mask_links("x http://127.0.0.1:3000/sessions/rate/DT1/abc", &p),
+            "x http://127.0.0.1:3000/sessions/…"
+        );
+        // A case's follow link needs the citizen's phone too: it stays.
+        let p = serde_json::json!({"url": "http://h/feedback/track?code=PA26000101"});
+        assert_eq!(
+            mask_links("http://h/feedback/track?code=PA26000101", &p),
+            "http://h/feedback/track?code=PA26000101"
+        );
     }
 
     #[test]

@@ -201,6 +201,8 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         .route("/healthz", get(healthz))
         .route("/api/{*fn_name}", post(server_fn))
         .fallback_service(ServeDir::new(public_dir).fallback(get(not_found)))
+        // Inside the body limit: form fields in Unicode NFC before any handler reads them.
+        .layer(middleware::from_fn(mw::nfc_forms))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
         // The case form carries attachments (3 files of at most 5 MiB each).
         .route(

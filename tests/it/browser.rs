@@ -373,6 +373,13 @@ both_databases!(
             .await?;
             b.submit("form[action='/api/feedback/answer'] button[type=submit]")
                 .await?;
+            // The public text is shown for review before anything goes public.
+            let text = b.text("#review").await?;
+            if !text.contains("Xem lại bản sẽ công khai") {
+                return Err(format!("the review: {text}"));
+            }
+            b.submit("form[action='/api/feedback/review'] button[value=publish]")
+                .await?;
             let text = b.text("main").await?;
             if !text.contains("Đã trả lời") || !text.contains("Trả lời đúng hạn") {
                 return Err(format!("after answering: {text}"));

@@ -1177,9 +1177,12 @@ langnghe_tests::both_databases!(
         let cookie = cookie_value(&jar, &base, "langnghe_session").expect("session cookie");
         keep("session cookie", &cookie);
 
-        // The outbox sends the citizen's receipt on the log channel (no channel set up).
+        // The outbox takes the citizen's receipt and, with no gateway set up, does not send it.
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !server.log_text().contains("message (log channel)") {
+        while !server
+            .log_text()
+            .contains("message not sent: no gateway configured")
+        {
             assert!(
                 Instant::now() < deadline,
                 "the outbox never sent the receipt"
@@ -1213,6 +1216,100 @@ langnghe_tests::both_databases!(
                 backend_name(backend),
                 log.lines().count(),
                 personal.len()
+            ),
+        );
+    }
+);
+
+langnghe_tests::both_databases!(
+    backend no_survey_token_in_the_log_without_a_gateway,
+    |backend: Backend| async move {
+        let Some(p) = prepare(backend).await else {
+            return;
+        };
+        // The one-stop software's key, made before the server starts.
+        let key = {
+            let db = open(&p).await;
+            let unit = langnghe_app::db::units::all(&db)
+                .await
+                .expect("units")
+                .into_iter()
+                .find(|u| u.code == "XAPL")
+                .expect("XAPL")
+                .id;
+            let mut tx = db.begin().await.expect("begin");
+            let (_, key) =
+                langnghe_app::db::dossiers::create_key(&mut tx, None, "Một cửa điện tử", unit)
+                    .await
+                    .expect("api key");
+            tx.commit().await.expect("commit");
+            db.close().await;
+            key
+        };
+        // A new installation: no e-mail, SMS or Zalo gateway. Everything logged.
+        let server = Server::start(&p, &p.url, "tokens", "debug").await;
+        let reply: serde_json::Value = client()
+            .post(server.url("/api/v1/dossiers"))
+            .header("X-API-Key", &key)
+            .json(
+                &serde_json::json!({"code": "H41.12-261120-0042", "unit_code": "XAPL",
+                "citizen_phone": "0987 654 312", "completed_at": "2026-11-20T09:30:00+07:00"}),
+            )
+            .send()
+            .await
+            .expect("dossier posted")
+            .json()
+            .await
+            .expect("JSON reply");
+        let url = reply["survey"]["url"]
+            .as_str()
+            .expect("a survey link")
+            .to_string();
+        let token = url.rsplit('/').next().expect("token").to_string();
+        assert!(token.len() >= 16, "{url}");
+        // The outbox worker (every 5 s) takes the invitation and, without a gateway, says so.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !server.log_text().lines().any(|l| {
+            l.contains("message not sent: no gateway configured") && l.contains("survey.invitation")
+        }) {
+            assert!(
+                Instant::now() < deadline,
+                "the invitation was never taken:\n{}",
+                server.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let log_path = server.log.clone();
+        assert_eq!(server.stop().await.code(), Some(0));
+        let log = std::fs::read_to_string(&log_path).expect("log");
+        for (what, secret) in [
+            ("survey token", token.as_str()),
+            ("survey link", url.as_str()),
+            ("phone", "0987654312"),
+            ("phone as typed", "0987 654 312"),
+        ] {
+            assert!(!log.contains(secret), "the {what} is in the log");
+        }
+        assert!(
+            !log.contains("/s/"),
+            "no survey path in the log at all:\n{log}"
+        );
+        let db = open(&p).await;
+        let row = langnghe_app::db::outbox::log(&db, false, 10)
+            .await
+            .expect("delivery log")
+            .into_iter()
+            .find(|d| d.event == "survey.invitation")
+            .expect("the invitation");
+        db.close().await;
+        assert_eq!(row.status, "unsent", "not sent, and the log says why");
+        assert!(row.body.is_empty() && !row.body.contains(&token));
+        figure(
+            "logs",
+            &format!(
+                "no survey token in the log at RUST_LOG=debug without a gateway ({}): {} lines, invitation 'unsent', its text kept nowhere",
+                backend_name(backend),
+                log.lines().count()
             ),
         );
     }

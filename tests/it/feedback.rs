@@ -355,14 +355,7 @@ both_databases!(
         assert!(body.contains("vừa được người khác xử lý"));
 
         let (_, body) = app
-            .submit(
-                &url,
-                "/api/feedback/answer",
-                &[
-                    ("id", &sid),
-                    ("answer", "UBND xã đã bỏ yêu cầu nộp bản sao sổ hộ khẩu."),
-                ],
-            )
+            .answer_and_publish(id, "UBND xã đã bỏ yêu cầu nộp bản sao sổ hộ khẩu.")
             .await;
         assert!(
             body.contains("Đã trả lời") && body.contains("Trả lời đúng hạn"),
@@ -474,16 +467,14 @@ both_databases!(
             &[("id", &sid), ("class", "applying")],
         )
         .await;
+        let (_, body) = app.answer_and_publish(id, "Dự thảo lần một").await;
+        assert!(body.contains("Chờ lãnh đạo duyệt"), "{body}");
         let (_, body) = app
             .submit(
                 &url,
-                "/api/feedback/answer",
-                &[("id", &sid), ("answer", "Dự thảo lần một")],
+                "/api/feedback/approve",
+                &[("id", &sid), ("step", "publish")],
             )
-            .await;
-        assert!(body.contains("Chờ lãnh đạo duyệt"), "{body}");
-        let (_, body) = app
-            .submit(&url, "/api/feedback/approve", &[("id", &sid)])
             .await;
         assert!(
             body.contains("không có quyền xem hoặc thay đổi"),
@@ -505,17 +496,10 @@ both_databases!(
             )
             .await;
         assert!(body.contains("Lãnh đạo trả lại dự thảo: Nêu rõ căn cứ pháp lý."));
-        app.submit(
-            &url,
-            "/api/feedback/answer",
-            &[
-                ("id", &sid),
-                ("answer", "Dự thảo lần hai, theo Nghị định 20/2008"),
-            ],
-        )
-        .await;
+        app.answer_and_publish(id, "Dự thảo lần hai, theo Nghị định 20/2008")
+            .await;
         let (_, body) = leader
-            .submit(&url, "/api/feedback/approve", &[("id", &sid)])
+            .review_and_publish(&url, "/api/feedback/approve", "")
             .await;
         assert!(body.contains("Lãnh đạo duyệt câu trả lời") && body.contains("Đã trả lời"));
         let (_, answers) = app.page("/feedback/answers?q=du+thao+lan+hai").await;
@@ -735,7 +719,7 @@ both_databases!(
             )
             .await;
         official
-            .submit(&url, "/api/feedback/answer", &[("id", &id.to_string()), ("answer", "Gửi ông Nguyễn Văn An (an.nguyen@example.vn): thủ tục đất đai không yêu cầu sổ hộ khẩu.")])
+            .answer_and_publish(id, "Gửi ông Nguyễn Văn An (an.nguyen@example.vn): thủ tục đất đai không yêu cầu sổ hộ khẩu.")
             .await;
         for q in [
             "thu+tuc+dat+dai",

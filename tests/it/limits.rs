@@ -15,16 +15,16 @@ const LONG_QUERY: usize = 8_000;
 const STORED_MAX: i64 = 20_000;
 
 /// A form found on a page: where it posts, how, and the values a browser would send as is.
-struct FormSpec {
-    action: String,
+pub(crate) struct FormSpec {
+    pub action: String,
     /// A filter or search form (method get) rather than a post.
-    get: bool,
-    multipart: bool,
-    defaults: Vec<(String, String)>,
-    names: Vec<String>,
+    pub get: bool,
+    pub multipart: bool,
+    pub defaults: Vec<(String, String)>,
+    pub names: Vec<String>,
 }
 
-fn forms_of(html: &str) -> Vec<FormSpec> {
+pub(crate) fn forms_of(html: &str) -> Vec<FormSpec> {
     let doc = Html::parse_document(html);
     let form_sel = Selector::parse("form").unwrap();
     let control_sel = Selector::parse("input[name], textarea[name], select[name], button[name]")
@@ -110,7 +110,7 @@ fn forms_of(html: &str) -> Vec<FormSpec> {
 }
 
 /// Posts `fields` to `action` as the browser would from `page`.
-async fn post(
+pub(crate) async fn post(
     who: &TestApp,
     page: &str,
     action: &str,
@@ -169,209 +169,271 @@ async fn longest_stored(app: &TestApp) -> Vec<(i64, String)> {
     over
 }
 
+/// The people of the form walk.
+pub(crate) const ADMIN: usize = 0;
+pub(crate) const ANONYMOUS: usize = 1;
+pub(crate) const KIOSK: usize = 2;
+pub(crate) const CITIZEN: usize = 3;
+pub(crate) const TRACKER: usize = 4;
+
+/// Every page with a form, as the person who sees it: each page route an administrator or an
+/// anonymous visitor may open, and the pages reached only with a link, a device or in some
+/// state (a survey link, a kiosk and its second step, a sign-up, a case at each step, a draft
+/// survey, a flagged rating, a draft session, a held one with minutes to review).
+pub(crate) struct FormPages {
+    pub visitors: Vec<TestApp>,
+    pub pages: Vec<(usize, String)>,
+}
+
+impl FormPages {
+    pub fn list(&self) -> Vec<(&TestApp, String)> {
+        self.pages
+            .iter()
+            .map(|(who, p)| (&self.visitors[*who], p.clone()))
+            .collect()
+    }
+}
+
+pub(crate) async fn form_pages(app: &TestApp) -> FormPages {
+    let Walk {
+        official: _,
+        leader: _,
+        admin,
+        table,
+        xapl,
+    } = walk(app).await;
+    let anonymous = app.another_visitor();
+    // Pages reached only with a link or a device: a dossier's survey, a kiosk and its
+    // second step, a sign-up's own page.
+    let survey = app
+        .survey_link(serde_json::json!({"code": "HS-LIMITS", "unit_code": "XAPL"}))
+        .await
+        .trim_start_matches(&app.base)
+        .to_string();
+    let kiosk = app.another_visitor();
+    let token = langnghe_app::db::demo::demo_kiosk_token(0);
+    let r = kiosk.get(&format!("/kiosk?token={token}")).await;
+    assert!(r.status().is_success() || r.status().is_redirection());
+    let (_, faces) = kiosk.page("/kiosk").await;
+    let face = forms_of(&faces)
+        .into_iter()
+        .find(|f| f.action == "/api/kiosk/rate")
+        .expect("a face form on the kiosk");
+    let r = post(&kiosk, "/kiosk", &face.action, false, &face.defaults).await;
+    let thanks = location(&r);
+    assert!(
+        thanks.starts_with("/kiosk/thanks?"),
+        "a face is taken: {thanks}"
+    );
+    let session = app.published_session("saturday", 50, None).await;
+    let citizen = app.another_visitor();
+    let r = citizen
+        .post_form(
+            &format!("/sessions/{session}"),
+            "/api/sessions/signup",
+            &[
+                ("session_id", session.to_string().as_str()),
+                ("name", "Lê Văn Hải"),
+                ("phone", "0912 000 111"),
+                ("topic", ""),
+            ],
+        )
+        .await;
+    let signup_page = location(&r);
+    assert!(
+        signup_page.starts_with("/sessions/signup/"),
+        "{signup_page}"
+    );
+
+    // The forms a page offers only in some state: a case to answer, one answered (closed by
+    // staff, rated by the citizen), one awaiting approval; a draft survey; a flagged rating;
+    // a draft session; a held one with a question, a participant who came and may rate it.
+    let today = langnghe_app::db::today();
+    let handled = |steps: &'static [(&'static str, &'static str)], publish: bool| {
+        let admin = &admin;
+        async move {
+            let (id, code) = app
+                .case_received_on("XAPL", today, "0912345678", "vi")
+                .await;
+            let page = format!("/feedback/cases/{id}");
+            for (action, answer) in steps {
+                let sid = id.to_string();
+                let (_, body) = admin
+                    .submit(
+                        &page,
+                        action,
+                        &[("id", &sid), ("class", "competent"), ("answer", answer)],
+                    )
+                    .await;
+                assert!(
+                    body.contains("flash-ok") || body.contains("flash-info"),
+                    "{action}: {body}"
+                );
+            }
+            if publish {
+                let (_, body) = admin
+                    .review_and_publish(&page, "/api/feedback/review", "")
+                    .await;
+                assert!(body.contains("flash-ok"), "published: {body}");
+            }
+            (page, code)
+        }
+    };
+    const CLASSIFY: (&str, &str) = ("/api/feedback/classify", "");
+    const ANSWER: (&str, &str) = ("/api/feedback/answer", "Xã đã niêm yết lệ phí tại quầy.");
+    let (to_answer, _) = handled(&[CLASSIFY], false).await;
+    // A draft waiting for its review before it is published.
+    let (drafted, _) = handled(&[CLASSIFY, ANSWER], false).await;
+    let (answered, answered_code) = handled(&[CLASSIFY, ANSWER], true).await;
+    let tracker = app.another_visitor();
+    let r = tracker
+        .post_form(
+            "/feedback/track",
+            "/api/feedback/track",
+            &[("code", &answered_code), ("contact", "0912345678")],
+        )
+        .await;
+    let tracked = location(&r);
+    let mut settings = langnghe_app::db::calendar::feedback_settings(&app.db)
+        .await
+        .unwrap();
+    settings.approval_required = true;
+    let mut tx = app.db.begin().await.unwrap();
+    langnghe_app::db::calendar::save_feedback_settings(&mut tx, None, &settings)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (awaiting, _) = handled(&[CLASSIFY, ANSWER], true).await;
+    let draft_instrument = langnghe_app::db::instruments::new_draft(&app.db, None, "SIPAS")
+        .await
+        .unwrap();
+    let flagged = app.web_rating(xapl, 1).await;
+    langnghe_app::db_run!(&app.db, c => sqlx::query(
+        "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, 'burst', $2)")
+        .bind(flagged).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
+    .unwrap();
+    let admin_id = app.account_id("quantri").await;
+    let draft_session = {
+        let kinds = langnghe_app::db::sessions::kinds(&app.db).await.unwrap();
+        let start = chrono::Utc::now() + chrono::Duration::days(3);
+        let mut tx = app.db.begin().await.unwrap();
+        let id = langnghe_app::db::sessions::create(
+            &mut tx,
+            admin_id,
+            &langnghe_app::db::sessions::NewSession {
+                unit_id: xapl,
+                kind_id: kinds[0].id,
+                title: "Đối thoại doanh nghiệp quý IV".into(),
+                starts_at: start,
+                ends_at: start + chrono::Duration::hours(2),
+                place: "Hội trường".into(),
+                capacity: 30,
+                description: String::new(),
+                slot_minutes: None,
+                procedures: vec![],
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let held = app.published_session("thursday", 10, Some(30)).await;
+    let slot = langnghe_app::db::sessions::get(&app.db, held)
+        .await
+        .unwrap()
+        .slot_starts()[0]
+        .to_rfc3339();
+    let r = citizen
+        .post_form(
+            &format!("/sessions/{held}"),
+            "/api/sessions/signup",
+            &[
+                ("session_id", held.to_string().as_str()),
+                ("name", "Võ Thị Lan"),
+                ("phone", "0912 000 222"),
+                ("slot", slot.as_str()),
+            ],
+        )
+        .await;
+    let came = location(&r)
+        .trim_start_matches("/sessions/signup/")
+        .to_string();
+    let start = chrono::Utc::now() - chrono::Duration::hours(3);
+    langnghe_app::db_run!(&app.db, c => sqlx::query(
+        "UPDATE dialogue_sessions SET starts_at = $1, ends_at = $2 WHERE id = $3")
+        .bind(start).bind(start + chrono::Duration::hours(2)).bind(held).execute(c).await.map(|r| r.rows_affected()))
+    .unwrap();
+    langnghe_app::db::sessions::check_in(&app.db, admin_id, held, &came)
+        .await
+        .unwrap();
+    let held_page = format!("/sessions/manage/{held}");
+    let (_, body) = admin
+        .submit(
+            &held_page,
+            "/api/sessions/question",
+            &[
+                ("id", &held.to_string()),
+                ("asker", "Võ Thị Lan"),
+                ("question", "Khi nào làm đường thôn?"),
+            ],
+        )
+        .await;
+    assert!(body.contains("flash-ok"), "question: {body}");
+    // Minutes published, then a question added: the page offers the review of the change
+    // and a leader's take-down at once.
+    langnghe_app::db::sessions::publish_minutes(&app.db, admin_id, held, None)
+        .await
+        .unwrap();
+    let (_, body) = admin
+        .submit(
+            &held_page,
+            "/api/sessions/question",
+            &[
+                ("id", &held.to_string()),
+                ("asker", "Võ Thị Lan"),
+                ("question", "Bao giờ có đèn đường?"),
+            ],
+        )
+        .await;
+    assert!(body.contains("flash-ok"), "question: {body}");
+    let rate_page =
+        langnghe_app::db::sessions::rate_url("", langnghe_tests::SECRET.as_bytes(), &came);
+
+    let mut pages: Vec<(usize, String)> = Vec::new();
+    for (_, path, want) in &table {
+        if want[3] == Want::Ok {
+            pages.push((ADMIN, path.clone()));
+        }
+        if want[0] == Want::Ok {
+            pages.push((ANONYMOUS, path.clone()));
+        }
+    }
+    pages.push((ANONYMOUS, survey));
+    pages.push((KIOSK, thanks));
+    pages.push((KIOSK, "/kiosk".into()));
+    pages.push((CITIZEN, signup_page));
+    pages.push((ADMIN, to_answer));
+    pages.push((ADMIN, drafted));
+    pages.push((ADMIN, answered));
+    pages.push((TRACKER, tracked));
+    pages.push((ADMIN, awaiting));
+    pages.push((ADMIN, format!("/admin/instruments/{draft_instrument}")));
+    pages.push((ADMIN, "/ratings".into()));
+    pages.push((ADMIN, format!("/sessions/manage/{draft_session}")));
+    pages.push((ADMIN, held_page));
+    pages.push((ANONYMOUS, rate_page));
+    FormPages {
+        visitors: vec![admin, anonymous, kiosk, citizen, tracker],
+        pages,
+    }
+}
+
 both_databases!(
     every_form_field_refuses_an_over_long_value,
     |app: TestApp| async move {
-        let Walk {
-            official: _,
-            leader: _,
-            admin,
-            table,
-            xapl,
-        } = walk(&app).await;
-        let anonymous = app.another_visitor();
-        // Pages reached only with a link or a device: a dossier's survey, a kiosk and its
-        // second step, a sign-up's own page.
-        let survey = app
-            .survey_link(serde_json::json!({"code": "HS-LIMITS", "unit_code": "XAPL"}))
-            .await
-            .trim_start_matches(&app.base)
-            .to_string();
-        let kiosk = app.another_visitor();
-        let token = langnghe_app::db::demo::demo_kiosk_token(0);
-        let r = kiosk.get(&format!("/kiosk?token={token}")).await;
-        assert!(r.status().is_success() || r.status().is_redirection());
-        let (_, faces) = kiosk.page("/kiosk").await;
-        let face = forms_of(&faces)
-            .into_iter()
-            .find(|f| f.action == "/api/kiosk/rate")
-            .expect("a face form on the kiosk");
-        let r = post(&kiosk, "/kiosk", &face.action, false, &face.defaults).await;
-        let thanks = location(&r);
-        assert!(
-            thanks.starts_with("/kiosk/thanks?"),
-            "a face is taken: {thanks}"
-        );
-        let session = app.published_session("saturday", 50, None).await;
-        let citizen = app.another_visitor();
-        let r = citizen
-            .post_form(
-                &format!("/sessions/{session}"),
-                "/api/sessions/signup",
-                &[
-                    ("session_id", session.to_string().as_str()),
-                    ("name", "Lê Văn Hải"),
-                    ("phone", "0912 000 111"),
-                    ("topic", ""),
-                ],
-            )
-            .await;
-        let signup_page = location(&r);
-        assert!(
-            signup_page.starts_with("/sessions/signup/"),
-            "{signup_page}"
-        );
-
-        // The forms a page offers only in some state: a case to answer, one answered (closed by
-        // staff, rated by the citizen), one awaiting approval; a draft survey; a flagged rating;
-        // a draft session; a held one with a question, a participant who came and may rate it.
-        let today = langnghe_app::db::today();
-        let handled = |steps: &'static [(&'static str, &'static str)]| {
-            let admin = &admin;
-            let app = &app;
-            async move {
-                let (id, code) = app
-                    .case_received_on("XAPL", today, "0912345678", "vi")
-                    .await;
-                let page = format!("/feedback/cases/{id}");
-                for (action, answer) in steps {
-                    let sid = id.to_string();
-                    let (_, body) = admin
-                        .submit(
-                            &page,
-                            action,
-                            &[("id", &sid), ("class", "competent"), ("answer", answer)],
-                        )
-                        .await;
-                    assert!(body.contains("flash-ok"), "{action}: {body}");
-                }
-                (page, code)
-            }
-        };
-        const CLASSIFY: (&str, &str) = ("/api/feedback/classify", "");
-        const ANSWER: (&str, &str) = ("/api/feedback/answer", "Xã đã niêm yết lệ phí tại quầy.");
-        let (to_answer, _) = handled(&[CLASSIFY]).await;
-        let (answered, answered_code) = handled(&[CLASSIFY, ANSWER]).await;
-        let tracker = app.another_visitor();
-        let r = tracker
-            .post_form(
-                "/feedback/track",
-                "/api/feedback/track",
-                &[("code", &answered_code), ("contact", "0912345678")],
-            )
-            .await;
-        let tracked = location(&r);
-        let mut settings = langnghe_app::db::calendar::feedback_settings(&app.db)
-            .await
-            .unwrap();
-        settings.approval_required = true;
-        let mut tx = app.db.begin().await.unwrap();
-        langnghe_app::db::calendar::save_feedback_settings(&mut tx, None, &settings)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        let (awaiting, _) = handled(&[CLASSIFY, ANSWER]).await;
-        let draft_instrument = langnghe_app::db::instruments::new_draft(&app.db, None, "SIPAS")
-            .await
-            .unwrap();
-        let flagged = app.web_rating(xapl, 1).await;
-        langnghe_app::db_run!(&app.db, c => sqlx::query(
-            "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, 'burst', $2)")
-            .bind(flagged).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
-        .unwrap();
-        let admin_id = app.account_id("quantri").await;
-        let draft_session = {
-            let kinds = langnghe_app::db::sessions::kinds(&app.db).await.unwrap();
-            let start = chrono::Utc::now() + chrono::Duration::days(3);
-            let mut tx = app.db.begin().await.unwrap();
-            let id = langnghe_app::db::sessions::create(
-                &mut tx,
-                admin_id,
-                &langnghe_app::db::sessions::NewSession {
-                    unit_id: xapl,
-                    kind_id: kinds[0].id,
-                    title: "Đối thoại doanh nghiệp quý IV".into(),
-                    starts_at: start,
-                    ends_at: start + chrono::Duration::hours(2),
-                    place: "Hội trường".into(),
-                    capacity: 30,
-                    description: String::new(),
-                    slot_minutes: None,
-                    procedures: vec![],
-                },
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            id
-        };
-        let held = app.published_session("thursday", 10, Some(30)).await;
-        let slot = langnghe_app::db::sessions::get(&app.db, held)
-            .await
-            .unwrap()
-            .slot_starts()[0]
-            .to_rfc3339();
-        let r = citizen
-            .post_form(
-                &format!("/sessions/{held}"),
-                "/api/sessions/signup",
-                &[
-                    ("session_id", held.to_string().as_str()),
-                    ("name", "Võ Thị Lan"),
-                    ("phone", "0912 000 222"),
-                    ("slot", slot.as_str()),
-                ],
-            )
-            .await;
-        let came = location(&r)
-            .trim_start_matches("/sessions/signup/")
-            .to_string();
-        let start = chrono::Utc::now() - chrono::Duration::hours(3);
-        langnghe_app::db_run!(&app.db, c => sqlx::query(
-            "UPDATE dialogue_sessions SET starts_at = $1, ends_at = $2 WHERE id = $3")
-            .bind(start).bind(start + chrono::Duration::hours(2)).bind(held).execute(c).await.map(|r| r.rows_affected()))
-        .unwrap();
-        langnghe_app::db::sessions::check_in(&app.db, admin_id, held, &came)
-            .await
-            .unwrap();
-        let held_page = format!("/sessions/manage/{held}");
-        let (_, body) = admin
-            .submit(
-                &held_page,
-                "/api/sessions/question",
-                &[
-                    ("id", &held.to_string()),
-                    ("asker", "Võ Thị Lan"),
-                    ("question", "Khi nào làm đường thôn?"),
-                ],
-            )
-            .await;
-        assert!(body.contains("flash-ok"), "question: {body}");
-        let rate_page =
-            langnghe_app::db::sessions::rate_url("", langnghe_tests::SECRET.as_bytes(), &came);
-
-        let mut pages: Vec<(&TestApp, String)> = Vec::new();
-        for (_, path, want) in &table {
-            if want[3] == Want::Ok {
-                pages.push((&admin, path.clone()));
-            }
-            if want[0] == Want::Ok {
-                pages.push((&anonymous, path.clone()));
-            }
-        }
-        pages.push((&anonymous, survey));
-        pages.push((&kiosk, thanks));
-        pages.push((&kiosk, "/kiosk".into()));
-        pages.push((&citizen, signup_page));
-        pages.push((&admin, to_answer));
-        pages.push((&admin, answered));
-        pages.push((&tracker, tracked));
-        pages.push((&admin, awaiting));
-        pages.push((&admin, format!("/admin/instruments/{draft_instrument}")));
-        pages.push((&admin, "/ratings".into()));
-        pages.push((&admin, format!("/sessions/manage/{draft_session}")));
-        pages.push((&admin, held_page));
-        pages.push((&anonymous, rate_page));
+        let fp = form_pages(&app).await;
+        let pages = fp.list();
 
         let long = "x".repeat(LONG);
         let mut posted = 0;

@@ -13,6 +13,7 @@ mod feedback;
 mod indices;
 mod limits;
 mod notifications;
+mod privacy;
 mod procedures;
 mod rankings;
 mod ratings;

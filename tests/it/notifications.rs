@@ -84,12 +84,10 @@ both_databases!(
             "/api/feedback/classify",
         )
         .await;
-        step(
-            by_mail.clone(),
-            vec![("answer", "Đã bỏ yêu cầu sổ hộ khẩu.")],
-            "/api/feedback/answer",
-        )
-        .await;
+        let mail_case = fb::by_code(&app.db, &by_mail).await.unwrap().unwrap().id;
+        official
+            .answer_and_publish(mail_case, "Đã bỏ yêu cầu sổ hộ khẩu.")
+            .await;
         step(
             by_sms.clone(),
             vec![

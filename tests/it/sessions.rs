@@ -352,9 +352,21 @@ both_databases!(
         let (_, body) = official
             .submit(&page, "/api/sessions/publish_minutes", &[("id", &sid)])
             .await;
+        assert!(
+            !body.contains("Đã công bố biên bản"),
+            "not published without its review"
+        );
+        let (_, body) = official
+            .review_and_publish(&page, "/api/sessions/publish_minutes", "")
+            .await;
         assert!(body.contains("Đã công bố biên bản"), "{body}");
         let (_, public) = app.page(&format!("/sessions/{id}")).await;
-        assert!(public.contains(question) && public.contains("Xã sẽ kiểm tra"));
+        // The neighbourhood ("khu dân cư số 3") is part of an address: it comes out.
+        assert!(
+            public.contains("Đèn đường […] không sáng đã hai tháng.")
+                && public.contains("Xã sẽ kiểm tra"),
+            "{public}"
+        );
         assert!(
             !public.contains("Lê Văn Tám")
                 && !public.contains("0912000001")

@@ -504,21 +504,112 @@ pub async fn classify_case(
     .await
 }
 
-/// Records the answer; it is published at once, or after a leader's approval when required.
+/// Saves the answer an official drafted and shows it as the public would see it: nothing is
+/// published before the official has reviewed that (see [`review_answer`]).
 #[server(endpoint = "feedback/answer")]
 pub async fn answer_case(id: String, answer: String) -> Result<(), ServerFnError> {
     let values = [("answer", answer.clone())];
     finish("answer", &values, "/feedback/cases", |cx| async move {
-        let (user, case) = case_for(&cx, &id, Step::Answer).await?;
+        let (_, case) = case_for(&cx, &id, Step::Answer).await?;
         let text = feedback::long_text(&answer, feedback::MAX_CONTENT)
             .map_err(|e| Fail::Invalid(vec![("answer", e)]))?;
+        let mut tx = cx.db().begin().await?;
+        fb::save_draft(&mut tx, &case, &text).await?;
+        tx.commit().await?;
+        Ok(Done::to(format!("{}#review", to_case(case.id))).with(Flash::info("pub.flash_review")))
+    })
+    .await
+}
+
+/// What the review form posts: the extra words, the fingerprint of what was shown, and
+/// whether to publish or to show the public text again with the new words.
+struct Review {
+    extra: Vec<String>,
+    publish: bool,
+}
+
+fn read_review(extra: &str, reviewed: &str, step: &str, now: &str) -> Result<Review, Fail> {
+    let words = crate::domain::publish::parse_extra(extra)
+        .map_err(|e| Fail::Invalid(vec![("extra", e)]))?;
+    Ok(Review {
+        // "Publish" goes ahead only for exactly what was shown.
+        publish: step == "publish" && reviewed.trim() == now,
+        extra: words,
+    })
+}
+
+/// The review of an answer before it goes public: the official (or, for an answer taken down,
+/// a leader) sees the public text with each removal highlighted, adds words to remove and
+/// publishes (or sends for approval). The original text stays on the internal record only.
+#[server(endpoint = "feedback/review")]
+pub async fn review_answer(
+    id: String,
+    extra: Option<String>,
+    reviewed: Option<String>,
+    step: Option<String>,
+) -> Result<(), ServerFnError> {
+    let extra = extra.unwrap_or_default();
+    let values = [("extra", extra.clone())];
+    finish("review", &values, "/feedback/cases", |cx| async move {
+        let id_n = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::App(AppError::NotFound))?;
+        let case = fb::get(cx.db(), id_n).await?;
+        let withdrawn = case.public_withdrawn_at.is_some();
+        let user = if withdrawn {
+            cx.require(Permission::WithdrawPublished, Some(&case.scope()))?
+                .clone()
+        } else {
+            let (u, _) = case_for(&cx, &id, Step::Answer).await?;
+            u
+        };
+        if case.answer.trim().is_empty() {
+            return Err(Fail::Msg("pub.err_no_draft"));
+        }
+        let posted = crate::domain::publish::parse_extra(&extra)
+            .map_err(|e| Fail::Invalid(vec![("extra", e)]))?;
+        let now_fp = fb::PublicTexts::of(&case, &case.answer, &posted).fingerprint();
+        let r = read_review(
+            &extra,
+            reviewed.as_deref().unwrap_or(""),
+            step.as_deref().unwrap_or(""),
+            &now_fp,
+        )?;
+        // Read before the transaction: a transaction waiting for another connection of the
+        // pool could wait for ever when many publish at once.
         let settings = calendar::feedback_settings(cx.db()).await?;
         let mut tx = cx.db().begin().await?;
+        fb::set_extra(&mut tx, &case, &r.extra).await?;
+        let back = format!("{}#review", to_case(case.id));
+        if !r.publish {
+            tx.commit().await?;
+            let key = if step.as_deref() == Some("publish") {
+                "pub.err_changed"
+            } else {
+                "pub.flash_preview"
+            };
+            let flash = if key == "pub.err_changed" {
+                Flash::error(key)
+            } else {
+                Flash::info(key)
+            };
+            return Ok(Done::to(back).with(flash));
+        }
+        let reviewed_case = fb::Case {
+            public_extra: r.extra.join("\n"),
+            ..case.clone()
+        };
+        if withdrawn {
+            fb::republish(&mut tx, user.id, &reviewed_case).await?;
+            tx.commit().await?;
+            return Ok(Done::to(to_case(case.id)).with(Flash::ok("pub.flash_republished")));
+        }
         fb::answer(
             &mut tx,
             user.id,
-            &case,
-            &text,
+            &reviewed_case,
+            &case.answer,
             &settings,
             crate::db::today(),
         )
@@ -534,15 +625,69 @@ pub async fn answer_case(id: String, answer: String) -> Result<(), ServerFnError
     .await
 }
 
-/// A leader approves the answer: it is published to the citizen.
+/// A leader reviews the answer waiting for approval (the public text, each removal
+/// highlighted, more words to remove) and approves it: it is published.
 #[server(endpoint = "feedback/approve")]
-pub async fn approve_case(id: String) -> Result<(), ServerFnError> {
-    finish("approve", &[], "/feedback/cases", |cx| async move {
+pub async fn approve_case(
+    id: String,
+    extra: Option<String>,
+    reviewed: Option<String>,
+    step: Option<String>,
+) -> Result<(), ServerFnError> {
+    let extra = extra.unwrap_or_default();
+    let values = [("extra", extra.clone())];
+    finish("approve", &values, "/feedback/cases", |cx| async move {
         let (user, case) = case_for(&cx, &id, Step::Approve).await?;
+        let posted = crate::domain::publish::parse_extra(&extra)
+            .map_err(|e| Fail::Invalid(vec![("extra", e)]))?;
+        let now_fp = fb::PublicTexts::of(&case, &case.answer, &posted).fingerprint();
+        let step = step.unwrap_or_else(|| "publish".into());
+        let r = read_review(&extra, reviewed.as_deref().unwrap_or(""), &step, &now_fp)?;
         let mut tx = cx.db().begin().await?;
-        fb::approve(&mut tx, user.id, &case, crate::db::today()).await?;
+        fb::set_extra(&mut tx, &case, &r.extra).await?;
+        if !r.publish {
+            tx.commit().await?;
+            let flash = if step == "publish" {
+                Flash::error("pub.err_changed")
+            } else {
+                Flash::info("pub.flash_preview")
+            };
+            return Ok(Done::to(format!("{}#review", to_case(case.id))).with(flash));
+        }
+        let reviewed_case = fb::Case {
+            public_extra: r.extra.join("\n"),
+            ..case.clone()
+        };
+        fb::approve(&mut tx, user.id, &reviewed_case, crate::db::today()).await?;
         tx.commit().await?;
         Ok(Done::to(to_case(case.id)).with(Flash::ok("fb.flash_answered")))
+    })
+    .await
+}
+
+/// A leader takes a published answer down from the public page, with the reason (audit log and
+/// internal timeline); the citizen still reads it on their own page.
+#[server(endpoint = "feedback/withdraw")]
+pub async fn withdraw_answer(id: String, reason: String) -> Result<(), ServerFnError> {
+    let values = [("reason", reason.clone())];
+    finish("withdraw", &values, "/feedback/cases", |cx| async move {
+        let id = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::App(AppError::NotFound))?;
+        let case = fb::get(cx.db(), id).await?;
+        let user = cx
+            .require(Permission::WithdrawPublished, Some(&case.scope()))?
+            .clone();
+        let reason = validate::required_text(&reason.replace(['\r', '\n'], " "), 500)
+            .map_err(|e| Fail::Invalid(vec![("reason", e)]))?;
+        if !case.is_public() {
+            return Err(Fail::Msg("pub.err_not_public"));
+        }
+        let mut tx = cx.db().begin().await?;
+        fb::withdraw(&mut tx, user.id, &case, &reason).await?;
+        tx.commit().await?;
+        Ok(Done::to(to_case(case.id)).with(Flash::ok("pub.flash_withdrawn")))
     })
     .await
 }

@@ -398,15 +398,69 @@ pub async fn save_question(
     .await
 }
 
-/// Publishes the minutes on the session's public page.
+/// Publishes the minutes on the session's public page, as reviewed: the official sees each
+/// question, answer and follow-up as the public would, each removal highlighted, may add words
+/// to remove (`step=preview` shows it again) and publishes exactly what was shown. Minutes a
+/// leader took down are published again by a leader only.
 #[server(endpoint = "sessions/publish_minutes")]
-pub async fn publish_minutes(id: String) -> Result<(), ServerFnError> {
+pub async fn publish_minutes(
+    id: String,
+    extra: Option<String>,
+    reviewed: Option<String>,
+    step: Option<String>,
+) -> Result<(), ServerFnError> {
     let back = format!("/sessions/manage/{}#minutes", id.trim());
-    finish("minutes", &[], &back.clone(), |cx| async move {
+    let extra = extra.unwrap_or_default();
+    let values = [("extra", extra.clone())];
+    finish("minutes", &values, &back.clone(), |cx| async move {
         let (s, actor) = managed(&cx, &id).await?;
-        sessions::publish_minutes(cx.db(), actor, s.id).await?;
+        if s.minutes_withdrawn_at.is_some() {
+            cx.require(Permission::WithdrawPublished, Some(&s.scope()))?;
+        }
+        let words = crate::domain::publish::parse_extra(&extra)
+            .map_err(|e| Fail::Invalid(vec![("extra", e)]))?;
+        let changed = words != s.minutes_extra_words();
+        if changed {
+            sessions::set_minutes_extra(cx.db(), s.id, &words).await?;
+        }
+        if step.as_deref() != Some("publish") {
+            return Ok(Done::to(back).with(Flash::info("pub.flash_preview")));
+        }
+        // New words change what goes public: show it again first.
+        let reviewed = reviewed.unwrap_or_default();
+        if changed || reviewed.trim().is_empty() {
+            return Err(Fail::Msg("pub.err_changed"));
+        }
+        sessions::publish_minutes(cx.db(), actor, s.id, Some(reviewed.trim())).await?;
         Ok(Done::to(back).with(Flash::ok("ses.flash_minutes_published")))
     })
+    .await
+}
+
+/// A leader takes a session's published minutes down from the public pages, with the reason.
+#[server(endpoint = "sessions/withdraw_minutes")]
+pub async fn withdraw_minutes(id: String, reason: String) -> Result<(), ServerFnError> {
+    let back = format!("/sessions/manage/{}#minutes", id.trim());
+    let values = [("reason", reason.clone())];
+    finish(
+        "withdraw_minutes",
+        &values,
+        &back.clone(),
+        |cx| async move {
+            let sid = id
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| Fail::App(AppError::NotFound))?;
+            let s = sessions::get(cx.db(), sid).await?;
+            let user = cx
+                .require(Permission::WithdrawPublished, Some(&s.scope()))?
+                .clone();
+            let reason = validate::required_text(&reason.replace(['\r', '\n'], " "), 500)
+                .map_err(|e| Fail::Invalid(vec![("reason", e)]))?;
+            sessions::withdraw_minutes(cx.db(), user.id, s.id, &reason).await?;
+            Ok(Done::to(back).with(Flash::ok("pub.flash_withdrawn")))
+        },
+    )
     .await
 }
 

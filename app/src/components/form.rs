@@ -129,6 +129,21 @@ pub fn hidden(name: &'static str, value: String) -> impl IntoView {
     view! { <input type="hidden" name=name value=value/> }
 }
 
+/// The content of a `<textarea>`, escaped. Leptos writes the children of a `<textarea>` as they
+/// are (it is a raw-text element to it), so a value holding `</textarea>` would end the element
+/// and whatever follows would be read as HTML (a `<meta http-equiv="refresh">`, a `<script>`):
+/// every textarea is written with this. `&`, `<` and `>` become character references, which the
+/// browser reads back as the characters typed; a leading line break, which the HTML parser drops
+/// after `<textarea>`, is kept by writing one more.
+pub fn textarea_text(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    if value.starts_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&html_escape::encode_text(value));
+    out
+}
+
 /// A labelled multi-line text area.
 pub fn textarea(
     f: &FormView,
@@ -151,7 +166,7 @@ pub fn textarea(
         <div class=class>
             <label for=id.clone()>{t(label_key)}{required.then_some(" *")}</label>
             <textarea id=id.clone() name=name rows=rows required=required aria-invalid=invalid
-                aria-describedby=described>{value}</textarea>
+                aria-describedby=described>{textarea_text(&value)}</textarea>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
             {err.map(|e| view! { <p class="error-text" id=format!("{id}-err")>{e}</p> })}
         </div>
@@ -162,4 +177,20 @@ pub fn textarea(
 pub fn field_error(f: &FormView, name: &str) -> impl IntoView {
     f.error(name)
         .map(|e| view! { <p class="error-text" id=format!("f-{name}-err")>{e}</p> })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn textarea_content_cannot_end_the_element() {
+        assert_eq!(
+            textarea_text("</textarea><script>alert(1)</script>"),
+            "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(textarea_text("a & b"), "a &amp; b");
+        assert_eq!(textarea_text("\nđầu dòng"), "\n\nđầu dòng");
+        assert_eq!(textarea_text("\"quoted\" 'x'"), "\"quoted\" 'x'");
+    }
 }

@@ -6,5 +6,6 @@ pub mod form;
 pub mod icons;
 pub mod layout;
 pub mod pager;
+pub mod publication;
 pub mod qr;
 pub mod state;

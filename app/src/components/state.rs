@@ -97,6 +97,9 @@ impl Flash {
     pub fn error(key: &str) -> Flash {
         Flash::new(FlashKind::Error, key)
     }
+    pub fn info(key: &str) -> Flash {
+        Flash::new(FlashKind::Info, key)
+    }
     pub fn arg(mut self, k: &str, v: impl Into<String>) -> Flash {
         self.args.push((k.to_string(), v.into()));
         self

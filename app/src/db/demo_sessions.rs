@@ -202,7 +202,7 @@ async fn held(db: &Db, admin: i64, unit_id: i64, kind_id: i64, today: NaiveDate)
     let cal = super::calendar::load(db).await?;
     let settings = super::calendar::feedback_settings(db).await?;
     sessions::question_to_case(db, &cal, &settings, admin, last).await?;
-    sessions::publish_minutes(db, admin, id).await?;
+    sessions::publish_minutes(db, admin, id, None).await?;
     // Three of the four rated it from the link sent after the session.
     let instrument: i64 = crate::db_run!(db, c => sqlx::query_scalar(
         "SELECT id FROM instruments WHERE code = $1 AND status = 'published'")

@@ -7,6 +7,7 @@ use super::outbox::{self, Message};
 use super::{audit, Db, DbError, DbResult, Tx};
 use crate::domain::calendar::Calendar;
 use crate::domain::feedback::{self, CaseInput, Channel, Class, FileKind, Settings, Status};
+use crate::domain::publish::{self, People, Publication};
 use crate::domain::text;
 use crate::{db_run, tx_run};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -51,6 +52,11 @@ pub struct Case {
     pub answered_late: bool,
     pub public_content: String,
     pub public_answer: String,
+    /// The words the reviewing official removed by hand, one per line (internal record).
+    pub public_extra: String,
+    /// When a leader took the published answer down, and why.
+    pub public_withdrawn_at: Option<DateTime<Utc>>,
+    pub public_withdrawn_reason: String,
     pub closed_at: Option<DateTime<Utc>>,
     pub citizen_satisfied: Option<bool>,
 }
@@ -73,14 +79,55 @@ impl Case {
         crate::domain::UnitPath::parse(&self.origin_unit_path)
             .unwrap_or_else(|| crate::domain::UnitPath::root(self.origin_unit_id))
     }
-    /// The personal data to remove before publication.
-    fn personal(&self) -> [&str; 4] {
-        [
+    /// The person whose data is removed before publication.
+    pub fn people(&self) -> People {
+        People::new().person(
             &self.citizen_name,
             &self.citizen_phone,
             &self.citizen_email,
             &self.citizen_address,
-        ]
+        )
+    }
+    /// The extra words of the review, as a list.
+    pub fn extra_words(&self) -> Vec<String> {
+        self.public_extra
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+    /// Whether the answer is on the public page now.
+    pub fn is_public(&self) -> bool {
+        matches!(self.status(), Status::Answered | Status::Closed)
+            && self.public_withdrawn_at.is_none()
+    }
+}
+
+/// What the public page shows of a case: the citizen's content and the answer, each through
+/// the one publication function.
+pub struct PublicTexts {
+    pub content: Publication,
+    pub answer: Publication,
+}
+
+impl PublicTexts {
+    /// The case's content and `answer` as they would be published with the extra words `extra`.
+    pub fn of(case: &Case, answer: &str, extra: &[String]) -> PublicTexts {
+        let people = case.people();
+        PublicTexts {
+            content: publish::publish(&case.content, &people, extra),
+            answer: publish::publish(answer, &people, extra),
+        }
+    }
+    /// What the reviewing official saw: the public texts' fingerprint, posted back with
+    /// "publish" so that nothing else goes public.
+    pub fn fingerprint(&self) -> String {
+        publish::fingerprint(&[&self.content.public_text(), &self.answer.public_text()])
+    }
+    /// How many pieces come out.
+    pub fn removed(&self) -> usize {
+        self.content.removals().len() + self.answer.removals().len()
     }
 }
 
@@ -90,8 +137,8 @@ const SELECT: &str = "SELECT f.id, f.code, f.unit_id, u.name AS unit_name, u.pat
         f.citizen_address, f.content, f.status, f.class, f.reject_reason, f.assignee_id,
         a.full_name AS assignee_name, f.received_at, f.received_on, f.unit_received_on, f.forward_due,
         f.due_on, f.extended_due_on, f.apologies, f.forward_late, f.forwarded_to, f.answer,
-        f.answered_at, f.answered_late, f.public_content, f.public_answer, f.closed_at,
-        f.citizen_satisfied
+        f.answered_at, f.answered_late, f.public_content, f.public_answer, f.public_extra,
+        f.public_withdrawn_at, f.public_withdrawn_reason, f.closed_at, f.citizen_satisfied
    FROM feedback_cases f
    JOIN units u ON u.id = f.unit_id
    JOIN units o ON o.id = f.origin_unit_id
@@ -614,7 +661,9 @@ async fn notify_case(
     .await
 }
 
-/// Records the answer. With approval required it waits for a leader; otherwise it is published.
+/// Records the answer (after its review: the extra words saved on the case apply). With
+/// approval required it waits for a leader; otherwise it is published. Refused when the draft
+/// or the extra words changed since `case` was read (another official at the same time).
 pub async fn answer(
     tx: &mut Tx,
     actor: i64,
@@ -628,8 +677,9 @@ pub async fn answer(
         let n = tx_run!(tx, c => sqlx::query(
             "UPDATE feedback_cases SET status = 'awaiting_approval', answer = $1, updated_at = $2,
                     assignee_id = COALESCE(assignee_id, $4)
-              WHERE id = $3 AND status = 'processing'")
-            .bind(text).bind(now).bind(case.id).bind(actor).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+              WHERE id = $3 AND status = 'processing' AND answer = $5 AND public_extra = $6")
+            .bind(text).bind(now).bind(case.id).bind(actor).bind(&case.answer).bind(&case.public_extra)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
         changed(n)?;
         mark(tx, case, Some(actor), "answer_submitted", "", None, false).await
     } else {
@@ -663,24 +713,26 @@ async fn publish(
 ) -> DbResult<()> {
     let now = super::now();
     let late = today > case.due_on;
-    let personal = case.personal();
-    let public_content = feedback::redact(&case.content, &personal);
-    let public_answer = feedback::redact(text, &personal);
-    let search = text::fold(&format!(
-        "{} {} {} {} {}",
-        case.code,
-        case.procedure_name.as_deref().unwrap_or(""),
-        case.unit_name,
-        public_content,
-        public_answer
-    ));
+    let texts = PublicTexts::of(case, text, &case.extra_words());
+    let (public_content, public_answer) = (texts.content.public_text(), texts.answer.public_text());
+    let search = public_search(case, &public_content, &public_answer);
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET status = 'answered', answer = $1, answered_at = $2, answered_late = $3,
-                public_content = $4, public_answer = $5, public_search = $6, updated_at = $2
-          WHERE id = $7 AND status = $8")
+                public_content = $4, public_answer = $5, public_search = $6, public_rules = $9, updated_at = $2
+          WHERE id = $7 AND status = $8 AND answer = $10 AND public_extra = $11")
         .bind(text).bind(now).bind(late).bind(&public_content).bind(&public_answer).bind(&search)
-        .bind(case.id).bind(from).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .bind(case.id).bind(from).bind(publish::RULES_VERSION).bind(&case.answer).bind(&case.public_extra)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
+    audit::record(
+        tx,
+        Some(actor),
+        "feedback.publish",
+        "feedback",
+        Some(case.id),
+        &removed_detail(&texts, case),
+    )
+    .await?;
     tell(
         tx,
         case,
@@ -692,6 +744,114 @@ async fn publish(
         serde_json::json!({ "code": case.code }),
     )
     .await
+}
+
+/// The search column of a published case: its code, procedure, unit and public texts, folded.
+fn public_search(case: &Case, public_content: &str, public_answer: &str) -> String {
+    text::fold(&format!(
+        "{} {} {} {} {}",
+        case.code,
+        case.procedure_name.as_deref().unwrap_or(""),
+        case.unit_name,
+        public_content,
+        public_answer
+    ))
+}
+
+/// The audit detail of a publication: how many pieces came out, how many words were added by
+/// hand (never the words themselves: the audit log is read more widely than the case).
+fn removed_detail(texts: &PublicTexts, case: &Case) -> String {
+    format!(
+        "{}: {} removed, {} extra words",
+        case.code,
+        texts.removed(),
+        case.extra_words().len()
+    )
+}
+
+/// Saves the answer an official drafted (not published: it is reviewed first).
+pub async fn save_draft(tx: &mut Tx, case: &Case, text: &str) -> DbResult<()> {
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET answer = $1, updated_at = $2 WHERE id = $3 AND status = 'processing'")
+        .bind(text).bind(super::now()).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)
+}
+
+/// Saves the extra words of the review (one per line).
+pub async fn set_extra(tx: &mut Tx, case: &Case, extra: &[String]) -> DbResult<()> {
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET public_extra = $1, updated_at = $2
+          WHERE id = $3 AND status IN ('processing', 'awaiting_approval', 'answered', 'closed')")
+        .bind(extra.join("\n")).bind(super::now()).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)
+}
+
+/// A leader takes a published answer down: it leaves the public page (the citizen still sees
+/// it on their own page), with the reason on the internal timeline and in the audit log.
+pub async fn withdraw(tx: &mut Tx, actor: i64, case: &Case, reason: &str) -> DbResult<()> {
+    let now = super::now();
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET public_withdrawn_at = $1, public_withdrawn_by = $2, public_withdrawn_reason = $3,
+                updated_at = $1
+          WHERE id = $4 AND status IN ('answered', 'closed') AND public_withdrawn_at IS NULL")
+        .bind(now).bind(actor).bind(reason).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    mark(tx, case, Some(actor), "withdrawn", reason, None, false).await?;
+    audit::record(
+        tx,
+        Some(actor),
+        "feedback.withdraw",
+        "feedback",
+        Some(case.id),
+        &case.code,
+    )
+    .await
+}
+
+/// A leader publishes again an answer taken down, after reviewing it (with the extra words
+/// saved on the case).
+pub async fn republish(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
+    let texts = PublicTexts::of(case, &case.answer, &case.extra_words());
+    let (public_content, public_answer) = (texts.content.public_text(), texts.answer.public_text());
+    let search = public_search(case, &public_content, &public_answer);
+    let n = tx_run!(tx, c => sqlx::query(
+        "UPDATE feedback_cases SET public_content = $1, public_answer = $2, public_search = $3, public_rules = $4,
+                public_withdrawn_at = NULL, public_withdrawn_by = NULL, public_withdrawn_reason = '', updated_at = $5
+          WHERE id = $6 AND status IN ('answered', 'closed') AND public_withdrawn_at IS NOT NULL")
+        .bind(&public_content).bind(&public_answer).bind(&search).bind(publish::RULES_VERSION)
+        .bind(super::now()).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    changed(n)?;
+    mark(tx, case, Some(actor), "republished", "", None, false).await?;
+    audit::record(
+        tx,
+        Some(actor),
+        "feedback.republish",
+        "feedback",
+        Some(case.id),
+        &removed_detail(&texts, case),
+    )
+    .await
+}
+
+/// Makes again, with the publication rules of this version, the public texts of every answer
+/// published with older ones (run at start-up after the migrations). Returns how many.
+pub async fn refresh_public_texts(db: &Db) -> DbResult<usize> {
+    let ids: Vec<i64> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT id FROM feedback_cases WHERE status IN ('answered', 'closed') AND public_rules < $1 ORDER BY id")
+        .bind(publish::RULES_VERSION).fetch_all(c).await)?;
+    for id in &ids {
+        let case = get(db, *id).await?;
+        let texts = PublicTexts::of(&case, &case.answer, &case.extra_words());
+        let (public_content, public_answer) =
+            (texts.content.public_text(), texts.answer.public_text());
+        let search = public_search(&case, &public_content, &public_answer);
+        db_run!(db, c => sqlx::query(
+            "UPDATE feedback_cases SET public_content = $1, public_answer = $2, public_search = $3, public_rules = $4
+              WHERE id = $5 AND public_rules < $4")
+            .bind(&public_content).bind(&public_answer).bind(&search).bind(publish::RULES_VERSION).bind(case.id)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(ids.len())
 }
 
 /// Closes an answered case.
@@ -781,8 +941,9 @@ pub async fn public_answers(
         .take(6)
         .map(text::like_pattern)
         .collect();
-    let mut cond =
-        String::from("WHERE f.status IN ('answered', 'closed') AND f.answered_at IS NOT NULL");
+    let mut cond = String::from(
+        "WHERE f.status IN ('answered', 'closed') AND f.answered_at IS NOT NULL AND f.public_withdrawn_at IS NULL",
+    );
     for i in 0..words.len() {
         cond.push_str(&format!(" AND f.public_search LIKE ${} ESCAPE '\\'", i + 1));
     }

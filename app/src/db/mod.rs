@@ -187,11 +187,21 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of the live dialect (embedded at build time).
+    /// Applies the migrations of the live dialect (embedded at build time), then makes again
+    /// the public texts published under older publication rules (`domain::publish`).
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
             Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        let answers = feedback::refresh_public_texts(self).await?;
+        let minutes = sessions::refresh_minutes(self).await?;
+        if answers + minutes > 0 {
+            tracing::info!(
+                answers,
+                minutes,
+                "public texts made again with the current publication rules"
+            );
         }
         Ok(())
     }

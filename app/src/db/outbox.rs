@@ -50,11 +50,18 @@ pub struct Delivery {
     pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// The latest messages, newest first; `failed_only` for those given up or being retried.
+/// How many messages were not sent because their channel has no gateway.
+pub async fn unsent_count(db: &super::Db) -> DbResult<i64> {
+    Ok(crate::db_run!(db, c => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'unsent'").fetch_one(c).await)?)
+}
+
+/// The latest messages, newest first; `failed_only` for those given up, not sent (no gateway)
+/// or being retried.
 pub async fn log(db: &super::Db, failed_only: bool, limit: i64) -> DbResult<Vec<Delivery>> {
     Ok(crate::db_run!(db, c => sqlx::query_as::<_, Delivery>(
         "SELECT id, event, channel, recipient, status, attempts, last_error, subject, body, created_at, sent_at
-           FROM outbox WHERE NOT $1 OR status = 'failed' OR (status = 'pending' AND attempts > 0)
+           FROM outbox WHERE NOT $1 OR status IN ('failed', 'unsent') OR (status = 'pending' AND attempts > 0)
           ORDER BY id DESC LIMIT $2")
         .bind(failed_only).bind(limit).fetch_all(c).await)?)
 }

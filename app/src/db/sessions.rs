@@ -6,6 +6,7 @@
 
 use super::outbox::{self, Message};
 use super::{audit, Db, DbError, DbResult, Tx};
+use crate::domain::publish::{self, People, Publication};
 use crate::domain::session::{self, SignupInput};
 use crate::{db_run, tx_run};
 use chrono::{DateTime, Utc};
@@ -57,6 +58,11 @@ pub struct Session {
     pub confirmed_count: i32,
     pub cancel_reason: String,
     pub minutes_published_at: Option<DateTime<Utc>>,
+    /// The words the reviewing official removed by hand from the minutes, one per line.
+    pub minutes_extra: String,
+    /// When a leader took the minutes down, and why.
+    pub minutes_withdrawn_at: Option<DateTime<Utc>>,
+    pub minutes_withdrawn_reason: String,
 }
 
 impl Session {
@@ -71,6 +77,19 @@ impl Session {
             self.kind_name_vi.clone()
         }
     }
+    /// Whether the minutes are on the public page now.
+    pub fn minutes_public(&self) -> bool {
+        self.minutes_published_at.is_some() && self.minutes_withdrawn_at.is_none()
+    }
+    /// The extra words of the minutes' review, as a list.
+    pub fn minutes_extra_words(&self) -> Vec<String> {
+        self.minutes_extra
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
     /// The start of each slot (no-wait Thursday).
     pub fn slot_starts(&self) -> Vec<DateTime<Utc>> {
         match (self.slots, self.slot_minutes) {
@@ -83,7 +102,8 @@ impl Session {
 const SELECT: &str = "SELECT s.id, s.unit_id, u.name AS unit_name, u.path AS unit_path, s.kind_id,
         k.code AS kind_code, k.name_vi AS kind_name_vi, k.name_en AS kind_name_en, k.slots, s.title,
         s.starts_at, s.ends_at, s.place, s.capacity, s.description, s.slot_minutes, s.status, s.confirmed_count,
-        s.cancel_reason, s.minutes_published_at
+        s.cancel_reason, s.minutes_published_at, s.minutes_extra, s.minutes_withdrawn_at,
+        s.minutes_withdrawn_reason
    FROM dialogue_sessions s JOIN units u ON u.id = s.unit_id JOIN session_kinds k ON k.id = s.kind_id";
 
 /// A session to create.
@@ -159,7 +179,8 @@ pub async fn upcoming(
 /// Past sessions whose minutes are published, optionally of one unit and one kind, latest first.
 pub async fn with_minutes(db: &Db, unit: Option<i64>, kind: Option<i64>) -> DbResult<Vec<Session>> {
     let sql = format!(
-        "{SELECT} WHERE s.minutes_published_at IS NOT NULL AND ($1 = 0 OR s.unit_id = $1)
+        "{SELECT} WHERE s.minutes_published_at IS NOT NULL AND s.minutes_withdrawn_at IS NULL
+           AND ($1 = 0 OR s.unit_id = $1)
            AND ($2 = 0 OR s.kind_id = $2) ORDER BY s.starts_at DESC, s.id DESC LIMIT 20"
     );
     Ok(db_run!(db, c => sqlx::query_as::<_, Session>(&sql)
@@ -604,11 +625,26 @@ pub struct Question {
     pub case_id: Option<i64>,
     pub case_code: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The question, answer, answerer and follow-up as published (after review).
+    pub public_question: String,
+    pub public_answer: String,
+    pub public_answered_by: String,
+    pub public_follow_up: String,
+    /// When it was last published; `None` for a question not published yet.
+    pub public_at: Option<DateTime<Utc>>,
+}
+
+impl Question {
+    /// Whether the public page shows what is typed now (published, not changed since).
+    pub fn published_as_is(&self) -> bool {
+        self.public_at.is_some_and(|at| self.updated_at <= at)
+    }
 }
 
 const QUESTION: &str =
     "SELECT q.id, q.session_id, q.signup_id, q.asker, q.asker_phone, q.asker_address, q.question,
-        q.answer, q.answered_by, q.follow_up, q.case_id, f.code AS case_code, q.updated_at
+        q.answer, q.answered_by, q.follow_up, q.case_id, f.code AS case_code, q.updated_at,
+        q.public_question, q.public_answer, q.public_answered_by, q.public_follow_up, q.public_at
    FROM session_questions q LEFT JOIN feedback_cases f ON f.id = q.case_id";
 
 /// The minutes of a session, in the order the questions were asked.
@@ -669,27 +705,213 @@ pub async fn save_question(
     Ok(id)
 }
 
-/// Publishes the minutes on the session's public page (again after a change: the time moves on).
-pub async fn publish_minutes(db: &Db, actor: i64, session_id: i64) -> DbResult<()> {
+/// The people a session's minutes may name: everyone who signed up (name, phone, ID number)
+/// and everyone who asked a question (name, phone, address).
+pub async fn people_of(db: &Db, session_id: i64) -> DbResult<People> {
+    let signups: Vec<(String, String, String)> = db_run!(db, c => sqlx::query_as(
+        "SELECT name, phone, id_number FROM session_signups WHERE session_id = $1 ORDER BY id")
+        .bind(session_id).fetch_all(c).await)?;
+    let askers: Vec<(String, String, String)> = db_run!(db, c => sqlx::query_as(
+        "SELECT asker, asker_phone, asker_address FROM session_questions WHERE session_id = $1 ORDER BY id")
+        .bind(session_id).fetch_all(c).await)?;
+    let mut people = People::new();
+    for (name, phone, id) in signups {
+        people = people.person(&name, &phone, "", "").id_number(&id);
+    }
+    for (name, phone, address) in askers {
+        people = people.person(&name, &phone, "", &address);
+    }
+    Ok(people)
+}
+
+/// One question of the minutes as it would be published: the question, the answer, who
+/// answered and the follow-up, each through the one publication function.
+pub struct QuestionReview {
+    pub question: Question,
+    pub texts: [Publication; 4],
+}
+
+/// The minutes of a session as they would be published, for the review.
+pub struct MinutesReview {
+    pub items: Vec<QuestionReview>,
+}
+
+impl MinutesReview {
+    /// What the reviewing official saw (see [`publish::fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        let texts: Vec<String> = self
+            .items
+            .iter()
+            .flat_map(|i| {
+                std::iter::once(i.question.id.to_string())
+                    .chain(i.texts.iter().map(Publication::public_text))
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        publish::fingerprint(&refs)
+    }
+    /// How many pieces come out.
+    pub fn removed(&self) -> usize {
+        self.items
+            .iter()
+            .flat_map(|i| i.texts.iter())
+            .map(|t| t.removals().len())
+            .sum()
+    }
+}
+
+fn review_of(questions: Vec<Question>, people: &People, extra: &[String]) -> MinutesReview {
+    let items = questions
+        .into_iter()
+        .map(|q| {
+            let texts = [
+                publish::publish(&q.question, people, extra),
+                publish::publish(&q.answer, people, extra),
+                publish::publish(&q.answered_by, people, extra),
+                publish::publish(&q.follow_up, people, extra),
+            ];
+            QuestionReview { question: q, texts }
+        })
+        .collect();
+    MinutesReview { items }
+}
+
+/// The minutes of session `s` as they would be published now, with its saved extra words.
+pub async fn review_minutes(db: &Db, s: &Session) -> DbResult<MinutesReview> {
+    let people = people_of(db, s.id).await?;
+    let list = questions(db, s.id).await?;
+    Ok(review_of(list, &people, &s.minutes_extra_words()))
+}
+
+/// Saves the extra words of the minutes' review (one per line).
+pub async fn set_minutes_extra(db: &Db, session_id: i64, extra: &[String]) -> DbResult<()> {
+    db_run!(db, c => sqlx::query(
+        "UPDATE dialogue_sessions SET minutes_extra = $1, updated_at = $2 WHERE id = $3")
+        .bind(extra.join("\n")).bind(super::now()).bind(session_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Writes the public texts of `review` in one transaction: each question as reviewed, refused
+/// (nothing written) if one was changed meanwhile.
+async fn write_minutes(tx: &mut Tx, review: &MinutesReview, at: DateTime<Utc>) -> DbResult<()> {
+    for item in &review.items {
+        let q = &item.question;
+        let [pq, pa, pb, pf] = &item.texts;
+        let n = tx_run!(tx, c => sqlx::query(
+            "UPDATE session_questions SET public_question = $1, public_answer = $2, public_answered_by = $3,
+                    public_follow_up = $4, public_at = $5
+              WHERE id = $6 AND question = $7 AND answer = $8 AND answered_by = $9 AND follow_up = $10")
+            .bind(pq.public_text()).bind(pa.public_text()).bind(pb.public_text()).bind(pf.public_text()).bind(at)
+            .bind(q.id).bind(&q.question).bind(&q.answer).bind(&q.answered_by).bind(&q.follow_up)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(DbError::Conflict("pub.err_changed"));
+        }
+    }
+    Ok(())
+}
+
+/// Publishes the minutes on the session's public page (again after a change: the time moves
+/// on), as reviewed: `reviewed` is the fingerprint of what the official saw, and nothing is
+/// published when what would go public differs from it (`None` only for the demo province).
+pub async fn publish_minutes(
+    db: &Db,
+    actor: i64,
+    session_id: i64,
+    reviewed: Option<&str>,
+) -> DbResult<()> {
+    let s = get(db, session_id).await?;
+    let review = review_minutes(db, &s).await?;
+    if reviewed.is_some_and(|r| r != review.fingerprint()) {
+        return Err(DbError::Conflict("pub.err_changed"));
+    }
+    let now = super::now();
     let mut tx = db.begin().await?;
     let n = tx_run!(&mut tx, c => sqlx::query(
-        "UPDATE dialogue_sessions SET minutes_published_at = $1, updated_at = $1
+        "UPDATE dialogue_sessions SET minutes_published_at = $1, minutes_rules = $3, minutes_withdrawn_at = NULL,
+                minutes_withdrawn_by = NULL, minutes_withdrawn_reason = '', updated_at = $1
           WHERE id = $2 AND status = 'published' AND ends_at <= $1
             AND EXISTS (SELECT 1 FROM session_questions q WHERE q.session_id = $2)")
-        .bind(super::now()).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .bind(now).bind(session_id).bind(publish::RULES_VERSION).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(DbError::Conflict("ses.err_minutes_publish"));
     }
+    write_minutes(&mut tx, &review, now).await?;
     audit::record(
         &mut tx,
         Some(actor),
         "session.publish_minutes",
         "session",
         Some(session_id),
-        "",
+        &format!(
+            "{} removed, {} extra words",
+            review.removed(),
+            s.minutes_extra_words().len()
+        ),
     )
     .await?;
     tx.commit().await
+}
+
+/// A leader takes published minutes down (the reason goes to the audit log); they come back
+/// only when published again.
+pub async fn withdraw_minutes(db: &Db, actor: i64, session_id: i64, reason: &str) -> DbResult<()> {
+    let now = super::now();
+    let mut tx = db.begin().await?;
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE dialogue_sessions SET minutes_withdrawn_at = $1, minutes_withdrawn_by = $2, minutes_withdrawn_reason = $3,
+                updated_at = $1
+          WHERE id = $4 AND minutes_published_at IS NOT NULL AND minutes_withdrawn_at IS NULL")
+        .bind(now).bind(actor).bind(reason).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::Conflict("pub.err_not_public"));
+    }
+    audit::record(
+        &mut tx,
+        Some(actor),
+        "session.withdraw_minutes",
+        "session",
+        Some(session_id),
+        reason,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The published minutes of a session (what the public page shows): the questions published,
+/// in the order they were asked, as they were published.
+pub async fn public_minutes(db: &Db, session_id: i64) -> DbResult<Vec<Question>> {
+    let sql =
+        format!("{QUESTION} WHERE q.session_id = $1 AND q.public_at IS NOT NULL ORDER BY q.id");
+    Ok(db_run!(db, c => sqlx::query_as::<_, Question>(&sql).bind(session_id).fetch_all(c).await)?)
+}
+
+/// Makes again, with the publication rules of this version, the public minutes of every
+/// session published with older ones (run at start-up after the migrations): the questions
+/// published then (all those not changed since) as they read now. Returns how many sessions.
+pub async fn refresh_minutes(db: &Db) -> DbResult<usize> {
+    let ids: Vec<i64> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT id FROM dialogue_sessions WHERE minutes_published_at IS NOT NULL AND minutes_rules < $1 ORDER BY id")
+        .bind(publish::RULES_VERSION).fetch_all(c).await)?;
+    for id in &ids {
+        let s = get(db, *id).await?;
+        let Some(at) = s.minutes_published_at else {
+            continue;
+        };
+        let people = people_of(db, s.id).await?;
+        let published: Vec<Question> = questions(db, s.id)
+            .await?
+            .into_iter()
+            .filter(|q| q.public_at.is_some() || q.updated_at <= at)
+            .collect();
+        let review = review_of(published, &people, &s.minutes_extra_words());
+        let mut tx = db.begin().await?;
+        write_minutes(&mut tx, &review, at).await?;
+        tx_run!(&mut tx, c => sqlx::query("UPDATE dialogue_sessions SET minutes_rules = $1 WHERE id = $2")
+            .bind(publish::RULES_VERSION).bind(s.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        tx.commit().await?;
+    }
+    Ok(ids.len())
 }
 
 /// Turns a question of the minutes into a feedback case of the session's unit (channel

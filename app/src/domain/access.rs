@@ -71,6 +71,9 @@ pub enum Permission {
     HandleFeedback,
     /// Approve an answer before it is published (when approval is required).
     ApproveFeedback,
+    /// Take a published text (an answer, a session's minutes) down from the public pages, and
+    /// publish it again.
+    WithdrawPublished,
     /// The working-day calendar and the feedback deadlines (province administrator).
     ManageCalendar,
     /// Message channels, templates and the delivery log (province administrator).
@@ -90,7 +93,13 @@ fn role_allows(role: Role, perm: Permission) -> bool {
         Role::Admin => true,
         Role::Leader => matches!(
             perm,
-            ViewUnit | ViewAudit | ViewRatings | HandleFeedback | ApproveFeedback | ManageSessions
+            ViewUnit
+                | ViewAudit
+                | ViewRatings
+                | HandleFeedback
+                | ApproveFeedback
+                | WithdrawPublished
+                | ManageSessions
         ),
         Role::Official => matches!(
             perm,

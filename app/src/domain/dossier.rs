@@ -80,8 +80,10 @@ pub fn parse_body(body: &[u8]) -> Result<DossierBody, Invalid> {
             ))
         }
     };
+    // Text in NFC, as every input: a code sent decomposed is the same dossier as composed.
+    let nfc = super::text::nfc;
     let code = match opt_str(&v, "code")? {
-        Some(c) if c.len() <= MAX_CODE && !c.chars().any(char::is_control) => c.to_string(),
+        Some(c) if c.len() <= MAX_CODE && !c.chars().any(char::is_control) => nfc(c),
         Some(_) => {
             return Err(invalid(
                 "code",
@@ -91,9 +93,9 @@ pub fn parse_body(body: &[u8]) -> Result<DossierBody, Invalid> {
         }
         None => return Err(invalid("code", "required", "bắt buộc")),
     };
-    let unit_code = opt_str(&v, "unit_code")?
-        .ok_or(invalid("unit_code", "required", "bắt buộc"))?
-        .to_uppercase();
+    let unit_code =
+        nfc(opt_str(&v, "unit_code")?.ok_or(invalid("unit_code", "required", "bắt buộc"))?)
+            .to_uppercase();
     let counter_id = match v.get("counter_id") {
         None | Some(Value::Null) => Ok(None),
         Some(n) => n.as_i64().map(Some).ok_or(invalid(
@@ -117,7 +119,7 @@ pub fn parse_body(body: &[u8]) -> Result<DossierBody, Invalid> {
     Ok(DossierBody {
         code,
         unit_code,
-        procedure_code: opt_str(&v, "procedure_code").map(|p| p.map(str::to_uppercase)),
+        procedure_code: opt_str(&v, "procedure_code").map(|p| p.map(|p| nfc(p).to_uppercase())),
         counter_id,
         citizen_phone,
         received_at: opt_time(&v, "received_at"),
@@ -157,6 +159,19 @@ mod tests {
             "2025-11-21T02:30:00+00:00"
         );
         assert_eq!((b.due_at, b.completed_at), (Ok(None), Ok(None)));
+    }
+
+    #[test]
+    fn text_comes_out_composed() {
+        // "Ế" sent decomposed (E, U+0302, U+0301) is the composed U+1EBE; full-width digits of
+        // the phone are read as digits.
+        let b = parse_body(
+            "{\"code\":\"HS-E\u{302}\u{301}-1\",\"unit_code\":\"xapl\",\"citizen_phone\":\"\u{ff10}912345678\"}"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(b.code, "HS-\u{1ebe}-1");
+        assert_eq!(b.citizen_phone, Ok(Some("0912345678".into())));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Feedback cases (phản ánh, kiến nghị) under Decree 20/2008/NĐ-CP as amended by Decree 92/2017:
 //! statuses and the steps allowed from each, the four classes, the settings that give each class
-//! its handling deadline, the citizen's input, case codes, attachment checks on the bytes and the
-//! removal of personal data before an answer is published.
+//! its handling deadline, the citizen's input, case codes and attachment checks on the bytes.
+//! Personal data is removed before an answer is published by [`super::publish`].
 
 use super::validate;
 use chrono::NaiveDate;
@@ -336,9 +336,10 @@ pub fn parse_input(
     }
 }
 
-/// A required multi-line text: line breaks and tabs allowed, other control characters refused.
+/// A required multi-line text: line breaks and tabs allowed, other control characters refused;
+/// in NFC (see [`super::text::nfc`]).
 pub fn long_text(s: &str, max: usize) -> Result<String, &'static str> {
-    let t = s.trim().replace("\r\n", "\n");
+    let t = super::text::nfc(s.trim()).replace("\r\n", "\n");
     if t.is_empty() {
         return Err("err.required");
     }
@@ -408,129 +409,85 @@ pub fn sniff(bytes: &[u8]) -> Option<FileKind> {
     }
 }
 
-/// A file name safe to show and to send back in a header: the last path part, printable
-/// characters only, at most 100 characters.
+impl FileKind {
+    /// The kind of a stored attachment, from the type its bytes were recognised as.
+    pub fn from_mime(mime: &str) -> Option<FileKind> {
+        [FileKind::Pdf, FileKind::Jpeg, FileKind::Png]
+            .into_iter()
+            .find(|k| k.mime() == mime)
+    }
+    /// The file name extension of the kind.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Jpeg => "jpg",
+            FileKind::Png => "png",
+        }
+    }
+}
+
+/// The citizen's file name, kept to be shown as text only: the last path part, no control or
+/// invisible characters (bidirectional overrides included), at most 100 characters, in NFC.
 pub fn clean_file_name(name: &str, kind: FileKind) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
+    let cleaned: String = super::text::nfc(base)
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | ';'))
+        .filter(|c| !c.is_control() && !super::text::is_invisible(*c) && !matches!(c, '"' | ';'))
         .take(100)
         .collect();
     let cleaned = cleaned.trim().to_string();
     if cleaned.is_empty() {
-        let ext = match kind {
-            FileKind::Pdf => "pdf",
-            FileKind::Jpeg => "jpg",
-            FileKind::Png => "png",
-        };
-        format!("tep-dinh-kem.{ext}")
+        format!("tep-dinh-kem.{}", kind.extension())
     } else {
         cleaned
     }
 }
 
-/// The mark that replaces removed personal data.
-pub const REDACTED: &str = "[…]";
-
-/// Removes personal data from a text before it is published: the citizen's name, phone, e-mail
-/// and address wherever they appear (any case), and anything that looks like a phone number, a
-/// citizen ID (runs of 8 or more digits, spaces and dots allowed between) or an e-mail address.
-pub fn redact(text: &str, personal: &[&str]) -> String {
-    let mut out = text.to_string();
-    for p in personal {
-        let p = p.trim();
-        if p.chars().count() < 3 {
-            continue;
-        }
-        out = replace_ci(&out, p);
-    }
-    let out = redact_emails(&out);
-    redact_digit_runs(&out)
+/// The name an attachment is served under: made by us, never the citizen's (which could say
+/// `.html` or `.exe`), with the extension of the type its bytes were recognised as:
+/// `hs-PA26048213-1.pdf` for the first file of case PA26048213.
+pub fn served_file_name(case_code: &str, n: usize, kind: FileKind) -> String {
+    let code: String = case_code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    format!("hs-{code}-{n}.{}", kind.extension())
 }
 
-fn replace_ci(hay: &str, needle: &str) -> String {
-    let lower_needle: String = needle.chars().flat_map(char::to_lowercase).collect();
-    // The text lower-cased character by character, with for each byte of it the byte range of
-    // the character it comes from: lower-casing can change byte lengths (`İ` → `i̇`, the Kelvin
-    // sign → `k`), so positions in the lower-cased text are not positions in the text.
-    let mut lower = String::with_capacity(hay.len());
-    let mut from: Vec<(usize, usize)> = Vec::with_capacity(hay.len());
-    for (i, c) in hay.char_indices() {
-        for l in c.to_lowercase() {
-            lower.push(l);
-            from.extend(std::iter::repeat_n((i, i + c.len_utf8()), l.len_utf8()));
-        }
-    }
-    let mut out = String::with_capacity(hay.len());
-    // Bytes of `hay` already written, and where in `lower` to search next.
-    let (mut done, mut at) = (0, 0);
-    while let Some(pos) = lower[at..].find(&lower_needle) {
-        let start = from[at + pos].0.max(done);
-        let end = from[at + pos + lower_needle.len() - 1].1;
-        out.push_str(&hay[done..start]);
-        out.push_str(REDACTED);
-        done = end;
-        at += pos + lower_needle.len();
-        // A match that ends inside a character's lower case removes the whole character.
-        while at < lower.len() && from[at].0 < done {
-            at += 1;
-        }
-    }
-    out.push_str(&hay[done..]);
-    out
-}
-
-fn redact_emails(s: &str) -> String {
-    s.split_inclusive(char::is_whitespace)
-        .map(|w| {
-            let core = w.trim_end();
-            if core.contains('@') && core.contains('.') && core.len() >= 5 {
-                format!("{REDACTED}{}", &w[core.len()..])
+/// A `Content-Disposition: attachment` value for `name` (RFC 6266): a plain `filename` with
+/// anything but printable ASCII replaced by `_`, and `filename*` with the name in UTF-8,
+/// percent-encoded as RFC 8187 (which replaced RFC 5987) says.
+pub fn content_disposition(name: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+    // RFC 8187 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_"
+    // / "`" / "|" / "~"; everything else is percent-encoded.
+    const ATTR: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'!')
+        .remove(b'#')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'+')
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'^')
+        .remove(b'_')
+        .remove(b'`')
+        .remove(b'|')
+        .remove(b'~');
+    let plain: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';') || c == ' ' {
+                c
             } else {
-                w.to_string()
+                '_'
             }
         })
-        .collect()
-}
-
-fn redact_digit_runs(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit()
-            || (chars[i] == '+' && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()))
-        {
-            let mut j = i;
-            let mut digits = 0;
-            let mut last_digit_end = i;
-            while j < chars.len() {
-                let c = chars[j];
-                if c.is_ascii_digit() {
-                    digits += 1;
-                    last_digit_end = j + 1;
-                } else if !(matches!(c, ' ' | '.' | '-' | '+')
-                    && j + 1 < chars.len()
-                    && chars[j + 1].is_ascii_digit())
-                {
-                    break;
-                }
-                j += 1;
-            }
-            if digits >= 8 {
-                out.push_str(REDACTED);
-                i = last_digit_end;
-            } else {
-                out.extend(&chars[i..last_digit_end.max(i + 1)]);
-                i = last_digit_end.max(i + 1);
-            }
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
+        .collect();
+    format!(
+        "attachment; filename=\"{plain}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ATTR)
+    )
 }
 
 #[cfg(test)]
@@ -628,46 +585,30 @@ mod tests {
             "don.pdf"
         );
         assert_eq!(clean_file_name("\u{7}", FileKind::Png), "tep-dinh-kem.png");
-    }
-
-    #[test]
-    fn personal_data_is_removed_before_publication() {
-        let text = "Tôi là Nguyễn Văn An, ở 12 Lê Lợi, Xã An Phú. Gọi 0912 345 678 hoặc an.nguyen@example.vn. \
-                    CCCD 001203004567. Hồ sơ nộp ngày 12/3/2026, phí 50.000 đồng.";
-        let out = redact(
-            text,
-            &[
-                "Nguyễn Văn An",
-                "0912345678",
-                "an.nguyen@example.vn",
-                "12 Lê Lợi, Xã An Phú",
-            ],
-        );
-        assert!(!out.contains("Nguyễn Văn An"), "{out}");
-        assert!(!out.contains("Lê Lợi"), "{out}");
-        assert!(!out.contains("0912"), "{out}");
-        assert!(!out.contains("example.vn"), "{out}");
-        assert!(!out.contains("001203004567"), "{out}");
-        assert!(out.contains("12/3/2026"), "dates stay: {out}");
-        assert!(out.contains("50.000 đồng"), "amounts stay: {out}");
-        assert_eq!(redact("NGUYỄN VĂN AN hỏi", &["Nguyễn Văn An"]), "[…] hỏi");
-    }
-
-    #[test]
-    fn redaction_survives_letters_whose_lower_case_changes_length() {
-        // `İ` grows by a byte when lower-cased and the Ohm sign shrinks by one: over the whole
-        // text the lengths matched, but positions between them were off by one (a panic on a
-        // char boundary, or the wrong bytes removed and the name's first letter left).
+        // A right-to-left override would show "invoice_exe.pdf" for a file that ends in .exe.
         assert_eq!(
-            redact("\u{130} Nguyen An, hỏi \u{2126}", &["nguyen an"]),
-            "\u{130} […], hỏi \u{2126}"
+            clean_file_name("invoice_\u{202e}fdp.exe", FileKind::Pdf),
+            "invoice_fdp.exe"
         );
-        assert_eq!(redact("\u{130}anx\u{2126}", &["anx"]), "\u{130}[…]\u{2126}");
-        // Any case still matches where lengths change (the Kelvin sign lower-cases to `k`).
-        assert_eq!(redact("KELVIN \u{212A}elvin", &["kelvin"]), "[…] […]");
-        // A match inside a character's lower case removes the whole character.
-        assert_eq!(redact("x\u{130}yz", &["\u{307}yz"]), "x[…]");
-        assert_eq!(redact("abc\u{130}d", &["abci"]), "[…]d");
+        assert_eq!(
+            served_file_name("PA26048213", 1, FileKind::Pdf),
+            "hs-PA26048213-1.pdf"
+        );
+        assert_eq!(
+            served_file_name("PA26/../x", 2, FileKind::Png),
+            "hs-PA26x-2.png"
+        );
+        assert_eq!(FileKind::from_mime("image/jpeg"), Some(FileKind::Jpeg));
+        assert_eq!(FileKind::from_mime("text/html"), None);
+        // RFC 6266 / RFC 8187, worked by hand: "đơn" is U+0111 U+01A1 n, in UTF-8 C4 91 C6 A1 6E.
+        assert_eq!(
+            content_disposition("đơn 1.pdf"),
+            "attachment; filename=\"__n 1.pdf\"; filename*=UTF-8''%C4%91%C6%A1n%201.pdf"
+        );
+        assert_eq!(
+            content_disposition("hs-PA26048213-1.pdf"),
+            "attachment; filename=\"hs-PA26048213-1.pdf\"; filename*=UTF-8''hs-PA26048213-1.pdf"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ pub mod index_rules;
 pub mod insight;
 pub mod period;
 pub mod procedure;
+pub mod publish;
 pub mod rating;
 pub mod session;
 pub mod text;

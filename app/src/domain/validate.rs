@@ -1,4 +1,6 @@
-//! Small parsed input types ("parse, don't validate"). Each error is an i18n key.
+//! Small parsed input types ("parse, don't validate"). Each error is an i18n key. Every text
+//! comes out in Unicode Normalization Form C ([`super::text::nfc`]): a name typed with
+//! decomposed letters is stored, compared and found like the same name typed composed.
 
 /// A staff username: 3–32 characters of a–z, 0–9, dot, dash, underscore.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,9 +44,10 @@ impl NewPassword {
     }
 }
 
-/// A required single-line text of at most `max` characters, trimmed.
+/// A required single-line text of at most `max` characters, trimmed, in NFC.
 pub fn required_text(s: &str, max: usize) -> Result<String, &'static str> {
-    let t = s.trim();
+    let t = super::text::nfc(s);
+    let t = t.trim();
     if t.is_empty() {
         return Err("err.required");
     }
@@ -57,9 +60,10 @@ pub fn required_text(s: &str, max: usize) -> Result<String, &'static str> {
     Ok(t.to_string())
 }
 
-/// An optional single-line text of at most `max` characters, trimmed ("" when empty).
+/// An optional single-line text of at most `max` characters, trimmed ("" when empty), in NFC.
 pub fn optional_text(s: &str, max: usize) -> Result<String, &'static str> {
-    let t = s.trim();
+    let t = super::text::nfc(s);
+    let t = t.trim();
     if t.chars().count() > max {
         return Err("err.too_long");
     }
@@ -106,10 +110,11 @@ pub fn pick_id(s: &str) -> Result<i64, &'static str> {
 }
 
 /// A Vietnamese phone number, normalised to `0xxxxxxxxx` (10 digits); `+84…` and `84…` accepted,
-/// spaces, dots and dashes ignored.
+/// spaces, dots, dashes and brackets ignored, full-width digits (`０９１２…`) read as digits.
 pub fn phone(s: &str) -> Result<String, &'static str> {
+    use unicode_normalization::UnicodeNormalization;
     let digits: String = s
-        .chars()
+        .nfkc()
         .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
         .collect();
     let digits = digits.strip_prefix('+').unwrap_or(&digits);
@@ -127,7 +132,7 @@ pub fn phone(s: &str) -> Result<String, &'static str> {
 
 /// An e-mail address: one `@`, a dotted domain, no spaces, at most 254 characters (lower-cased).
 pub fn email(s: &str) -> Result<String, &'static str> {
-    let s = s.trim().to_lowercase();
+    let s = super::text::nfc(s.trim()).to_lowercase();
     let ok = s.len() <= 254
         && !s.chars().any(|c| c.is_whitespace() || c.is_control())
         && match s.split_once('@') {
@@ -169,6 +174,14 @@ mod tests {
         assert_eq!(required_text("  ", 10), Err("err.required"));
         assert_eq!(required_text(" Sở Y tế ", 20).unwrap(), "Sở Y tế");
         assert_eq!(required_text("abcdef", 3), Err("err.too_long"));
+        // Decomposed letters come out composed: L, e, U+0302 is "Lê" with U+00EA.
+        assert_eq!(required_text("Le\u{302}", 10).unwrap(), "L\u{ea}");
+        assert_eq!(optional_text(" Ba\u{300} ", 10).unwrap(), "B\u{e0}");
+        assert_eq!(
+            required_text("Le\u{302}\u{301}", 2),
+            Ok("L\u{1ebf}".to_string()),
+            "four code points typed, two letters counted"
+        );
         assert_eq!(code("stp"), Ok("STP".to_string()));
         assert_eq!(code("S T"), Err("err.code_format"));
     }
@@ -180,6 +193,14 @@ mod tests {
         assert_eq!(phone("84912345678"), Ok("0912345678".into()));
         assert_eq!(phone("12345"), Err("err.phone"));
         assert_eq!(phone("09123456ab"), Err("err.phone"));
+        assert_eq!(phone("(0912) 345 678"), Ok("0912345678".into()));
+        assert_eq!(
+            phone(
+                "\u{ff10}\u{ff19}\u{ff11}\u{ff12}\u{ff13}\u{ff14}\u{ff15}\u{ff16}\u{ff17}\u{ff18}"
+            ),
+            Ok("0912345678".into()),
+            "full-width digits"
+        );
         assert_eq!(email(" An@Example.VN "), Ok("an@example.vn".into()));
         assert_eq!(email("an@example"), Err("err.email"));
         assert_eq!(email("a n@example.vn"), Err("err.email"));

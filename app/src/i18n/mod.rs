@@ -160,6 +160,7 @@ mod tests {
             "ses",
             "idx",
             "dash",
+            "pub",
         ];
         // Audit action names are stored data, not message keys.
         let not_keys = [

@@ -12,11 +12,33 @@ use crate::i18n::{t, tf, Lang};
 use crate::notify;
 use leptos::prelude::*;
 
+/// The warning an administrator sees while a channel has no gateway: its messages are not sent
+/// (none is on a new installation), with how many were not sent so far. `None` when every
+/// channel is configured and nothing is waiting unsent.
+pub async fn gateway_warning(ctx: &Ctx) -> Result<Option<impl IntoView>, crate::error::AppError> {
+    let channels = notify::Channels::load(ctx.db(), &ctx.state.config.base_url).await?;
+    let missing = channels.missing();
+    let unsent = outbox::unsent_count(ctx.db()).await?;
+    if missing.is_empty() && unsent == 0 {
+        return Ok(None);
+    }
+    let names = missing.iter().map(|k| t(k)).collect::<Vec<_>>().join(", ");
+    Ok(Some(view! {
+        <section class="card notice notice-warn" role="status">
+            <h2 class="h3">{t("notify.warn_title")}</h2>
+            {(!missing.is_empty()).then(|| view! { <p>{tf("notify.warn_missing", &[("channels", &names)])}</p> })}
+            {(unsent > 0).then(|| view! { <p><strong>{tf("notify.warn_unsent", &[("n", &unsent.to_string())])}</strong></p> })}
+            <p><a href="/admin/notifications?failed=1">{t("notify.warn_link")}</a></p>
+        </section>
+    }))
+}
+
 /// `GET /admin/notifications?failed=1`.
 pub async fn page(ctx: Ctx) -> PageResult {
     ctx.require(Permission::ManageNotifications, None)?;
     let failed_only = ctx.q("failed") == "1";
     let log = outbox::log(ctx.db(), failed_only, 100).await?;
+    let warning = gateway_warning(&ctx).await?;
     let stored = settings::with_prefix(ctx.db(), "outbox.").await?;
     let setting = |k: &str| {
         stored
@@ -60,12 +82,14 @@ pub async fn page(ctx: Ctx) -> PageResult {
                 "sent" => ("badge badge-ok", "notify.status.sent"),
                 "failed" => ("badge badge-danger", "notify.status.failed"),
                 "sending" => ("badge badge-info", "notify.status.sending"),
+                "unsent" => ("badge badge-danger", "notify.status.unsent"),
                 _ => ("badge badge-warn", "notify.status.pending"),
             };
             view! { <span class=class>{t(key)}</span> }
         };
         view! {
             {page_head(t("notify.title"), Some(t("notify.lead")))}
+            {warning}
             <section class="card">
                 <h2>{t("notify.log")}</h2>
                 <p class="page-actions">
@@ -137,7 +161,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             </div>
                             <div class="field">
                                 <label for=format!("{anchor}-b")>{t("notify.body")}</label>
-                                <textarea id=format!("{anchor}-b") name="body" rows="3">{f.value("body", &tpl.body)}</textarea>
+                                <textarea id=format!("{anchor}-b") name="body" rows="3">{crate::components::form::textarea_text(&f.value("body", &tpl.body))}</textarea>
                                 {f.error("body").map(|e| view! { <p class="error-text">{e}</p> })}
                             </div>
                             <div class="actions"><button class="btn btn-small btn-secondary" type="submit">{t("form.save")}</button></div>

@@ -112,6 +112,8 @@ fn event_text(e: &Event) -> String {
         "returned" => tf("fb.ev.returned", &[("note", &e.detail)]),
         "approved" => t("fb.ev.approved"),
         "answered" => t("fb.ev.answered"),
+        "withdrawn" => tf("fb.ev.withdrawn", &[("reason", &e.detail)]),
+        "republished" => t("fb.ev.republished"),
         "closed" => t("fb.ev.closed"),
         "apology" => {
             let due = NaiveDate::parse_from_str(&e.detail, "%Y-%m-%d")

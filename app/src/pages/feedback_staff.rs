@@ -8,10 +8,11 @@ use super::{path_id, PageResult};
 use crate::components::form::{field_error, hidden, input, select, textarea};
 use crate::components::layout::{fmt_date, fmt_time, page_head};
 use crate::components::pager::{page_of, pager, PAGE_SIZE};
-use crate::ctx::Ctx;
-use crate::db::feedback::{self as fb, Filter};
+use crate::components::publication::{highlighted, summary};
+use crate::ctx::{Ctx, FormView};
+use crate::db::feedback::{self as fb, Case, Filter, PublicTexts};
 use crate::db::{accounts, calendar, units};
-use crate::domain::feedback::{Class, Status};
+use crate::domain::feedback::{self, Class, FileKind, Status};
 use crate::domain::Permission;
 use crate::error::AppError;
 use crate::i18n::{t, tf};
@@ -163,6 +164,38 @@ async fn readable_case(
     }
 }
 
+/// The review of an answer before it goes public: the citizen's content and the answer as the
+/// public page will show them, each removal highlighted, the words the official adds, and the
+/// buttons to see it again or to publish (`action`, with `publish_label`).
+fn review_card(
+    case: &Case,
+    f: &FormView,
+    action: &'static str,
+    publish_label: String,
+) -> impl IntoView {
+    let texts = PublicTexts::of(case, &case.answer, &case.extra_words());
+    view! {
+        <section class="card review" id="review">
+            <h2>{t("pub.review_title")}</h2>
+            <p class="hint">{t("pub.review_lead")}</p>
+            <p><strong>{summary(texts.removed())}</strong></p>
+            <h3 class="h4">{t("fb.public_question")}</h3>
+            <div class="review-text">{highlighted(&texts.content)}</div>
+            <h3 class="h4">{t("fb.public_answer")}</h3>
+            <div class="review-text">{highlighted(&texts.answer)}</div>
+            <form class="form" method="post" action=action>
+                {hidden("id", case.id.to_string())}
+                {hidden("reviewed", texts.fingerprint())}
+                {textarea(f, "extra", "pub.extra", &case.public_extra, false, Some(t("pub.extra_hint")), 3)}
+                <div class="actions">
+                    <button class="btn btn-secondary" type="submit" name="step" value="preview">{t("pub.preview")}</button>
+                    <button class="btn btn-primary" type="submit" name="step" value="publish">{publish_label}</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
 /// `GET /feedback/cases/{id}`: one case, its timeline and the next step.
 pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let (user, case) = readable_case(&ctx, &id).await?;
@@ -174,6 +207,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let today = crate::db::today();
     let acts = user.can(Permission::HandleFeedback, Some(&case.scope()));
     let approves = user.can(Permission::ApproveFeedback, Some(&case.scope()));
+    let withdraws = user.can(Permission::WithdrawPublished, Some(&case.scope()));
     let staff = if acts && case.status().is_open() {
         accounts::in_subtree(ctx.db(), &case.unit_path)
             .await?
@@ -199,10 +233,13 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         ctx.form("classify"),
         ctx.form("answer"),
         ctx.form("return"),
+        ctx.form("review"),
+        ctx.form("approve"),
+        ctx.form("withdraw"),
     ];
     let title = ctx.lang.tf("fb.case_title", &[("code", &case.code)]);
     Ok(ctx.render(&title.clone(), move || {
-        let [f_assign, f_classify, f_answer, f_return] = forms;
+        let [f_assign, f_classify, f_answer, f_return, f_review, f_approve, f_withdraw] = forms;
         let status = case.status();
         let id = case.id.to_string();
         let assign = (acts && status.is_open()).then(|| view! {
@@ -246,15 +283,17 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 {hidden("id", id.clone())}
                 {textarea(&f_answer, "answer", "fb.answer", &case.answer, true,
                     Some(t(if settings.approval_required { "fb.answer_hint_approval" } else { "fb.answer_hint" })), 8)}
-                <div class="actions"><button class="btn btn-primary" type="submit">{t(if settings.approval_required { "fb.submit_for_approval" } else { "fb.publish_answer" })}</button></div>
+                <div class="actions"><button class="btn btn-primary" type="submit">{t("pub.save_and_review")}</button></div>
             </form>
+        });
+        // The draft as the public would read it, before it is published or sent for approval.
+        let review = (acts && status == Status::Processing && !case.answer.trim().is_empty()).then(|| {
+            review_card(&case, &f_review, "/api/feedback/review",
+                t(if settings.approval_required { "fb.submit_for_approval" } else { "fb.publish_answer" }))
         });
         let approval = (status == Status::AwaitingApproval).then(|| {
             let buttons = approves.then(|| view! {
-                <form class="form inline-form" method="post" action="/api/feedback/approve">
-                    {hidden("id", id.clone())}
-                    <button class="btn btn-primary" type="submit">{t("fb.approve")}</button>
-                </form>
+                {review_card(&case, &f_approve, "/api/feedback/approve", t("fb.approve"))}
                 <form class="form" method="post" action="/api/feedback/return">
                     <h3>{t("fb.or_return")}</h3>
                     {hidden("id", id.clone())}
@@ -277,7 +316,8 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 <button class="btn btn-secondary" type="submit">{t("fb.close")}</button>
             </form>
         });
-        let published = matches!(status, Status::Answered | Status::Closed).then(|| view! {
+        let answered = matches!(status, Status::Answered | Status::Closed);
+        let published = answered.then(|| view! {
             <section class="card answer">
                 <h2>{t("fb.answer_heading")}</h2>
                 <p class="small muted">{case.answered_at.map(fmt_time).unwrap_or_default()}</p>
@@ -288,6 +328,33 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                     None => t("fb.not_rated"),
                 }}</p>
             </section>
+        });
+        // What the public page shows of it, a leader's take-down, and publishing it again.
+        let public = answered.then(|| match case.public_withdrawn_at {
+            None => view! {
+                <section class="card">
+                    <h2>{t("pub.public_version")}</h2>
+                    <p class="small muted"><a href="/feedback/answers">{t("fb.answers_link")}</a></p>
+                    <h3 class="h4">{t("fb.public_question")}</h3>
+                    <div class="quote">{paragraphs(&case.public_content)}</div>
+                    <h3 class="h4">{t("fb.public_answer")}</h3>
+                    {paragraphs(&case.public_answer)}
+                    {withdraws.then(|| view! {
+                        <form class="form" method="post" action="/api/feedback/withdraw">
+                            {hidden("id", id.clone())}
+                            {input(&f_withdraw, "reason", "pub.withdraw_reason", "text", "", true, Some(t("pub.withdraw_hint")))}
+                            <div class="actions"><button class="btn btn-danger" type="submit">{t("pub.withdraw")}</button></div>
+                        </form>
+                    })}
+                </section>
+            }.into_any(),
+            Some(at) => view! {
+                <section class="card notice notice-warn">
+                    <h2>{t("pub.withdrawn_title")}</h2>
+                    <p>{tf("pub.withdrawn_text", &[("time", &fmt_time(at)), ("reason", &case.public_withdrawn_reason)])}</p>
+                </section>
+                {withdraws.then(|| review_card(&case, &f_review, "/api/feedback/review", t("pub.republish")))}
+            }.into_any(),
         });
         let reason = (status == Status::NotAccepted).then(|| view! {
             <section class="card notice notice-warn"><h2>{t("fb.not_accepted_heading")}</h2>{paragraphs(&case.reject_reason)}</section>
@@ -327,15 +394,24 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                         {(!files.is_empty()).then(|| view! {
                             <h3>{t("fb.files")}</h3>
                             <ul class="files">
-                                {files.into_iter().map(|a| view! {
-                                    <li><a href=format!("/feedback/cases/{}/files/{}", a.case_id, a.id)>{a.file_name.clone()}</a>
-                                        " "<span class="small muted">{format!("{} · {} KB", a.content_type, (a.size_bytes + 1023) / 1024)}</span></li>
+                                {files.into_iter().enumerate().map(|(i, a)| {
+                                    // Served under a name we make; the citizen's is shown as text only.
+                                    let served = FileKind::from_mime(&a.content_type)
+                                        .map(|k| feedback::served_file_name(&case.code, i + 1, k))
+                                        .unwrap_or_default();
+                                    let typed = feedback::clean_file_name(&a.file_name, FileKind::Pdf);
+                                    view! {
+                                        <li><a href=format!("/feedback/cases/{}/files/{}", a.case_id, a.id) download=served.clone()>{served.clone()}</a>
+                                            " "<span class="small muted">{format!("{} · {} KB", a.content_type, (a.size_bytes + 1023) / 1024)}</span>
+                                            <br/><span class="small">{tf("fb.file_sent_as", &[("name", &typed)])}</span></li>
+                                    }
                                 }).collect_view()}
                             </ul>
                         })}
                     </section>
                     {reason}
                     {published}
+                    {public}
                     {approval}
                 </div>
                 <div>
@@ -348,6 +424,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                             {close}
                         </section>
                     })}
+                    {review}
                     <section class="card">
                         <h2>{t("fb.timeline")}</h2>
                         {timeline(events, true)}
@@ -374,20 +451,29 @@ pub async fn new_case(ctx: Ctx) -> PageResult {
     }))
 }
 
-/// `GET /feedback/cases/{id}/files/{file}`: an attachment, to staff who may read the case.
+/// `GET /feedback/cases/{id}/files/{file}`: an attachment, to staff who may read the case. It is
+/// served for saving under a name we make, with the extension of the type its bytes were
+/// recognised as (`hs-PA26048213-1.pdf`): a PDF that also reads as HTML, sent as `evil.html`,
+/// is saved as a `.pdf` and opened by a PDF reader, never by the browser as a page.
 pub async fn attachment(ctx: Ctx, Path((id, file)): Path<(String, String)>) -> PageResult {
     let (_, case) = readable_case(&ctx, &id).await?;
-    let (meta, data) = fb::attachment_data(ctx.db(), case.id, path_id(&file)?).await?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        meta.file_name
-            .replace(|c: char| !c.is_ascii() || c == '"', "_"),
-        url::form_urlencoded::byte_serialize(meta.file_name.as_bytes()).collect::<String>()
-    );
+    let file_id = path_id(&file)?;
+    let (meta, data) = fb::attachment_data(ctx.db(), case.id, file_id).await?;
+    let kind = FileKind::from_mime(&meta.content_type)
+        .ok_or_else(|| AppError::Internal(format!("attachment {file_id} of unknown type")))?;
+    let n = fb::attachments(ctx.db(), case.id)
+        .await?
+        .iter()
+        .position(|a| a.id == meta.id)
+        .map_or(1, |i| i + 1);
+    let name = feedback::served_file_name(&case.code, n, kind);
     Ok((
         [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
-            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_TYPE, kind.mime().to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                feedback::content_disposition(&name),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],

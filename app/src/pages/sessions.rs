@@ -2,8 +2,9 @@
 //! confirmation (code, QR, cancel), and the officials' list, creation form and sign-ups.
 
 use super::{path_id, PageResult};
-use crate::components::form::{checkbox, hidden, input, select, textarea};
+use crate::components::form::{checkbox, hidden, input, select, textarea, textarea_text};
 use crate::components::layout::{fmt_time, page_head};
+use crate::components::publication::{highlighted, summary};
 use crate::ctx::Ctx;
 use crate::db::sessions::{self, Session};
 use crate::db::units;
@@ -41,8 +42,8 @@ fn cancelled_notice(s: &Session) -> Option<impl IntoView> {
     })
 }
 
-/// The published minutes: each question, the answer and any follow-up (no names: the minutes
-/// are public, the askers are not).
+/// The published minutes: each question, the answer and any follow-up as they were reviewed
+/// and published (no names: the minutes are public, the askers are not).
 fn minutes_view(
     list: &[sessions::Question],
     published: Option<chrono::DateTime<chrono::Utc>>,
@@ -56,17 +57,58 @@ fn minutes_view(
             <ol class="minutes-list">
                 {items.into_iter().map(|q| view! {
                     <li>
-                        <p class="minutes-q"><strong>{t("ses.question")}": "</strong>{q.question}</p>
-                        {(!q.answer.is_empty()).then(|| view! {
-                            <p class="minutes-a"><strong>{t("ses.answer")}{(!q.answered_by.is_empty()).then(|| format!(" ({})", q.answered_by))}": "</strong>{q.answer.clone()}</p>
+                        <p class="minutes-q"><strong>{t("ses.question")}": "</strong>{q.public_question}</p>
+                        {(!q.public_answer.is_empty()).then(|| view! {
+                            <p class="minutes-a"><strong>{t("ses.answer")}{(!q.public_answered_by.is_empty()).then(|| format!(" ({})", q.public_answered_by))}": "</strong>{q.public_answer.clone()}</p>
                         })}
-                        {(!q.follow_up.is_empty()).then(|| view! { <p class="minutes-f"><strong>{t("ses.follow_up")}": "</strong>{q.follow_up.clone()}</p> })}
+                        {(!q.public_follow_up.is_empty()).then(|| view! { <p class="minutes-f"><strong>{t("ses.follow_up")}": "</strong>{q.public_follow_up.clone()}</p> })}
                         {q.case_code.map(|c| view! { <p class="small">{tf("ses.became_case", &[("code", &c)])}</p> })}
                     </li>
                 }).collect_view()}
             </ol>
         </section>
     })
+}
+
+/// The minutes as they would be published, each removal highlighted, with the words the
+/// official adds and the button that publishes exactly what is shown.
+fn minutes_review(
+    s: &Session,
+    review: &sessions::MinutesReview,
+    f: &crate::ctx::FormView,
+) -> impl IntoView {
+    let labels = [
+        "ses.question",
+        "ses.answer",
+        "ses.answered_by",
+        "ses.follow_up",
+    ];
+    let again = s.minutes_published_at.is_some();
+    view! {
+        <section class="review-block" id="review">
+            <h3>{t("pub.review_title")}</h3>
+            <p class="hint">{t("pub.review_lead_minutes")}</p>
+            <p><strong>{summary(review.removed())}</strong></p>
+            <ol class="minutes-list">
+                {review.items.iter().map(|item| view! {
+                    <li>
+                        {item.texts.iter().zip(labels).filter(|(p, _)| !p.source().is_empty()).map(|(p, label)| view! {
+                            <div class="review-text"><p class="small muted">{t(label)}</p>{highlighted(p)}</div>
+                        }).collect_view()}
+                    </li>
+                }).collect_view()}
+            </ol>
+            <form class="form" method="post" action="/api/sessions/publish_minutes">
+                {hidden("id", s.id.to_string())}
+                {hidden("reviewed", review.fingerprint())}
+                {textarea(f, "extra", "pub.extra", &s.minutes_extra, false, Some(t("pub.extra_hint")), 3)}
+                <div class="actions">
+                    <button class="btn btn-secondary" type="submit" name="step" value="preview">{t("pub.preview")}</button>
+                    <button class="btn btn-primary" type="submit" name="step" value="publish">{t(if again { "ses.republish_minutes" } else { "ses.publish_minutes" })}</button>
+                </div>
+            </form>
+        </section>
+    }
 }
 
 /// `GET /sessions?unit=&kind=`: upcoming published sessions.
@@ -129,8 +171,8 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     if s.status == "draft" {
         return Err(crate::error::AppError::NotFound);
     }
-    let minutes = if s.minutes_published_at.is_some() {
-        sessions::questions(ctx.db(), s.id).await?
+    let minutes = if s.minutes_public() {
+        sessions::public_minutes(ctx.db(), s.id).await?
     } else {
         Vec::new()
     };
@@ -189,7 +231,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 {(!s.description.is_empty()).then(|| view! { <p>{s.description.clone()}</p> })}
                 {cancelled_notice(&s)}
             </section>
-            {minutes_view(&minutes, s.minutes_published_at)}
+            {minutes_view(&minutes, s.minutes_published_at.filter(|_| s.minutes_withdrawn_at.is_none()))}
             {open.then(|| view! {
                 <section class="card">
                     <h2>{t("ses.signup")}</h2>
@@ -324,8 +366,14 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let s = sessions::get(ctx.db(), path_id(&id)?).await?;
     ctx.require(Permission::ManageSessions, Some(&s.scope()))?;
     let list = sessions::signups(ctx.db(), s.id).await?;
-    let minutes = sessions::questions(ctx.db(), s.id).await?;
+    let review = sessions::review_minutes(ctx.db(), &s).await?;
+    let minutes: Vec<sessions::Question> =
+        review.items.iter().map(|i| i.question.clone()).collect();
     let (rated, score_sum) = sessions::rating_totals(ctx.db(), s.id).await?;
+    let withdraws = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.can(Permission::WithdrawPublished, Some(&s.scope())));
     let can_case = ctx
         .user
         .as_ref()
@@ -334,16 +382,17 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let now = chrono::Utc::now();
     let over = s.ends_at < now;
     let started = s.starts_at <= now;
-    // Questions added or changed since the minutes were last published.
-    let unpublished_changes = match s.minutes_published_at {
-        Some(at) => minutes.iter().any(|q| q.updated_at > at),
-        None => !minutes.is_empty(),
-    };
+    // Questions added or changed since the minutes were last published (or taken down).
+    let unpublished_changes =
+        s.minutes_withdrawn_at.is_some() || minutes.iter().any(|q| !q.published_as_is());
+    let may_publish = s.minutes_withdrawn_at.is_none() || withdraws;
     let confirmed = list.iter().filter(|x| x.status == "confirmed").count();
     let present = list.iter().filter(|x| x.checked_in_at.is_some()).count();
     let f = ctx.form("checkin");
     let fq = ctx.form("question");
     let fc = ctx.form("cancel_session");
+    let fm = ctx.form("minutes");
+    let fw = ctx.form("withdraw_minutes");
     let edit_forms: Vec<_> = minutes
         .iter()
         .map(|q| ctx.form(&format!("question-{}", q.id)))
@@ -391,14 +440,17 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 view! {
                     <section class="card" id="minutes">
                         <h2>{t("ses.minutes")}</h2>
-                        <p class="small muted">{match s.minutes_published_at {
-                            Some(at) => tf("ses.minutes_published_at", &[("time", &fmt_time(at))]),
-                            None => t("ses.minutes_draft"),
+                        <p class="small muted">{match (s.minutes_published_at, s.minutes_withdrawn_at) {
+                            (_, Some(at)) => tf("pub.withdrawn_text", &[("time", &fmt_time(at)), ("reason", &s.minutes_withdrawn_reason)]),
+                            (Some(at), None) => tf("ses.minutes_published_at", &[("time", &fmt_time(at))]),
+                            (None, None) => t("ses.minutes_draft"),
                         }}</p>
-                        {(over && unpublished_changes).then(|| view! {
-                            <form method="post" action="/api/sessions/publish_minutes">
+                        {(over && unpublished_changes && may_publish && !minutes.is_empty()).then(|| minutes_review(&s, &review, &fm))}
+                        {(s.minutes_public() && withdraws).then(|| view! {
+                            <form class="form" method="post" action="/api/sessions/withdraw_minutes">
                                 {hidden("id", sid.clone())}
-                                <button class="btn btn-primary" type="submit">{t(if s.minutes_published_at.is_some() { "ses.republish_minutes" } else { "ses.publish_minutes" })}</button>
+                                {input(&fw, "reason", "pub.withdraw_reason", "text", "", true, Some(t("pub.withdraw_hint")))}
+                                <div class="actions"><button class="btn btn-danger" type="submit">{t("pub.withdraw_minutes")}</button></div>
                             </form>
                         })}
                         <ol class="minutes-list">
@@ -573,7 +625,7 @@ pub async fn rate_page(ctx: Ctx, Path((code, sig)): Path<(String, String)>) -> P
                 {overall_scale(&f, "ses.rate_overall")}
                 <div class="field">
                     <label for="f-comment">{t("survey.comment")}</label>
-                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{comment}</textarea>
+                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{textarea_text(&comment)}</textarea>
                     <p class="hint">{t("survey.comment_hint")}</p>
                 </div>
                 <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("survey.submit")}</button></div>

@@ -128,6 +128,11 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "staff.link_audit_text",
         ),
     ];
+    let gateway_warning = if user.can(Permission::ManageNotifications, None) {
+        super::admin_notifications::gateway_warning(&ctx).await?
+    } else {
+        None
+    };
     let links: Vec<(String, &str, &str)> = candidates
         .iter()
         .filter(|(perm, ..)| user.can(*perm, None))
@@ -136,6 +141,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     Ok(ctx.render(&ctx.lang.t("staff.title"), move || {
         view! {
             {page_head(tf("staff.heading", &[("name", &user.full_name)]), Some(tf("staff.lead", &[("role", &t(user.role.label_key())), ("unit", &user.unit_name)])))}
+            {gateway_warning}
             {feedback_counts.map(|(open, soon, overdue)| view! {
                 <h2>{t("staff.feedback_heading")}</h2>
                 <div class="stats">

@@ -117,7 +117,7 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
                 }).collect_view()}
                 <div class="field">
                     <label for="f-comment">{t("survey.comment")}</label>
-                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{comment}</textarea>
+                    <textarea id="f-comment" name="comment" maxlength="1000" rows="4">{crate::components::form::textarea_text(&comment)}</textarea>
                     <p class="hint">{t("survey.comment_hint")}</p>
                 </div>
                 <div class="actions"><button class="btn btn-primary btn-big" type="submit">{t("survey.submit")}</button></div>
