@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod crash;
 mod csrf;
+mod dossier_api;
 mod feedback;
 mod indices;
 mod limits;
