@@ -20,6 +20,9 @@ use tower_sessions::Session;
 pub const SESSION_USER: &str = "uid";
 /// Session key of the flash message shown on the next page.
 pub const SESSION_FLASH: &str = "flash";
+/// Session key of the account's session epoch at sign-in: a password change or reset moves the
+/// account's epoch on, and every session signed in with an older one is signed out.
+pub const SESSION_EPOCH: &str = "epoch";
 /// Session key of when (Unix minutes) a signed-in session was last renewed.
 pub const SESSION_SEEN: &str = "seen";
 /// How often a signed-in session is written back to renew its inactivity expiry (8 hours):
@@ -293,8 +296,14 @@ async fn load_user(session: &Session, state: &AppState) -> Result<Option<Current
         }
         Err(_) => return Ok(None),
     };
+    let epoch = session
+        .get::<i64>(SESSION_EPOCH)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
     match accounts::get(&state.db, uid).await {
-        Ok(a) if a.active => {
+        Ok(a) if a.active && a.session_epoch == epoch => {
             let now = chrono::Utc::now().timestamp() / 60;
             let seen = session.get::<i64>(SESSION_SEEN).await.ok().flatten();
             if seen.is_none_or(|s| now - s >= RENEW_EVERY_MINUTES) {
@@ -315,6 +324,15 @@ async fn load_user(session: &Session, state: &AppState) -> Result<Option<Current
         Ok(_) | Err(crate::db::DbError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Marks `session` as signed in with the account's current session `epoch` (after sign-in, or
+/// after one's own password change, which ends every other session).
+pub async fn keep_signed_in(session: &Session, epoch: i64) -> Result<(), AppError> {
+    session
+        .insert(SESSION_EPOCH, epoch)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx

@@ -110,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = startup::connect(&opts).await?;
             let username = Username::parse(&username)
                 .map_err(|k| anyhow::anyhow!("{}", langnghe_app::i18n::Lang::En.t(k)))?;
-            let password = NewPassword::parse(&password)
+            let password = NewPassword::parse(&password, &[username.as_str(), &full_name])
                 .map_err(|k| anyhow::anyhow!("{}", langnghe_app::i18n::Lang::En.t(k)))?;
             let mut tx = db.begin().await?;
             let unit_id = match unit {

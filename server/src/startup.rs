@@ -321,6 +321,10 @@ fn spawn_deadline_watch(db: Db, base_url: String, secret: Vec<u8>, minutes: u64)
             {
                 tracing::warn!(error = %e, "rate-limit counters not purged");
             }
+            // Addresses staff have not signed in from for 90 days are no longer "known".
+            if let Err(e) = langnghe_app::db::accounts::purge_addresses(&db).await {
+                tracing::warn!(error = %e, "known sign-in addresses not purged");
+            }
         }
     });
 }
