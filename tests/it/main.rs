@@ -19,5 +19,6 @@ mod ratings;
 mod security;
 mod sessions;
 mod shell;
+mod signup_limits;
 mod survey;
 mod units;
