@@ -22,6 +22,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let opts = cli.opts;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            // Every connection is an open file: take what the system allows.
+            if let Some(n) = crate::serve::raise_open_file_limit() {
+                tracing::info!(open_files = n, "open-file limit");
+            }
             let db = startup::connect(&opts).await?;
             let spec = demo::DemoSpec {
                 secret: Some(opts.secret()?),

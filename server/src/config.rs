@@ -76,6 +76,36 @@ pub struct Opts {
         global = true
     )]
     pub outbox_seconds: u64,
+    /// Seconds a client has to send a request's line and headers (also the longest a kept-alive
+    /// connection may stay idle).
+    #[arg(
+        long,
+        env = "LANGNGHE_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub header_timeout_seconds: u64,
+    /// Seconds without a byte of a request body, or without the client taking a byte of the
+    /// response, before the connection is closed.
+    #[arg(
+        long,
+        env = "LANGNGHE_IDLE_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_timeout_seconds: u64,
+    /// Connections one client address may hold at once (0: no cap). Default 256, and no cap
+    /// with --trust-proxy (every connection then comes from the proxy, which limits its clients).
+    #[arg(long, env = "LANGNGHE_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub max_connections_per_address: Option<usize>,
+    /// Connections held at once, from all clients.
+    #[arg(
+        long,
+        env = "LANGNGHE_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_connections: usize,
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -177,7 +207,27 @@ impl Opts {
             opening_hours: Some("always".into()),
             deadline_check_minutes: 0,
             outbox_seconds: 0,
+            header_timeout_seconds: 15,
+            idle_timeout_seconds: 60,
+            max_connections_per_address: None,
+            max_connections: 10_000,
             log_format: "text".into(),
+        }
+    }
+
+    /// The limits of the connection loop (see [`crate::serve`]).
+    pub fn connection_limits(&self) -> crate::serve::Limits {
+        let per_address = match self.max_connections_per_address {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if self.trust_proxy => None,
+            None => crate::serve::Limits::default().per_address,
+        };
+        crate::serve::Limits {
+            per_address,
+            total: self.max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_seconds.max(1)),
         }
     }
 

@@ -268,17 +268,9 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
             std::time::Duration::from_secs(opts.outbox_seconds),
         );
     }
-    let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let handle = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        })
-        .await
-    });
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let limits = opts.connection_limits();
+    let handle = tokio::spawn(crate::serve::serve(listener, router, limits, rx));
     Ok(Running {
         addr,
         base_url,

@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod browser;
 mod cli;
+mod connections;
 mod crash;
 mod csrf;
 mod dossier_api;
