@@ -27,12 +27,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 tracing::info!(open_files = n, "open-file limit");
             }
             let db = startup::connect(&opts).await?;
-            let spec = demo::DemoSpec {
-                secret: Some(opts.secret()?),
-                ..Default::default()
-            };
-            if !opts.no_demo && startup::seed_demo_if_empty(&db, &spec).await? {
-                tracing::info!("new database: demo province created");
+            // The demo province (with its published passwords) belongs to the embedded default
+            // only: `cargo run` with no DATABASE_URL. A database named by URL, PostgreSQL or
+            // SQLite, starts empty (`langnghe demo` fills one on purpose).
+            if opts.embedded_default() && !opts.no_demo {
+                let spec = demo::DemoSpec {
+                    secret: Some(opts.secret()?),
+                    ..Default::default()
+                };
+                if startup::seed_demo_if_empty(&db, &spec).await? {
+                    tracing::info!("new database: demo province created");
+                }
             }
             // From the moment it listens, SIGTERM and Ctrl-C stop the server by draining its
             // requests (also while the start-up message is still being put together).
@@ -40,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let running = startup::start(&opts, db.clone()).await?;
             tracing::info!(addr = %running.addr, database = db.backend_name(), "Lắng Nghe is listening");
             startup::print_demo_accounts(&db, &running.base_url).await;
+            startup::print_first_admin_hint(&db, &opts).await;
             stop.await;
             tracing::info!("shutting down: finishing requests in flight");
             let _ = running.shutdown.send(true);

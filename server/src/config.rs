@@ -41,7 +41,8 @@ pub struct Opts {
     /// Several instances on one PostgreSQL must share it.
     #[arg(long, env = "LANGNGHE_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<String>,
-    /// Do not fill a new, empty database with the demo province.
+    /// Do not fill the embedded default database with the demo province (a database named by
+    /// --database-url never gets it; `langnghe demo` fills one on purpose).
     #[arg(long, env = "LANGNGHE_NO_DEMO", global = true)]
     pub no_demo: bool,
     /// Directory of static files (CSS, icons).
@@ -231,6 +232,14 @@ impl Opts {
         }
     }
 
+    /// Whether the database is the embedded default (no `--database-url` / `DATABASE_URL`):
+    /// only that one gets the demo province by itself.
+    pub fn embedded_default(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+    }
+
     /// The database URL, defaulting to `sqlite:<data_dir>/langnghe.db`.
     pub fn database_url(&self) -> String {
         self.database_url
@@ -262,10 +271,19 @@ impl Opts {
         let mut bytes = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
         let s = hex::encode(bytes);
-        std::fs::write(&path, &s)?;
+        // Created readable by its owner only (0600) from the first byte, never widened after.
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            file.mode(0o600);
+        }
+        std::io::Write::write_all(&mut file.open(&path)?, s.as_bytes())?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
+            // A file left by an older version with a wider mode is narrowed.
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         Ok(s.into_bytes())

@@ -12,6 +12,7 @@ mod crash;
 mod csrf;
 mod dossier_api;
 mod feedback;
+mod holes;
 mod indices;
 mod limits;
 mod notifications;
