@@ -107,6 +107,19 @@ fn client_of(peer: &SocketAddr) -> IpAddr {
     }
 }
 
+/// A body refused for its size is left unread, so the connection cannot carry another request:
+/// say so (`Connection: close`), or a client would send its next request on it and see the
+/// connection drop.
+async fn close_after_refused_body(mut res: axum::response::Response) -> axum::response::Response {
+    if res.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        res.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    res
+}
+
 /// Serves `router` on `listener` until `stop` turns true, then drains the connections.
 /// Each request carries `ConnectInfo<SocketAddr>` like `axum::serve` gives it.
 pub async fn serve(
@@ -115,9 +128,11 @@ pub async fn serve(
     limits: Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let router = router.layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
-        limits.idle_timeout,
-    ));
+    let router = router
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            limits.idle_timeout,
+        ))
+        .layer(axum::middleware::map_response(close_after_refused_body));
     let held = Arc::new(Mutex::new(Held::default()));
     let graceful = GracefulShutdown::new();
     let mut refused: u64 = 0;
