@@ -922,3 +922,49 @@ impl TestApp {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Security helpers (issue 16): visitors from other loopback addresses.
+// ---------------------------------------------------------------------------------------------
+
+impl TestApp {
+    /// The same app seen by another visitor whose connections come from `ip`, an address of the
+    /// loopback range (127.0.0.0/8 all reach this machine on Linux): another client address
+    /// without `--trust-proxy`.
+    pub fn visitor_from(&self, ip: &str) -> TestApp {
+        let addr: std::net::IpAddr = ip.parse().expect("an IP address");
+        assert!(addr.is_loopback(), "only loopback addresses: {ip}");
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml"),
+        );
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(redirect::Policy::none())
+            .default_headers(headers)
+            .local_address(addr)
+            .build()
+            .expect("client");
+        TestApp {
+            client,
+            jar,
+            ..self.another_visitor()
+        }
+    }
+
+    /// The message a form post ended with: the flash shown on the page its redirect leads to.
+    pub async fn flash_after(&self, r: Response) -> String {
+        let to = location(&r);
+        let (_, page) = self.page(&to).await;
+        let html = scraper::Html::parse_document(&page);
+        let sel = scraper::Selector::parse(".flash").expect("selector");
+        html.select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim()
+            .to_string()
+    }
+}

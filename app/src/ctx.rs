@@ -20,6 +20,9 @@ use tower_sessions::Session;
 pub const SESSION_USER: &str = "uid";
 /// Session key of the flash message shown on the next page.
 pub const SESSION_FLASH: &str = "flash";
+/// Session key of the account's session epoch at sign-in: a password change or reset moves the
+/// account's epoch on, and every session signed in with an older one is signed out.
+pub const SESSION_EPOCH: &str = "epoch";
 /// Session key of when (Unix minutes) a signed-in session was last renewed.
 pub const SESSION_SEEN: &str = "seen";
 /// How often a signed-in session is written back to renew its inactivity expiry (8 hours):
@@ -218,8 +221,14 @@ async fn load_user(session: &Session, state: &AppState) -> Result<Option<Current
         }
         Err(_) => return Ok(None),
     };
+    let epoch = session
+        .get::<i64>(SESSION_EPOCH)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(0);
     match accounts::get(&state.db, uid).await {
-        Ok(a) if a.active => {
+        Ok(a) if a.active && a.session_epoch == epoch => {
             let now = chrono::Utc::now().timestamp() / 60;
             let seen = session.get::<i64>(SESSION_SEEN).await.ok().flatten();
             if seen.is_none_or(|s| now - s >= RENEW_EVERY_MINUTES) {
@@ -240,6 +249,15 @@ async fn load_user(session: &Session, state: &AppState) -> Result<Option<Current
         Ok(_) | Err(crate::db::DbError::NotFound) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Marks `session` as signed in with the account's current session `epoch` (after sign-in, or
+/// after one's own password change, which ends every other session).
+pub async fn keep_signed_in(session: &Session, epoch: i64) -> Result<(), AppError> {
+    session
+        .insert(SESSION_EPOCH, epoch)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx
@@ -342,17 +360,35 @@ pub fn shell_info(ctx: &Ctx, title: &str) -> ShellInfo {
     }
 }
 
-/// Only a path on this site may be a redirect target (no open redirects).
+/// Only a path on this site may be a redirect target (no open redirects). The candidate is
+/// read the way a browser reads a `Location` (the WHATWG URL parser of the `url` crate, which
+/// drops tabs and newlines and takes `\` for `/`) against a placeholder origin, and refused
+/// unless it stays on that origin; what comes back is the parsed path and query, re-encoded,
+/// never the raw text. Refused outright: anything not starting with one `/`, any control or
+/// white-space character, any backslash (decoded once already by the query parser, so
+/// `/%09/host` arrives here as `/<tab>/host`).
 pub fn safe_local_path(p: &str) -> Option<String> {
-    if p.starts_with('/')
-        && !p.starts_with("//")
-        && !p.starts_with("/\\")
-        && !p.contains(['\r', '\n'])
+    if !p.starts_with('/')
+        || p.starts_with("//")
+        || p.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
     {
-        Some(p.to_string())
-    } else {
-        None
+        return None;
     }
+    let base = url::Url::parse("http://local.invalid/").ok()?;
+    let u = base.join(p).ok()?;
+    if u.origin() != base.origin() || u.username() != "" || u.password().is_some() {
+        return None;
+    }
+    let path = u.path();
+    // A path the parser made into `//…` (from `/./`-tricks) would be protocol-relative again.
+    if path.starts_with("//") {
+        return None;
+    }
+    Some(match u.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -368,6 +404,62 @@ mod tests {
         assert_eq!(safe_local_path("//evil.example/"), None);
         assert_eq!(safe_local_path("https://evil.example/"), None);
         assert_eq!(safe_local_path("/\\evil"), None);
+    }
+
+    #[test]
+    fn no_spelling_of_another_host_is_a_redirect_target() {
+        // As the query parser hands them over (decoded once).
+        for bad in [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "https:evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            "//\u{3000}evil.example",
+            "/\u{3000}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\u{2028}/evil.example",
+            "//evil.example@local.invalid",
+            "",
+            "evil.example",
+        ] {
+            assert_eq!(safe_local_path(bad), None, "{bad:?}");
+        }
+        // Harmless on this site: a percent-encoded or Unicode slash stays in the path.
+        for (ok, want) in [
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("/%09/evil.example", "/%09/evil.example"),
+            ("/\u{ff0f}evil.example", "/%EF%BC%8Fevil.example"),
+            ("/\u{2215}evil.example", "/%E2%88%95evil.example"),
+            ("/a/../b?x=1&y=đ", "/b?x=1&y=%C4%91"),
+            (
+                "/feedback/track?code=PA26000102",
+                "/feedback/track?code=PA26000102",
+            ),
+            ("/.//evil.example", "/.//evil.example"),
+        ] {
+            let got = safe_local_path(ok);
+            // Whatever is given back, a browser resolves it on this site.
+            if let Some(g) = &got {
+                let base = url::Url::parse("http://local.invalid/").unwrap();
+                assert_eq!(
+                    base.join(g).unwrap().host_str(),
+                    Some("local.invalid"),
+                    "{ok:?}"
+                );
+            }
+            if want != "/.//evil.example" {
+                assert_eq!(got.as_deref(), Some(want), "{ok:?}");
+            }
+        }
     }
 
     #[test]

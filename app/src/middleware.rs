@@ -307,7 +307,12 @@ pub async fn limit_public_forms(
     let Some((ep, limit)) = PUBLIC_LIMITS.iter().find(|(e, _)| *e == ep) else {
         return next.run(req).await;
     };
-    let ip = client_ip(req.headers(), req.extensions(), state.config.trust_proxy);
+    // An IPv6 client is counted by its /64 (it may change address inside it at will).
+    let ip = crate::db::throttle::address_key(&client_ip(
+        req.headers(),
+        req.extensions(),
+        state.config.trust_proxy,
+    ));
     let window = chrono::Duration::minutes(PUBLIC_WINDOW_MINUTES);
     match crate::db::throttle::hit(&state.db, &format!("form:{ep}:{ip}"), window).await {
         Ok((hits, until)) if hits > *limit => {

@@ -22,9 +22,10 @@ fuzz_target!(|data: &[u8]| {
         );
     }
 
-    if let Ok(p) = NewPassword::parse(&s) {
+    if let Ok(p) = NewPassword::parse(&s, &["canbo", "Nguyễn Văn An"]) {
         assert!((10..=128).contains(&p.as_str().chars().count()));
         assert_eq!(p.as_str(), s);
+        assert!(!langnghe_app::domain::text::fold(&s).contains("canbo"), "{s:?}");
     }
 
     for max in [1, 20, 200] {

@@ -8,37 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use langnghe_app::db::dossiers::{self, DossierInput};
+use langnghe_app::db::dossiers::{self, DossierError, DossierInput};
+use langnghe_app::db::throttle;
 use langnghe_app::db::{kiosks, procedures, units};
+pub use langnghe_app::domain::dossier::DossierIn;
 use langnghe_app::domain::UnitPath;
 use langnghe_app::AppState;
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-/// A dossier completed (or received) at a one-stop counter.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct DossierIn {
-    /// The dossier code in the one-stop software (unique; posting it again changes nothing).
-    #[schema(example = "H41.12-251121-0001")]
-    pub code: String,
-    /// Code of the unit that handled it (see the units page).
-    #[schema(example = "XAPL")]
-    pub unit_code: String,
-    /// Code of the procedure in the catalogue.
-    #[schema(example = "1.001193")]
-    pub procedure_code: Option<String>,
-    /// Id of the one-stop counter, when known.
-    pub counter_id: Option<i64>,
-    /// The citizen's phone number, to find the survey again (kept only as a keyed hash).
-    #[schema(example = "0912345678")]
-    pub citizen_phone: Option<String>,
-    pub received_at: Option<DateTime<Utc>>,
-    pub due_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    /// The citizen complained about this dossier (counts against it in Decision 766's third
-    /// ratio). A complaint sent later for a known code is kept; `false` never clears it.
-    pub complained: Option<bool>,
-}
 
 /// The one-time survey link of a dossier.
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,7 +41,8 @@ pub struct DossierOut {
 /// What went wrong, with the field at fault.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
-    /// `unauthorized`, `forbidden`, `validation` or `unavailable`.
+    /// `unauthorized`, `forbidden`, `validation`, `conflict`, `too_many_requests`,
+    /// `too_large` or `unavailable`.
     pub error: String,
     /// The field at fault, for `validation`.
     pub field: Option<String>,
@@ -85,6 +63,10 @@ enum Refusal {
         en: &'static str,
         vi: &'static str,
     },
+    /// The code is registered for another unit (which one is not said).
+    Conflict,
+    /// The key had too many conflicts lately; retry after the seconds given.
+    TooMany(i64),
     Unavailable(String),
 }
 
@@ -112,6 +94,26 @@ impl IntoResponse for Refusal {
                 en,
                 vi,
             ),
+            Refusal::Conflict => (
+                StatusCode::CONFLICT,
+                "conflict",
+                Some("code"),
+                "This dossier code is already registered for another unit; nothing was changed.",
+                "Mã hồ sơ này đã được đăng ký cho một đơn vị khác; không có gì thay đổi.",
+            ),
+            Refusal::TooMany(secs) => {
+                let body = ApiError {
+                    error: "too_many_requests".into(),
+                    field: None,
+                    message: "This API key sent too many conflicting dossier codes; retry later.".into(),
+                    message_vi: "Khóa API này đã gửi quá nhiều mã hồ sơ trùng với đơn vị khác; vui lòng gửi lại sau.".into(),
+                };
+                let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+                    res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return res;
+            }
             Refusal::Unavailable(cause) => {
                 tracing::error!(error = %cause, "dossier API");
                 (
@@ -164,10 +166,14 @@ impl From<langnghe_app::domain::dossier::Invalid> for Refusal {
     security(("api_key" = [])),
     responses(
         (status = 201, description = "Dossier created", body = DossierOut),
-        (status = 200, description = "Dossier already known (same code): nothing changed but missing times", body = DossierOut),
+        (status = 200, description = "Dossier already known (same code, same unit): nothing changed but missing times", body = DossierOut),
         (status = 401, description = "Missing or unknown API key", body = ApiError),
         (status = 403, description = "The unit is outside the key's scope", body = ApiError),
-        (status = 422, description = "A field is missing or malformed", body = ApiError),
+        (status = 409, description = "The code is registered for another unit (which one is not said); nothing changed", body = ApiError),
+        (status = 413, description = "The body is larger than 64 KiB", body = ApiError),
+        (status = 422, description = "A field is missing or malformed, or its times are impossible (completion before reception, in the future, before 2000)", body = ApiError),
+        (status = 429, description = "The key had too many conflicting codes in the last hour (header Retry-After)", body = ApiError),
+        (status = 503, description = "The database is unavailable; retry", body = ApiError),
     )
 )]
 pub async fn post_dossier(
@@ -180,6 +186,11 @@ pub async fn post_dossier(
         Err(r) => r.into_response(),
     }
 }
+
+/// Conflicting codes (registered for another unit) one key may post in an hour before its
+/// posts are refused for the rest of that hour: each 409 tells the key that a code exists, so
+/// probing many codes is stopped. A one-stop system that posts its own dossiers meets none.
+pub const CONFLICTS_PER_KEY_PER_HOUR: i64 = 20;
 
 async fn handle_dossier(
     state: &AppState,
@@ -196,22 +207,33 @@ async fn handle_dossier(
             en: "Unknown or revoked API key.",
             vi: "Khóa API không đúng hoặc đã bị thu hồi.",
         })?;
-    let body = langnghe_app::domain::dossier::parse_body(body)?;
-    let code = body.code;
-    let unit_code = body.unit_code;
+    let conflicts_key = format!("api:conflicts:{}", key.id);
+    let hour = chrono::Duration::hours(1);
+    let (conflicts, until) = throttle::count(&state.db, &conflicts_key, hour).await?;
+    if conflicts >= CONFLICTS_PER_KEY_PER_HOUR {
+        tracing::warn!(
+            api_key = key.id,
+            "dossier API: key throttled after conflicts"
+        );
+        return Err(Refusal::TooMany((until - Utc::now()).num_seconds()));
+    }
+    let body = langnghe_app::domain::dossier::parse_body(body, Utc::now())?;
     let all = units::all(&state.db).await?;
-    let unit = all.iter().find(|u| u.code == unit_code).ok_or(invalid(
-        "unit_code",
-        "no unit has this code",
-        "không có đơn vị với mã này",
-    ))?;
+    let unit = all
+        .iter()
+        .find(|u| u.code == body.unit_code)
+        .ok_or(invalid(
+            "unit_code",
+            "no unit has this code",
+            "không có đơn vị với mã này",
+        ))?;
     let scope = UnitPath::parse(&key.unit_path).unwrap_or_else(|| UnitPath::root(key.unit_id));
     if !scope.contains(&unit.unit_path()) {
         return Err(Refusal::Forbidden);
     }
-    let procedure_id = match body.procedure_code? {
+    let procedure_id = match &body.procedure_code {
         Some(pc) => Some(
-            procedures::get_by_code(&state.db, &pc)
+            procedures::get_by_code(&state.db, pc)
                 .await?
                 .ok_or(invalid(
                     "procedure_code",
@@ -222,7 +244,7 @@ async fn handle_dossier(
         ),
         None => None,
     };
-    let counter_id = match body.counter_id? {
+    let counter_id = match body.counter_id {
         None => None,
         Some(id) => match kiosks::counter(&state.db, id).await {
             Ok(c) if c.unit_id == unit.id => Some(id),
@@ -236,36 +258,46 @@ async fn handle_dossier(
             Err(e) => return Err(e.into()),
         },
     };
-    let mut phone_number = None;
-    let (phone_hash, phone_hint) = match body.citizen_phone? {
-        Some(p) => {
-            let hashed = (
-                langnghe_app::survey::phone_hash(&state.config, &p),
-                p[p.len() - 3..].to_string(),
-            );
-            phone_number = Some(p);
-            hashed
-        }
+    let (phone_hash, phone_hint) = match &body.citizen_phone {
+        Some(p) => (
+            langnghe_app::survey::phone_hash(&state.config, p),
+            p[p.len() - 3..].to_string(),
+        ),
         None => (String::new(), String::new()),
     };
-    let received_at = body.received_at?;
-    let due_at = body.due_at?;
-    let completed_at = body.completed_at?;
-    let complained = body.complained?;
     let input = DossierInput {
-        code,
+        code: body.code.clone(),
         unit_id: unit.id,
         procedure_id,
         counter_id,
         phone_hash,
         phone_hint,
-        received_at,
-        due_at,
-        completed_at,
-        complained,
+        received_at: body.received_at,
+        due_at: body.due_at,
+        completed_at: body.completed_at,
+        complained: body.complained,
     };
     let mut tx = state.db.begin().await?;
-    let (id, created) = dossiers::upsert(&mut tx, &input).await?;
+    // The scope check above is on the unit named in the body; the code may already belong to a
+    // dossier of another unit, in or out of the key's scope: then the stored dossier decides
+    // and the answer is the same 409 either way, with neither the unit nor the link.
+    let (id, created) = match dossiers::upsert(&mut tx, &input).await {
+        Ok(saved) => saved,
+        Err(DossierError::OtherUnit) => {
+            drop(tx);
+            tracing::warn!(
+                api_key = key.id,
+                "dossier API: code registered for another unit"
+            );
+            throttle::hit(&state.db, &conflicts_key, hour).await?;
+            return Err(Refusal::Conflict);
+        }
+        Err(DossierError::Times(e)) => return Err(e.into()),
+        Err(DossierError::Race) => {
+            return Err(Refusal::Unavailable("dossier code raced twice".into()))
+        }
+        Err(DossierError::Db(e)) => return Err(e.into()),
+    };
     let token = langnghe_app::survey::token(&state.config, id);
     let expires = Utc::now() + chrono::Duration::days(state.config.survey_days);
     let expires_at =
@@ -273,7 +305,7 @@ async fn handle_dossier(
     let url = langnghe_app::survey::url(&state.config, &token);
     // A completed dossier with a phone number: the citizen is invited by SMS, once. The number
     // stays in the outbox only until the message is sent.
-    if let (Some(phone), Some(_)) = (&phone_number, input.completed_at) {
+    if let (Some(phone), Some(_)) = (&body.citizen_phone, input.completed_at) {
         langnghe_app::db::outbox::enqueue(
             &mut tx,
             &langnghe_app::db::outbox::Message {

@@ -22,13 +22,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let opts = cli.opts;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            // Every connection is an open file: take what the system allows.
+            if let Some(n) = crate::serve::raise_open_file_limit() {
+                tracing::info!(open_files = n, "open-file limit");
+            }
             let db = startup::connect(&opts).await?;
-            let spec = demo::DemoSpec {
-                secret: Some(opts.secret()?),
-                ..Default::default()
-            };
-            if !opts.no_demo && startup::seed_demo_if_empty(&db, &spec).await? {
-                tracing::info!("new database: demo province created");
+            // The demo province (with its published passwords) belongs to the embedded default
+            // only: `cargo run` with no DATABASE_URL. A database named by URL, PostgreSQL or
+            // SQLite, starts empty (`langnghe demo` fills one on purpose).
+            if opts.embedded_default() && !opts.no_demo {
+                let spec = demo::DemoSpec {
+                    secret: Some(opts.secret()?),
+                    ..Default::default()
+                };
+                if startup::seed_demo_if_empty(&db, &spec).await? {
+                    tracing::info!("new database: demo province created");
+                }
             }
             // From the moment it listens, SIGTERM and Ctrl-C stop the server by draining its
             // requests (also while the start-up message is still being put together).
@@ -36,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let running = startup::start(&opts, db.clone()).await?;
             tracing::info!(addr = %running.addr, database = db.backend_name(), "Lắng Nghe is listening");
             startup::print_demo_accounts(&db, &running.base_url).await;
+            startup::print_first_admin_hint(&db, &opts).await;
             stop.await;
             tracing::info!("shutting down: finishing requests in flight");
             let _ = running.shutdown.send(true);
@@ -110,7 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = startup::connect(&opts).await?;
             let username = Username::parse(&username)
                 .map_err(|k| anyhow::anyhow!("{}", langnghe_app::i18n::Lang::En.t(k)))?;
-            let password = NewPassword::parse(&password)
+            let password = NewPassword::parse(&password, &[username.as_str(), &full_name])
                 .map_err(|k| anyhow::anyhow!("{}", langnghe_app::i18n::Lang::En.t(k)))?;
             let mut tx = db.begin().await?;
             let unit_id = match unit {

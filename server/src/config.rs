@@ -41,7 +41,8 @@ pub struct Opts {
     /// Several instances on one PostgreSQL must share it.
     #[arg(long, env = "LANGNGHE_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<String>,
-    /// Do not fill a new, empty database with the demo province.
+    /// Do not fill the embedded default database with the demo province (a database named by
+    /// --database-url never gets it; `langnghe demo` fills one on purpose).
     #[arg(long, env = "LANGNGHE_NO_DEMO", global = true)]
     pub no_demo: bool,
     /// Directory of static files (CSS, icons).
@@ -76,6 +77,36 @@ pub struct Opts {
         global = true
     )]
     pub outbox_seconds: u64,
+    /// Seconds a client has to send a request's line and headers (also the longest a kept-alive
+    /// connection may stay idle).
+    #[arg(
+        long,
+        env = "LANGNGHE_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub header_timeout_seconds: u64,
+    /// Seconds without a byte of a request body, or without the client taking a byte of the
+    /// response, before the connection is closed.
+    #[arg(
+        long,
+        env = "LANGNGHE_IDLE_TIMEOUT_SECONDS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_timeout_seconds: u64,
+    /// Connections one client address may hold at once (0: no cap). Default 256, and no cap
+    /// with --trust-proxy (every connection then comes from the proxy, which limits its clients).
+    #[arg(long, env = "LANGNGHE_MAX_CONNECTIONS_PER_ADDRESS", global = true)]
+    pub max_connections_per_address: Option<usize>,
+    /// Connections held at once, from all clients.
+    #[arg(
+        long,
+        env = "LANGNGHE_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_connections: usize,
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -177,8 +208,36 @@ impl Opts {
             opening_hours: Some("always".into()),
             deadline_check_minutes: 0,
             outbox_seconds: 0,
+            header_timeout_seconds: 15,
+            idle_timeout_seconds: 60,
+            max_connections_per_address: None,
+            max_connections: 10_000,
             log_format: "text".into(),
         }
+    }
+
+    /// The limits of the connection loop (see [`crate::serve`]).
+    pub fn connection_limits(&self) -> crate::serve::Limits {
+        let per_address = match self.max_connections_per_address {
+            Some(0) => None,
+            Some(n) => Some(n),
+            None if self.trust_proxy => None,
+            None => crate::serve::Limits::default().per_address,
+        };
+        crate::serve::Limits {
+            per_address,
+            total: self.max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_seconds.max(1)),
+        }
+    }
+
+    /// Whether the database is the embedded default (no `--database-url` / `DATABASE_URL`):
+    /// only that one gets the demo province by itself.
+    pub fn embedded_default(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
     }
 
     /// The database URL, defaulting to `sqlite:<data_dir>/langnghe.db`.
@@ -212,10 +271,19 @@ impl Opts {
         let mut bytes = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
         let s = hex::encode(bytes);
-        std::fs::write(&path, &s)?;
+        // Created readable by its owner only (0600) from the first byte, never widened after.
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            file.mode(0o600);
+        }
+        std::io::Write::write_all(&mut file.open(&path)?, s.as_bytes())?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
+            // A file left by an older version with a wider mode is narrowed.
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         Ok(s.into_bytes())

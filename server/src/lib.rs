@@ -5,5 +5,6 @@ pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod serve;
 pub mod session_store;
 pub mod startup;

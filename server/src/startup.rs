@@ -23,6 +23,7 @@ pub async fn connect(opts: &Opts) -> anyhow::Result<Db> {
     let url = opts.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&opts.data_dir)?;
+        create_private_sqlite_file(&url)?;
     }
     let db = Db::connect(&url)
         .await
@@ -31,6 +32,56 @@ pub async fn connect(opts: &Opts) -> anyhow::Result<Db> {
     langnghe_app::db::instruments::ensure_default(&db).await?;
     langnghe_app::db::insight::ensure_default_themes(&db).await?;
     Ok(db)
+}
+
+/// The file of a SQLite URL (`sqlite:path`, `sqlite://path`, options after `?`), unless it is
+/// an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
+}
+
+/// Creates a new SQLite database file readable and writable by its owner only (0600) before
+/// SQLite opens it: it holds citizens' personal data. SQLite gives its `-wal` and `-shm` files
+/// the same mode. An existing file is left as it is, with a warning when others may read it.
+fn create_private_sqlite_file(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_path(url) else {
+        return Ok(());
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(m) = std::fs::metadata(&path) {
+                    if m.permissions().mode() & 0o077 != 0 {
+                        tracing::warn!(
+                            path = %path.display(),
+                            "the database file may be read by other users of this machine (chmod 600 it)"
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot create the database file {}: {e}",
+                    path.display()
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for messages.
@@ -85,6 +136,26 @@ pub async fn print_demo_accounts(db: &Db, base_url: &str) {
         }
         println!();
     }
+}
+
+/// On a database without any account, says how to create the first administrator.
+pub async fn print_first_admin_hint(db: &Db, opts: &Opts) {
+    if !matches!(accounts::count(db).await, Ok(0)) {
+        return;
+    }
+    let url = if opts.embedded_default() {
+        String::new()
+    } else {
+        format!(" --database-url '{}'", redact(&opts.database_url()))
+    };
+    println!(
+        "\nLắng Nghe: this database has no account yet. Create the first administrator \
+         (with no units yet it also creates the province root):\n  \
+         langnghe{url} admin create --username admin --full-name \"Quản trị viên\" \
+         --province \"Tỉnh …\" --password '<a long sentence>'\n\
+         (or set LANGNGHE_ADMIN_PASSWORD instead of --password). \
+         Demo data on purpose, into an empty database: langnghe{url} demo\n"
+    );
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -153,10 +224,11 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::r
             }
         }
     };
-    let mut res =
+    let res =
         leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
             .await
             .into_response();
+    let mut res = framework_error_page(res).await;
     // A form post that found the database away answers 503: give it the translated page.
     if res.status() == StatusCode::SERVICE_UNAVAILABLE
         && res
@@ -173,6 +245,32 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::r
         });
     }
     res
+}
+
+/// A server function the framework itself refused (a form posted without one of its fields,
+/// or with a value of the wrong type: `Args|missing field `id``) answers with a plain text
+/// body, as 500 or as a redirect carrying it: give it the translated 400 page instead. Our own
+/// server functions end through `api::finish` and never produce these, except the rare one
+/// that found no request context (a 500 page).
+async fn framework_error_page(res: axum::response::Response) -> axum::response::Response {
+    if !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (_, body) = res.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let kind = String::from_utf8_lossy(&text)
+        .split('|')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    tracing::info!(kind = %kind, "form post refused by the server function layer");
+    match kind.as_str() {
+        "Args" | "MissingArg" | "Deserialization" | "Request" => {
+            langnghe_app::error::AppError::BadRequest("form fields").into_response()
+        }
+        _ => langnghe_app::error::AppError::Internal(format!("server function error: {kind}"))
+            .into_response(),
+    }
 }
 
 /// The whole application: pages, server functions, static files and every layer.
@@ -271,17 +369,9 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
             std::time::Duration::from_secs(opts.outbox_seconds),
         );
     }
-    let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let handle = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        })
-        .await
-    });
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let limits = opts.connection_limits();
+    let handle = tokio::spawn(crate::serve::serve(listener, router, limits, rx));
     Ok(Running {
         addr,
         base_url,
@@ -332,6 +422,10 @@ fn spawn_deadline_watch(db: Db, base_url: String, secret: Vec<u8>, minutes: u64)
                 langnghe_app::db::throttle::purge(&db, now - chrono::Duration::days(1)).await
             {
                 tracing::warn!(error = %e, "rate-limit counters not purged");
+            }
+            // Addresses staff have not signed in from for 90 days are no longer "known".
+            if let Err(e) = langnghe_app::db::accounts::purge_addresses(&db).await {
+                tracing::warn!(error = %e, "known sign-in addresses not purged");
             }
         }
     });

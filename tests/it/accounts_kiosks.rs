@@ -35,7 +35,7 @@ both_databases!(
                     ("email", "b@example.vn"),
                     ("role", "official"),
                     ("unit_id", &unit),
-                    ("password", "mat-khau-cua-b"),
+                    ("password", "ba con cò bay lả bay la"),
                 ],
             )
             .await;
@@ -50,13 +50,13 @@ both_databases!(
                     ("email", ""),
                     ("role", "official"),
                     ("unit_id", &unit),
-                    ("password", "mat-khau-cua-b"),
+                    ("password", "ba con cò bay lả bay la"),
                 ],
             )
             .await;
         assert!(body.contains("Tên đăng nhập này đã có người dùng."));
         app.post_form("/staff", "/api/logout", &[]).await;
-        let r = app.login("tran.van.b", "mat-khau-cua-b").await;
+        let r = app.login("tran.van.b", "ba con cò bay lả bay la").await;
         assert_eq!(location(&r), "/staff");
         let (_, body) = app.page("/staff").await;
         assert!(body.contains("Sở Y tế"));
@@ -78,7 +78,7 @@ both_databases!(
                     ("email", ""),
                     ("role", "admin"),
                     ("unit_id", &unit),
-                    ("password", "mat-khau-ke-gian"),
+                    ("password", "ba ngọn núi cao phía tây"),
                 ],
             )
             .await;

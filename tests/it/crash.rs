@@ -18,7 +18,7 @@ const TITLE_503: &str = "Hệ thống tạm thời gián đoạn";
 /// The `langnghe` binary of this build. Cargo builds the test's dependencies but not other
 /// packages' binaries, so it is built here once (a no-op when it is current) with the same
 /// profile and target directory as this test; `LANGNGHE_BIN` names another one.
-fn server_binary() -> PathBuf {
+pub(crate) fn server_binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Some(p) = std::env::var_os("LANGNGHE_BIN").filter(|p| !p.is_empty()) {

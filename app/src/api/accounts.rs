@@ -31,7 +31,10 @@ pub async fn create_account(
         let email = errs.take("email", validate::optional_text(&email, 200));
         let role = errs.take("role", Role::parse(&role).map(Some).ok_or("err.choose"));
         let uid = errs.take("unit_id", validate::pick_id(&unit_id));
-        let pw = errs.take("password", NewPassword::parse(&password).map(Some));
+        let pw = errs.take(
+            "password",
+            NewPassword::parse(&password, &[&username, &full_name]).map(Some),
+        );
         errs.check()?;
         let (Some(uname), Some(role), Some(pw)) = (uname, role, pw) else {
             return Err(Fail::Msg("err.form_has_errors"));
@@ -136,19 +139,27 @@ pub async fn reset_password(id: String, new_password: String) -> Result<(), Serv
         "/admin/accounts",
         |cx| async move {
             let aid = validate::pick_id(&id).map_err(Fail::Msg)?;
-            let mut errs = Errors::default();
-            let pw = errs.take("new_password", NewPassword::parse(&new_password).map(Some));
-            errs.check()?;
-            let Some(pw) = pw else {
-                return Err(Fail::Msg("err.form_has_errors"));
-            };
             let target = accounts::get(cx.db(), aid).await?;
             let path = crate::domain::UnitPath::parse(&target.unit_path)
                 .ok_or(Fail::Msg("err.internal"))?;
             let actor = cx.require(Permission::ManageAccounts, Some(&path))?.clone();
+            let mut errs = Errors::default();
+            let pw = errs.take(
+                "new_password",
+                NewPassword::parse(&new_password, &[&target.username, &target.full_name]).map(Some),
+            );
+            errs.check()?;
+            let Some(pw) = pw else {
+                return Err(Fail::Msg("err.form_has_errors"));
+            };
+            // Every session of the account ends (the epoch moves on); an administrator who
+            // resets their own password keeps this one.
             let mut tx = cx.db().begin().await?;
-            accounts::set_password(&mut tx, Some(actor.id), aid, pw.as_str()).await?;
+            let epoch = accounts::set_password(&mut tx, Some(actor.id), aid, pw.as_str()).await?;
             tx.commit().await?;
+            if actor.id == aid {
+                crate::ctx::keep_signed_in(&cx.session, epoch).await?;
+            }
             Ok(Done::to(format!("/admin/accounts/{aid}"))
                 .with(Flash::ok("flash.password_reset").arg("name", target.username)))
         },

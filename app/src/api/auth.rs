@@ -6,13 +6,51 @@ use crate::db::{accounts, throttle};
 use crate::domain::validate::NewPassword;
 use leptos::prelude::*;
 
-/// Failed sign-ins allowed per username in [`LOGIN_WINDOW_MINUTES`] before it is refused.
-pub const LOGIN_FAILURES_PER_USER: i64 = 5;
-/// Failed sign-ins allowed per client address (many usernames tried from one place).
+/// Failed sign-ins allowed for one username from one client address in
+/// [`LOGIN_WINDOW_MINUTES`] (or, from an address the account signed in from before, in
+/// [`KNOWN_ADDRESS_WINDOW_MINUTES`]). Counted first: one person's typing mistakes lock only
+/// their own place, and only for a while.
+pub const LOGIN_FAILURES_PER_PAIR: i64 = 5;
+/// Failed sign-ins allowed for one username from all addresses the account never signed in
+/// from (a guessing attack spread over many addresses). It never stops a known address.
+pub const LOGIN_FAILURES_PER_USER: i64 = 20;
+/// Failed sign-ins allowed from one client address over all usernames (one place trying many
+/// accounts). It never stops an account at an address it is known at.
 pub const LOGIN_FAILURES_PER_ADDRESS: i64 = 30;
 pub const LOGIN_WINDOW_MINUTES: i64 = 15;
+/// The short delay of a known address: five failures from it wait this long, not longer.
+pub const KNOWN_ADDRESS_WINDOW_MINUTES: i64 = 1;
+
+/// The attempt places a sign-in takes before its password is checked: (key, limit, window).
+fn attempt_places(username: &str, address: &str, known: bool) -> Vec<(String, i64, i64)> {
+    // No account name is longer than 64 characters: an over-long one is keyed by its start,
+    // so a crafted name cannot grow the counters' table.
+    let user: String = username.chars().take(64).collect();
+    let pair = format!("login:pair:{user}:{address}");
+    if known {
+        return vec![(pair, LOGIN_FAILURES_PER_PAIR, KNOWN_ADDRESS_WINDOW_MINUTES)];
+    }
+    vec![
+        (pair, LOGIN_FAILURES_PER_PAIR, LOGIN_WINDOW_MINUTES),
+        (
+            format!("login:user:{user}"),
+            LOGIN_FAILURES_PER_USER,
+            LOGIN_WINDOW_MINUTES,
+        ),
+        (
+            format!("login:ip:{address}"),
+            LOGIN_FAILURES_PER_ADDRESS,
+            LOGIN_WINDOW_MINUTES,
+        ),
+    ]
+}
 
 /// Signs a staff member in. The session id is renewed at sign-in (no session fixation).
+///
+/// Each attempt first takes a place in the counters of its username + address pair, its
+/// username and its address (see the limits above) with one conditional statement each, and
+/// only then is the password checked: 25 attempts at once check at most 5 passwords. A right
+/// password gives its places back; a wrong one keeps them until the window ends.
 #[server(endpoint = "login")]
 pub async fn login(
     username: String,
@@ -28,8 +66,6 @@ pub async fn login(
             if username.is_empty() || password.is_empty() {
                 return Err(Fail::Msg("err.login_missing"));
             }
-            // Failed sign-ins are counted per username and per client address in the database
-            // (every instance sees them); past the limit the password is not even checked.
             let ip = use_context::<axum::http::request::Parts>()
                 .map(|p| {
                     crate::middleware::client_ip(
@@ -39,27 +75,39 @@ pub async fn login(
                     )
                 })
                 .unwrap_or_default();
-            let window = chrono::Duration::minutes(LOGIN_WINDOW_MINUTES);
-            // No account name is longer than 64 characters: an over-long one is keyed by its
-            // start, so a crafted name cannot grow the counters' table.
-            let user_key = format!(
-                "login:user:{}",
-                username.chars().take(64).collect::<String>()
-            );
-            let ip_key = format!("login:ip:{ip}");
-            let (by_user, _) = throttle::count(cx.db(), &user_key, window).await?;
-            let (by_ip, _) = throttle::count(cx.db(), &ip_key, window).await?;
-            if by_user >= LOGIN_FAILURES_PER_USER || by_ip >= LOGIN_FAILURES_PER_ADDRESS {
-                tracing::warn!("sign-in throttled");
-                return Err(Fail::Msg("err.login_throttled"));
+            let address = throttle::address_key(&ip);
+            let known = accounts::is_known_address(cx.db(), &username, &address).await?;
+            let places = attempt_places(&username, &address, known);
+            let mut taken: Vec<&str> = Vec::new();
+            for (key, limit, minutes) in &places {
+                let window = chrono::Duration::minutes(*minutes);
+                if throttle::reserve(cx.db(), key, *limit, window).await? {
+                    taken.push(key);
+                } else {
+                    for k in &taken {
+                        throttle::release(cx.db(), k).await?;
+                    }
+                    tracing::warn!(known, "sign-in throttled");
+                    return Err(Fail::Msg(if known {
+                        "err.login_throttled_short"
+                    } else {
+                        "err.login_throttled"
+                    }));
+                }
             }
             let Some(account) = accounts::authenticate(cx.db(), &username, &password).await? else {
-                throttle::hit(cx.db(), &user_key, window).await?;
-                throttle::hit(cx.db(), &ip_key, window).await?;
                 tracing::info!("sign-in refused");
                 return Err(Fail::Msg("err.login_wrong"));
             };
-            throttle::clear(cx.db(), &user_key).await?;
+            // Not a failure: the places go back, and this pair starts afresh.
+            for (i, k) in taken.iter().enumerate() {
+                if i == 0 {
+                    throttle::clear(cx.db(), k).await?;
+                } else {
+                    throttle::release(cx.db(), k).await?;
+                }
+            }
+            accounts::remember_address(cx.db(), account.id, &address).await?;
             cx.session
                 .cycle_id()
                 .await
@@ -68,6 +116,7 @@ pub async fn login(
                 .insert(SESSION_USER, account.id)
                 .await
                 .map_err(|e| Fail::App(crate::error::AppError::Internal(e.to_string())))?;
+            crate::ctx::keep_signed_in(&cx.session, account.session_epoch).await?;
             let mut tx = cx.db().begin().await?;
             crate::db::audit::record(
                 &mut tx,
@@ -113,7 +162,10 @@ pub async fn change_password(
     finish("password", &[], "/account", |cx| async move {
         let user = cx.user()?.clone();
         let mut errs = Errors::default();
-        let new = errs.take("new_password", NewPassword::parse(&new_password).map(Some));
+        let new = errs.take(
+            "new_password",
+            NewPassword::parse(&new_password, &[&user.username, &user.full_name]).map(Some),
+        );
         if new_password != confirm_password {
             errs.add("confirm_password", "err.password_mismatch");
         }
@@ -124,9 +176,16 @@ pub async fn change_password(
         let Some(new) = new else {
             return Err(Fail::Msg("err.form_has_errors"));
         };
+        // Every other session of the account ends (the epoch moves on); this one is renewed
+        // with a new id and the new epoch.
         let mut tx = cx.db().begin().await?;
-        accounts::set_password(&mut tx, Some(user.id), user.id, new.as_str()).await?;
+        let epoch = accounts::set_password(&mut tx, Some(user.id), user.id, new.as_str()).await?;
         tx.commit().await?;
+        cx.session
+            .cycle_id()
+            .await
+            .map_err(|e| Fail::App(crate::error::AppError::Internal(e.to_string())))?;
+        crate::ctx::keep_signed_in(&cx.session, epoch).await?;
         Ok(Done::to("/account").with(Flash::ok("flash.password_changed")))
     })
     .await

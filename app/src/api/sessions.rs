@@ -3,7 +3,7 @@
 
 use super::{finish, Done, Errors, Fail};
 use crate::ctx::Flash;
-use crate::db::sessions::{self, NewSession, Placed};
+use crate::db::sessions::{self, NewSession, Placed, SignupError};
 use crate::db::{procedures, units};
 use crate::domain::session::parse_signup;
 use crate::domain::{validate, Permission};
@@ -227,7 +227,18 @@ pub async fn sign_up(
             (pid, at) = (p, t);
         }
         let (code, placed) =
-            sessions::sign_up(cx.db(), &s, &input, pid, at, cx.lang.code()).await?;
+            match sessions::sign_up(cx.db(), &s, &input, pid, at, cx.lang.code()).await {
+                Ok(done) => done,
+                Err(SignupError::PhoneTaken) => {
+                    return Err(Fail::Invalid(vec![("phone", "ses.err_phone_signed_up")]))
+                }
+                Err(SignupError::IdNumberTaken) => {
+                    return Err(Fail::Invalid(vec![("id_number", "ses.err_id_signed_up")]))
+                }
+                Err(SignupError::SlotTaken) => return Err(Fail::Msg("ses.err_slot_taken")),
+                Err(SignupError::Full) => return Err(Fail::Msg("ses.err_full_slots")),
+                Err(SignupError::Db(e)) => return Err(e.into()),
+            };
         let key = match placed {
             Placed::Confirmed => "ses.flash_confirmed",
             Placed::Waiting => "ses.flash_waiting",

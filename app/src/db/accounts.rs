@@ -21,6 +21,8 @@ pub struct Account {
     pub unit_path: String,
     pub active: bool,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Moves on at each password change or reset: sessions signed in before are ended.
+    pub session_epoch: i64,
 }
 
 impl Account {
@@ -31,7 +33,7 @@ impl Account {
 
 const SELECT: &str =
     "SELECT a.id, a.username, a.full_name, a.email, a.role, a.unit_id, u.name AS unit_name,
-        u.path AS unit_path, a.active, a.last_login_at
+        u.path AS unit_path, a.active, a.last_login_at, CAST(a.session_epoch AS BIGINT) AS session_epoch
    FROM accounts a JOIN units u ON u.id = a.unit_id";
 
 pub async fn get(db: &Db, id: i64) -> DbResult<Account> {
@@ -174,20 +176,57 @@ pub async fn update(
     Ok(())
 }
 
+/// Sets a new password and moves the account's session epoch on, so that every session signed
+/// in before ends; returns the new epoch (for the session that stays, if any).
 pub async fn set_password(
     tx: &mut Tx,
     actor: Option<i64>,
     id: i64,
     password: &str,
-) -> DbResult<()> {
+) -> DbResult<i64> {
     let pw = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
         .map_err(|_| DbError::Conflict("err.internal"))??;
-    tx_run!(tx, c => sqlx::query("UPDATE accounts SET password_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(&hash).bind(super::now()).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    let epoch: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
+        "UPDATE accounts SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2
+          WHERE id = $3 RETURNING CAST(session_epoch AS BIGINT)")
+        .bind(&hash).bind(super::now()).bind(id).fetch_optional(&mut *c).await)?;
+    let epoch = epoch.ok_or(DbError::NotFound)?;
     audit::record(tx, actor, "account.password", "account", Some(id), "").await?;
+    Ok(epoch)
+}
+
+/// Whether the account named `username` signed in with its right password from `address` (a
+/// key of [`super::throttle::address_key`]) in the last [`KNOWN_ADDRESS_DAYS`] days.
+pub async fn is_known_address(db: &Db, username: &str, address: &str) -> DbResult<bool> {
+    let since = super::now() - chrono::Duration::days(KNOWN_ADDRESS_DAYS);
+    let found: Option<i64> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT l.account_id FROM login_addresses l JOIN accounts a ON a.id = l.account_id
+          WHERE a.username = $1 AND l.address = $2 AND l.last_at > $3")
+        .bind(username).bind(address).bind(since).fetch_optional(c).await)?;
+    Ok(found.is_some())
+}
+
+/// How long an address stays known to an account after its last successful sign-in from it.
+pub const KNOWN_ADDRESS_DAYS: i64 = 90;
+
+/// Remembers that the account signed in from `address` now.
+pub async fn remember_address(db: &Db, account_id: i64, address: &str) -> DbResult<()> {
+    db_run!(db, c => sqlx::query(
+        "INSERT INTO login_addresses (account_id, address, last_at) VALUES ($1, $2, $3)
+         ON CONFLICT (account_id, address) DO UPDATE SET last_at = excluded.last_at")
+        .bind(account_id).bind(address).bind(super::now()).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Forgets addresses not used for [`KNOWN_ADDRESS_DAYS`] days (run now and then).
+pub async fn purge_addresses(db: &Db) -> DbResult<u64> {
+    let before = super::now() - chrono::Duration::days(KNOWN_ADDRESS_DAYS);
+    Ok(
+        db_run!(db, c => sqlx::query("DELETE FROM login_addresses WHERE last_at < $1")
+        .bind(before).execute(c).await.map(|r| r.rows_affected()))?,
+    )
 }
 
 /// Whether a password matches the account's current one (for changing one's own password).

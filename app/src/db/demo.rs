@@ -393,7 +393,12 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
                 complained: rng.gen_range(0..30) == 0,
             };
             let mut tx = db.begin().await?;
-            let (id, _) = dossiers::upsert(&mut tx, &input).await?;
+            // Demo codes are new and unique: only a database error can stop the insert.
+            let (id, _) = match dossiers::upsert(&mut tx, &input).await {
+                Ok(saved) => saved,
+                Err(dossiers::DossierError::Db(e)) => return Err(e),
+                Err(_) => return Err(super::DbError::Conflict("err.internal")),
+            };
             let token = crate::sign::sign(secret, &format!("survey:{id}"));
             dossiers::ensure_link(
                 &mut tx,

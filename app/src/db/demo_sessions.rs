@@ -106,7 +106,7 @@ pub async fn generate(db: &Db, ids: &HashMap<&str, i64>) -> DbResult<()> {
             } else {
                 (None, None)
             };
-            sessions::sign_up(db, &s, &input, pid, slot, "vi").await?;
+            demo_sign_up(db, &s, &input, pid, slot).await?;
         }
     }
     if let Some(&unit_id) = ids.get("XAPL") {
@@ -165,7 +165,7 @@ async fn held(db: &Db, admin: i64, unit_id: i64, kind_id: i64, today: NaiveDate)
             id_number: String::new(),
             topic: topic.into(),
         };
-        codes.push(sessions::sign_up(db, &s, &input, None, None, "vi").await?.0);
+        codes.push(demo_sign_up(db, &s, &input, None, None).await?);
     }
     // Four came (the last did not); their arrival is the session's first minutes.
     for (i, code) in codes.iter().take(4).enumerate() {
@@ -225,4 +225,19 @@ async fn held(db: &Db, admin: i64, unit_id: i64, kind_id: i64, today: NaiveDate)
 
 async fn s_first_proc(db: &Db, id: i64) -> DbResult<Option<i64>> {
     Ok(sessions::procedures_of(db, id).await?.first().map(|p| p.0))
+}
+
+/// A demo sign-up (every demo phone signs up once per session: only a database error stops it).
+async fn demo_sign_up(
+    db: &Db,
+    s: &sessions::Session,
+    input: &SignupInput,
+    procedure_id: Option<i64>,
+    slot: Option<chrono::DateTime<chrono::Utc>>,
+) -> DbResult<String> {
+    match sessions::sign_up(db, s, input, procedure_id, slot, "vi").await {
+        Ok((code, _)) => Ok(code),
+        Err(sessions::SignupError::Db(e)) => Err(e),
+        Err(_) => Err(super::DbError::Conflict("err.internal")),
+    }
 }

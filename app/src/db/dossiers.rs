@@ -1,6 +1,7 @@
 //! Dossiers sent by the one-stop software, their one-time survey links, and API keys.
 
 use super::{audit, Db, DbError, DbResult, Tx};
+use crate::domain::dossier::{check_times, Invalid};
 use crate::{db_run, tx_run};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -32,28 +33,85 @@ pub struct Dossier {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// Saves a dossier, idempotent on its code: the same code twice is one dossier (times sent
-/// later fill in what was missing, and a complaint reported later is kept). Returns the id and whether it was new.
-pub async fn upsert(tx: &mut Tx, d: &DossierInput) -> DbResult<(i64, bool)> {
-    let now = super::now();
-    let existing: Option<i64> = tx_run!(tx, c => sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
-        .bind(&d.code).fetch_optional(&mut *c).await)?;
-    if let Some(id) = existing {
-        tx_run!(tx, c => sqlx::query(
-            "UPDATE dossiers SET received_at = COALESCE(received_at, $1), due_at = COALESCE(due_at, $2),
-                    completed_at = COALESCE(completed_at, $3), complained = (complained OR $6), updated_at = $4 WHERE id = $5")
-            .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(id).bind(d.complained)
-            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-        return Ok((id, false));
+/// Why a dossier was not saved.
+#[derive(Debug, thiserror::Error)]
+pub enum DossierError {
+    /// The code is already registered for another unit (inside the key's scope or not: the
+    /// caller learns nothing about which unit, nor its survey link).
+    #[error("the dossier code is registered for another unit")]
+    OtherUnit,
+    /// The times sent, with the ones already stored, break a rule of [`check_times`].
+    #[error("dossier times refused: {0}")]
+    Times(Invalid),
+    /// Another post of the same code kept winning the race (try again).
+    #[error("the dossier code was being saved by another request")]
+    Race,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for DossierError {
+    fn from(e: sqlx::Error) -> Self {
+        DossierError::Db(e.into())
     }
-    let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
-        "INSERT INTO dossiers (code, unit_id, procedure_id, counter_id, phone_hash, phone_hint, received_at, due_at, completed_at, complained, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) ON CONFLICT (code) DO NOTHING RETURNING id")
-        .bind(&d.code).bind(d.unit_id).bind(d.procedure_id).bind(d.counter_id).bind(&d.phone_hash).bind(&d.phone_hint)
-        .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(d.complained)
-        .fetch_optional(&mut *c).await)?
-        .ok_or(DbError::Conflict("err.dossier_race"))?;
-    Ok((id, true))
+}
+
+/// What is already stored for a dossier code.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    unit_id: i64,
+    received_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+/// Saves a dossier, idempotent on its code: the same code again for the same unit is the same
+/// dossier (times sent later fill in what was missing, and a complaint reported later is kept);
+/// the same code for another unit is refused ([`DossierError::OtherUnit`]) and changes nothing.
+/// The times the dossier would then have (stored or new) are checked together with
+/// [`check_times`]. On PostgreSQL the stored row is locked until the transaction ends, so two
+/// posts of one code are judged one after the other. Returns the id and whether it was new.
+pub async fn upsert(tx: &mut Tx, d: &DossierInput) -> Result<(i64, bool), DossierError> {
+    let now = super::now();
+    let select = match tx {
+        Tx::Postgres(_) => "SELECT id, unit_id, received_at, due_at, completed_at FROM dossiers WHERE code = $1 FOR UPDATE",
+        Tx::Sqlite(_) => "SELECT id, unit_id, received_at, due_at, completed_at FROM dossiers WHERE code = $1",
+    };
+    // Two attempts: a post of the same new code that commits between our look-up and our
+    // insert makes the insert do nothing; the second look-up then finds its row.
+    for _ in 0..2 {
+        let stored: Option<Stored> = tx_run!(tx, c => sqlx::query_as::<_, Stored>(select)
+            .bind(&d.code).fetch_optional(&mut *c).await)?;
+        if let Some(s) = stored {
+            if s.unit_id != d.unit_id {
+                return Err(DossierError::OtherUnit);
+            }
+            check_times(
+                s.received_at.or(d.received_at),
+                s.due_at.or(d.due_at),
+                s.completed_at.or(d.completed_at),
+                now,
+            )
+            .map_err(DossierError::Times)?;
+            tx_run!(tx, c => sqlx::query(
+                "UPDATE dossiers SET received_at = COALESCE(received_at, $1), due_at = COALESCE(due_at, $2),
+                        completed_at = COALESCE(completed_at, $3), complained = (complained OR $6), updated_at = $4 WHERE id = $5")
+                .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(s.id).bind(d.complained)
+                .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            return Ok((s.id, false));
+        }
+        let id: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
+            "INSERT INTO dossiers (code, unit_id, procedure_id, counter_id, phone_hash, phone_hint, received_at, due_at, completed_at, complained, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) ON CONFLICT (code) DO NOTHING RETURNING id")
+            .bind(&d.code).bind(d.unit_id).bind(d.procedure_id).bind(d.counter_id).bind(&d.phone_hash).bind(&d.phone_hint)
+            .bind(d.received_at).bind(d.due_at).bind(d.completed_at).bind(now).bind(d.complained)
+            .fetch_optional(&mut *c).await)?;
+        if let Some(id) = id {
+            return Ok((id, true));
+        }
+    }
+    Err(DossierError::Race)
 }
 
 /// Makes sure the dossier has its survey link; returns its expiry.

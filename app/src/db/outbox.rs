@@ -21,8 +21,45 @@ pub struct Message<'a> {
     pub dedupe_key: Option<String>,
 }
 
+/// The messages anyone can cause without an account (by signing up for a session or sending a
+/// feedback case with someone's number): at most [`VISITOR_MESSAGES_PER_DAY`] of them go to one
+/// recipient in a day. Messages staff's work causes (answers, apologies, promotions, reminders,
+/// a session cancelled) are not capped.
+pub const VISITOR_EVENTS: [&str; 3] = ["session.confirmed", "session.waiting", "feedback.received"];
+
+/// See [`VISITOR_EVENTS`]: per recipient (phone number or e-mail address) and local day.
+pub const VISITOR_MESSAGES_PER_DAY: i64 = 10;
+
+/// Takes one of the day's places of a visitor-caused message to `recipient`, in the
+/// transaction (a rolled-back event gives its place back): false when none is left. The
+/// recipient is kept only as a hash in the counter.
+async fn within_daily_cap(tx: &mut Tx, recipient: &str) -> DbResult<bool> {
+    use sha2::{Digest, Sha256};
+    let now = super::now();
+    let who = hex::encode(Sha256::digest(recipient.trim().to_lowercase().as_bytes()));
+    let key = format!("msgcap:{who}:{}", super::local_date(now));
+    let taken: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET hits = rate_limits.hits + 1 WHERE rate_limits.hits < $3
+         RETURNING CAST(hits AS BIGINT)")
+        .bind(&key).bind(now).bind(VISITOR_MESSAGES_PER_DAY).fetch_optional(&mut *c).await)?;
+    Ok(taken.is_some())
+}
+
 /// Queues a message; with a dedupe key already used, nothing is queued and `None` comes back.
+/// A visitor-caused message past its recipient's daily cap ([`VISITOR_EVENTS`]) is not queued
+/// either (`None`; the event itself is saved as usual).
 pub async fn enqueue(tx: &mut Tx, m: &Message<'_>) -> DbResult<Option<i64>> {
+    if m.channel != "log"
+        && VISITOR_EVENTS.contains(&m.event)
+        && !within_daily_cap(tx, m.recipient).await?
+    {
+        tracing::warn!(
+            event = m.event,
+            "message not queued: its recipient reached the day's cap"
+        );
+        return Ok(None);
+    }
     let now = super::now();
     let params = m.params.to_string();
     Ok(tx_run!(tx, c => sqlx::query_scalar::<_, i64>(

@@ -264,8 +264,52 @@ pub enum Placed {
     Waiting,
 }
 
+/// Why a sign-up was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SignupError {
+    /// This phone number already has a place, or waits for one, in this session.
+    #[error("the phone number is already signed up for this session")]
+    PhoneTaken,
+    /// This ID number already has a place, or waits for one, in this session.
+    #[error("the ID number is already signed up for this session")]
+    IdNumberTaken,
+    /// The time slot asked for is booked by someone else.
+    #[error("the slot is taken")]
+    SlotTaken,
+    /// Every slot of the session is booked.
+    #[error("every slot is booked")]
+    Full,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for SignupError {
+    fn from(e: sqlx::Error) -> Self {
+        SignupError::Db(e.into())
+    }
+}
+
+/// Which one-per-session rule a unique violation broke: PostgreSQL names the index, SQLite
+/// names the columns (`UNIQUE constraint failed: session_signups.session_id, session_signups.phone`).
+fn broken_rule(e: &dyn sqlx::error::DatabaseError) -> Option<SignupError> {
+    let name = e.constraint().unwrap_or_default().to_string() + " " + e.message();
+    if name.contains("one_per_phone") || name.contains("session_signups.phone") {
+        Some(SignupError::PhoneTaken)
+    } else if name.contains("one_per_id_number") || name.contains("session_signups.id_number") {
+        Some(SignupError::IdNumberTaken)
+    } else if name.contains("session_signups_slot") || name.contains("slot_start") {
+        Some(SignupError::SlotTaken)
+    } else {
+        None
+    }
+}
+
 /// Signs up for a published session: a confirmed place while there is one, else the waiting list
-/// (a slot booking is refused instead when its slot or the session is taken).
+/// (a slot booking is refused instead when its slot or the session is taken). A phone number,
+/// and an ID number when one is given, holds at most one active sign-up (confirmed or waiting)
+/// per session: checked in the transaction after the session's row is taken (so sign-ups that
+/// race for a place are judged one after the other), and kept by two unique indexes for those
+/// that race for the waiting list.
 pub async fn sign_up(
     db: &Db,
     s: &Session,
@@ -273,7 +317,7 @@ pub async fn sign_up(
     procedure_id: Option<i64>,
     slot: Option<DateTime<Utc>>,
     lang: &str,
-) -> DbResult<(String, Placed)> {
+) -> Result<(String, Placed), SignupError> {
     let now = super::now();
     let mut tx = db.begin().await?;
     let got: u64 = tx_run!(&mut tx, c => sqlx::query(
@@ -283,16 +327,28 @@ pub async fn sign_up(
     let placed = if got == 1 {
         Placed::Confirmed
     } else if slot.is_some() {
-        return Err(DbError::Conflict("ses.err_full_slots"));
+        return Err(SignupError::Full);
     } else {
         Placed::Waiting
     };
+    let active: Option<(String, String)> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT phone, id_number FROM session_signups
+          WHERE session_id = $1 AND status IN ('confirmed', 'waiting')
+            AND (phone = $2 OR ($3 <> '' AND id_number = $3)) LIMIT 1")
+        .bind(s.id).bind(&input.phone).bind(&input.id_number).fetch_optional(&mut *c).await)?;
+    if let Some((phone, _)) = active {
+        return Err(if phone == input.phone {
+            SignupError::PhoneTaken
+        } else {
+            SignupError::IdNumberTaken
+        });
+    }
     if slot.is_some() {
         let taken: Option<i64> = tx_run!(&mut tx, c => sqlx::query_scalar(
             "SELECT id FROM session_signups WHERE session_id = $1 AND slot_start = $2 AND status = 'confirmed'")
             .bind(s.id).bind(slot).fetch_optional(&mut *c).await)?;
         if taken.is_some() {
-            return Err(DbError::Conflict("ses.err_slot_taken"));
+            return Err(SignupError::SlotTaken);
         }
     }
     let status = if placed == Placed::Confirmed {
@@ -311,7 +367,7 @@ pub async fn sign_up(
         }
     }
     if code.is_empty() {
-        return Err(DbError::Conflict("err.try_again"));
+        return Err(SignupError::Db(DbError::Conflict("err.try_again")));
     }
     let inserted = tx_run!(&mut tx, c => sqlx::query(
         "INSERT INTO session_signups (session_id, code, name, phone, id_number, topic, procedure_id, slot_start, status, lang, created_at)
@@ -322,7 +378,7 @@ pub async fn sign_up(
     match inserted {
         Ok(_) => {}
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(DbError::Conflict("ses.err_slot_taken"))
+            return Err(broken_rule(e.as_ref()).unwrap_or(SignupError::SlotTaken))
         }
         Err(e) => return Err(e.into()),
     }

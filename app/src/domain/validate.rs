@@ -25,17 +25,66 @@ impl Username {
     }
 }
 
-/// A new password: at least 10 characters, at most 128.
+/// Words anyone would try first against an account of this application.
+const APP_WORDS: [&str; 10] = [
+    "langnghe",
+    "lắng nghe",
+    "lang nghe",
+    "matkhau",
+    "mật khẩu",
+    "quantri",
+    "canbo",
+    "lanhdao",
+    "admin",
+    "password",
+];
+
+/// The guesses a password must resist, as [`zxcvbn`] estimates them: score 3, more than 10^8
+/// guesses (out of reach of an online attack held back by the sign-in throttle, and of a
+/// slow-hash offline attack for a long while).
+pub const MIN_PASSWORD_SCORE: zxcvbn::Score = zxcvbn::Score::Three;
+
+/// A new password: 10 to 128 characters, not containing the username, and not guessable:
+/// zxcvbn's estimate (common passwords, dictionary words, repeats like `1111111111`, keyboard
+/// rows, dates, the account's own username and name, this application's words) must reach
+/// [`MIN_PASSWORD_SCORE`].
 pub struct NewPassword(String);
 
 impl NewPassword {
-    pub fn parse(s: &str) -> Result<NewPassword, &'static str> {
+    /// `personal` are what the password must not be built from: the username, the full name.
+    pub fn parse(s: &str, personal: &[&str]) -> Result<NewPassword, &'static str> {
         let n = s.chars().count();
         if n < 10 {
             return Err("err.password_short");
         }
         if n > 128 {
             return Err("err.too_long");
+        }
+        // Compared without case, diacritics, spaces or punctuation (composed or decomposed
+        // Vietnamese letters alike): "CanBo.2026" contains "canbo", "nguyen van an" "Nguyễn Văn An".
+        let squeeze = |x: &str| -> String {
+            super::text::fold(x)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect()
+        };
+        let plain = squeeze(s);
+        let mut inputs: Vec<String> = APP_WORDS.iter().map(|w| w.to_string()).collect();
+        for p in personal {
+            let p_plain = squeeze(p);
+            if p_plain.chars().count() >= 3 {
+                if plain.contains(&p_plain) {
+                    return Err("err.password_personal");
+                }
+                inputs.push(p_plain);
+                inputs.extend(p.split_whitespace().map(squeeze));
+            }
+        }
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        if zxcvbn::zxcvbn(s, &inputs).score() < MIN_PASSWORD_SCORE
+            || zxcvbn::zxcvbn(&plain, &inputs).score() < MIN_PASSWORD_SCORE
+        {
+            return Err("err.password_weak");
         }
         Ok(NewPassword(s.to_string()))
     }
@@ -169,8 +218,7 @@ mod tests {
 
     #[test]
     fn passwords_and_texts() {
-        assert!(NewPassword::parse("short").is_err());
-        assert!(NewPassword::parse("long enough pw").is_ok());
+        assert!(NewPassword::parse("short", &[]).is_err());
         assert_eq!(required_text("  ", 10), Err("err.required"));
         assert_eq!(required_text(" Sở Y tế ", 20).unwrap(), "Sở Y tế");
         assert_eq!(required_text("abcdef", 3), Err("err.too_long"));
@@ -184,6 +232,43 @@ mod tests {
         );
         assert_eq!(code("stp"), Ok("STP".to_string()));
         assert_eq!(code("S T"), Err("err.code_format"));
+    }
+
+    #[test]
+    fn guessable_passwords_are_refused() {
+        let p = |pw: &str, personal: &[&str]| NewPassword::parse(pw, personal).map(|_| ());
+        // Ten characters, and each of them is guessed in a few tries.
+        assert_eq!(p("1111111111", &[]), Err("err.password_weak"));
+        assert_eq!(p("1234567890", &[]), Err("err.password_weak"));
+        assert_eq!(p("qwertyuiop", &[]), Err("err.password_weak"));
+        assert_eq!(p("password123", &[]), Err("err.password_weak"));
+        assert_eq!(p("abcabcabcabc", &[]), Err("err.password_weak"));
+        assert_eq!(p("langnghe2026", &[]), Err("err.password_weak"));
+        // The username, repeated or with a year, and the person's name.
+        assert_eq!(p("canbocanbo", &["canbo"]), Err("err.password_personal"));
+        assert_eq!(p("CanBo.2026!", &["canbo"]), Err("err.password_personal"));
+        assert_eq!(
+            p("nguyenvanan1990", &["lan", "Nguyễn Văn An"]),
+            Err("err.password_personal")
+        );
+        // Decomposed letters (e + combining marks) are the same letters.
+        assert_eq!(
+            p(
+                "Nguye\u{302}\u{303}n Va\u{306}n An!!",
+                &["x.y", "Nguyễn Văn An"]
+            ),
+            Err("err.password_personal")
+        );
+        assert_eq!(
+            p("Nguyễn Văn An 1990", &["nva", "Nguyễn Văn An"]),
+            Err("err.password_personal")
+        );
+        // A sentence of a few words, or a long random string, is accepted.
+        assert!(p("bốn con mèo ăn cơm chiều", &["canbo"]).is_ok());
+        assert!(p("correct horse battery staple", &["canbo"]).is_ok());
+        assert!(p("k7#Qv9!mZ2@x", &[]).is_ok());
+        // A short username (two letters) does not refuse every password that contains it.
+        assert!(p("correct horse battery staple", &["an"]).is_ok());
     }
 
     #[test]

@@ -323,14 +323,42 @@ pub async fn track_form(ctx: Ctx) -> PageResult {
 }
 
 /// `GET /feedback/track/{code}`: the case for the citizen who showed its code and contact.
-pub async fn track_case(ctx: Ctx, Path(code): Path<String>) -> PageResult {
+/// Without that proof, a known code and an unknown one get the same answer (the lookup form
+/// with the code filled in), and each such visit counts against the lookup form's limit per
+/// client address, so codes cannot be probed here faster than through the form.
+pub async fn track_case(
+    ctx: Ctx,
+    parts: axum::http::request::Parts,
+    Path(code): Path<String>,
+) -> PageResult {
     let code = feedback::normalize_code(&code);
-    let Some(case) = fb::by_code(ctx.db(), &code).await? else {
-        return Err(crate::error::AppError::NotFound);
+    let case = fb::by_code(ctx.db(), &code).await?;
+    let case = match case {
+        Some(c) if granted(&ctx, c.id).await => c,
+        _ => {
+            let ip = crate::db::throttle::address_key(&crate::middleware::client_ip(
+                &parts.headers,
+                &parts.extensions,
+                ctx.state.config.trust_proxy,
+            ));
+            let limit = crate::middleware::PUBLIC_LIMITS
+                .iter()
+                .find(|(e, _)| *e == "feedback/track")
+                .map(|(_, l)| *l)
+                .unwrap_or(60);
+            let window = chrono::Duration::minutes(crate::middleware::PUBLIC_WINDOW_MINUTES);
+            let key = format!("form:feedback/track:{ip}");
+            let (hits, until) = crate::db::throttle::hit(ctx.db(), &key, window).await?;
+            if hits > limit {
+                tracing::warn!("case look-ups by address rate limit reached");
+                return Err(crate::error::AppError::TooManyRequests(
+                    (until - chrono::Utc::now()).num_seconds(),
+                ));
+            }
+            let q: String = url::form_urlencoded::byte_serialize(code.as_bytes()).collect();
+            return Ok(Redirect::to(&format!("/feedback/track?code={q}")).into_response());
+        }
     };
-    if !granted(&ctx, case.id).await {
-        return Ok(Redirect::to(&format!("/feedback/track?code={code}")).into_response());
-    }
     let events = fb::events(ctx.db(), case.id, true).await?;
     let title = ctx.lang.tf("fb.case_title", &[("code", &case.code)]);
     let f = ctx.form("rate");
