@@ -14,6 +14,7 @@ mod dossier_api;
 mod feedback;
 mod holes;
 mod indices;
+mod insight;
 mod limits;
 mod notifications;
 mod privacy;

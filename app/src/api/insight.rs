@@ -36,10 +36,8 @@ pub async fn save_theme(
             "" => None,
             s => Some(errs.take("id", validate::pick_id(s))),
         };
-        let code = match id {
-            Some(_) => code.trim().to_string(),
-            None => errs.take("code", theme_code(&code)),
-        };
+        // A saved theme keeps its code (the form sends it back; it is still checked).
+        let code = errs.take("code", theme_code(&code));
         let name_vi = errs.take("name_vi", validate::required_text(&name_vi, 80));
         let name_en = errs.take("name_en", validate::required_text(&name_en, 80));
         let keywords = errs.take("keywords", parse_keywords(&keywords));

@@ -139,8 +139,9 @@ pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> 
     let id = match id {
         Some(id) => {
             let n = tx_run!(tx, c => sqlx::query(
-                "UPDATE comment_themes SET name_vi = $1, name_en = $2, keywords = $3, updated_at = $4 WHERE id = $5")
-                .bind(&t.name_vi).bind(&t.name_en).bind(t.keywords.join("\n")).bind(super::now()).bind(id)
+                "UPDATE comment_themes SET name_vi = $1, name_en = $2, keywords = $3, updated_at = $4
+                  WHERE id = $5 AND code = $6")
+                .bind(&t.name_vi).bind(&t.name_en).bind(t.keywords.join("\n")).bind(super::now()).bind(id).bind(&t.code)
                 .execute(&mut *c).await.map(|r| r.rows_affected()))?;
             if n == 0 {
                 return Err(super::DbError::NotFound);

@@ -216,7 +216,9 @@ impl DossierIn {
         Ok(Dossier {
             code,
             unit_code,
-            procedure_code: self.procedure_code.map(|p| super::text::nfc(&p).to_uppercase()),
+            procedure_code: self
+                .procedure_code
+                .map(|p| super::text::nfc(&p).to_uppercase()),
             counter_id: self.counter_id,
             citizen_phone,
             received_at: self.received_at,
