@@ -4,7 +4,7 @@
 
 use super::calendar::Calendar;
 use super::index::{funnel_limit, wilson, Tally};
-use super::text::fold;
+use super::text::{fold, nfc};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -266,11 +266,15 @@ pub fn default_themes() -> Vec<Theme> {
     ]
 }
 
-/// Text as syllables for matching: folded (no diacritics, `đ` → `d`, lower case) and split on
-/// anything that is not a letter or digit.
-fn syllables(s: &str) -> Vec<String> {
-    fold(s)
-        .split(|c: char| !c.is_alphanumeric())
+/// Text as syllables for matching: in NFC, lower case, split on anything that is not a letter or
+/// digit; with `folded`, also without diacritics (`đ` → `d`).
+fn syllables(s: &str, folded: bool) -> Vec<String> {
+    let text = if folded {
+        fold(s)
+    } else {
+        nfc(s).to_lowercase()
+    };
+    text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect()
@@ -280,14 +284,18 @@ fn syllables(s: &str) -> Vec<String> {
 /// syllables separated by spaces, so the comment is segmented by **longest matching**: at each
 /// position the longest keyword (in syllables, of any theme) that starts there is taken and the
 /// position moves past it; a shorter keyword inside a longer one is not counted again ("chờ lâu"
-/// is one mark of waiting, not also "chờ" and "lâu"). Matching ignores diacritics and case, and
-/// never matches inside a syllable ("phí" does not match "phía").
+/// is one mark of waiting, not also "chờ" and "lâu"). Matching never looks inside a syllable
+/// ("phí" does not match "phía") and ignores case and the Unicode form. Diacritics tell words
+/// apart ("chờ" waiting, "chỗ" a seat, "cho" for), so a comment written with diacritics is
+/// matched with them; a comment written entirely without them (as many type on a phone) is
+/// matched against the keywords without theirs.
 pub fn themes_of(comment: &str, themes: &[Theme]) -> Vec<usize> {
-    let words = syllables(comment);
+    let bare = fold(comment) == nfc(comment).to_lowercase();
+    let words = syllables(comment, bare);
     let keys: Vec<(usize, Vec<String>)> = themes
         .iter()
         .enumerate()
-        .flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, syllables(k))))
+        .flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, syllables(k, bare))))
         .filter(|(_, k)| !k.is_empty())
         .collect();
     let mut found = vec![false; themes.len()];
@@ -444,10 +452,18 @@ mod tests {
             vec!["waiting", "attitude"]
         );
         // In decomposed Unicode (NFD), as some phones type it.
-        assert_eq!(codes("thai\u{0301} đô\u{0323}"), vec!["attitude"]);
+        assert_eq!(codes("tha\u{0301}i đô\u{0323}"), vec!["attitude"]);
         // "phí" is not inside "phía"; "lệ phí" is one mark of fees.
         assert_eq!(codes("Ngồi phía trong, lệ phí đúng quy định"), vec!["fees"]);
         assert_eq!(codes("Đi về phía cổng"), Vec::<&str>::new());
+        // Written with diacritics, "chỗ" (a place) and "cho" (for) are not "chờ" (waiting).
+        assert_eq!(
+            codes("Được hỗ trợ điền tờ khai tại chỗ, cảm ơn các cô chú"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(codes("Cảm ơn đã hướng dẫn cho tôi"), Vec::<&str>::new());
+        // Written without any, "cho" may be "chờ": matched.
+        assert_eq!(codes("phai cho rat lau"), vec!["waiting"]);
         // Papers asked beyond the rules, and the facilities.
         assert_eq!(
             codes("Yêu cầu thêm bản sao y, không đủ ghế ngồi"),

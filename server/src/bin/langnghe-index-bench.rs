@@ -4,8 +4,10 @@
 //! catalogue's procedures, every rating a real link of its unit's hash chain), builds the
 //! rollups from the raw rows, proves that the rollups agree with a recomputation from the raw
 //! ratings (quarter and year, every unit), then measures over HTTP on the real application:
-//! `GET /dashboard` (a leader, the whole province, this quarter) and `GET /indices` (the ranking
-//! tables), warm, and prints p50 / p95. It also times the figures the pages need from the
+//! `GET /dashboard` (a leader, the whole province, this quarter, with its alerts, themes and
+//! Decision 766 by month), `GET /indices` (the ranking tables with their funnel plots), a busy
+//! unit's page (with its heat map), `GET /indices/compare` and `GET /dashboard/report`, warm, and
+//! prints p50 / p95. It also times the figures the pages need from the
 //! rollups and from a raw scan, so the ratio is visible. Run it on the release build:
 //!
 //! ```sh
@@ -415,7 +417,21 @@ async fn run_backend(
         "sign-in failed: {}",
         login.status()
     );
-    for path in ["/dashboard", "/indices"] {
+    // A busy unit for the unit page (its heat map reads that unit's raw answers).
+    let busy = langnghe_app::db::units::all(&db)
+        .await?
+        .into_iter()
+        .find(|u| u.code == "TTHCC")
+        .map(|u| u.id)
+        .unwrap_or(1);
+    let paths = [
+        "/dashboard".to_string(),
+        "/indices".to_string(),
+        format!("/indices/unit/{busy}"),
+        "/indices/compare".to_string(),
+        "/dashboard/report".to_string(),
+    ];
+    for path in paths.iter() {
         let url = format!("{base}{path}");
         let (p50, p95) = time(reps, || {
             let c = client.clone();
