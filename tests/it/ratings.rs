@@ -304,3 +304,69 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    a_failed_batch_retried_one_by_one_flags_nobody,
+    |app: TestApp| async move {
+        // Hold the whole app (a block that only reads `app.db` would drop the rest, and with
+        // it the test's database).
+        let app = app;
+        // Four citizens in a row give a 5 at the same kiosk (a queue, not a burst), and in the
+        // same batch one answer that cannot be saved (its instrument does not exist): the batch
+        // fails, and the writer saves the others one by one. Judged one by one, the four must
+        // still be four answers of a queue, not five copies of themselves.
+        let kiosk: (i64, i64, i64) = langnghe_app::db_run!(&app.db, c => sqlx::query_as(
+            "SELECT k.id, c.unit_id, c.id FROM kiosks k JOIN counters c ON c.id = k.counter_id ORDER BY k.id LIMIT 1")
+            .fetch_one(c).await)
+        .unwrap();
+        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .unwrap();
+        let t0 = langnghe_app::db::now();
+        let mut jobs = Vec::new();
+        for i in 0..4 {
+            let mut r = ratings::NewRating::new(
+                kiosk.1,
+                inst,
+                langnghe_app::domain::rating::Channel::Kiosk,
+                5,
+            );
+            r.kiosk_id = Some(kiosk.0);
+            r.counter_id = Some(kiosk.2);
+            r.faces = Some(5);
+            jobs.push((r, t0 + chrono::Duration::seconds(i)));
+        }
+        let bad = ratings::NewRating::new(
+            kiosk.1,
+            inst + 1_000_000,
+            langnghe_app::domain::rating::Channel::Web,
+            1,
+        );
+        jobs.push((bad, t0 + chrono::Duration::seconds(4)));
+        let rules = ratings::Rules::default();
+        let out = ratings::save_batch(&app.db, &rules, &jobs).await;
+        assert!(out[4].is_err(), "the bad answer is refused");
+        for (i, r) in out[..4].iter().enumerate() {
+            let saved = r.as_ref().expect("saved");
+            assert_eq!(saved.suspicious, None, "answer {i} is not a burst");
+        }
+        let flags: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rating_flags").fetch_one(c).await)
+        .unwrap();
+        assert_eq!(flags, 0);
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.1).await.unwrap(),
+            vec![5, 5, 5, 5]
+        );
+        // And the kiosk memory holds the four only: a fifth 5 within 20 s is the burst.
+        let mut fifth = jobs[0].0.clone();
+        fifth.client_nonce = None;
+        let out = ratings::save_batch(
+            &app.db,
+            &rules,
+            &[(fifth, t0 + chrono::Duration::seconds(5))],
+        )
+        .await;
+        assert!(out[0].as_ref().unwrap().suspicious.is_some());
+    }
+);

@@ -90,15 +90,18 @@ pub struct Rules {
 /// A kiosk's last answers: (time, score), oldest first.
 type Answers = Vec<(DateTime<Utc>, i32)>;
 
-/// Each kiosk's last few answers (for the burst rule; read from the database the first time a
-/// kiosk is seen, so a restart forgets nothing) and when its `last_seen_at` was last written.
+/// What the writers remember between batches, always as last committed: on SQLite (one writer)
+/// each kiosk's last few answers and the chain heads; on both, when each kiosk's
+/// `last_seen_at` was last written. A batch works on its own copies and hands them over only
+/// after its commit, so a batch that fails leaves nothing behind.
 #[derive(Debug, Default)]
 pub struct KioskMemory {
+    /// SQLite only: each kiosk's last answers (read from the database the first time a kiosk
+    /// is seen, so a restart forgets nothing).
     recent: std::sync::Mutex<HashMap<i64, Answers>>,
     seen_written: std::sync::Mutex<HashMap<i64, DateTime<Utc>>>,
-    /// SQLite only (one writer): the chain heads as last committed. Every use is checked by the
-    /// UPDATE that moves the head on (it must find the remembered sequence), and any failure
-    /// forgets them all.
+    /// SQLite only: the chain heads. Every use is checked by the UPDATE that moves the head on
+    /// (it must find the remembered sequence), and any failure forgets them all.
     heads: std::sync::Mutex<HashMap<i64, (i64, String)>>,
 }
 
@@ -177,38 +180,47 @@ fn local_day(at: DateTime<Utc>) -> NaiveDate {
 async fn write_batch(db: &Db, rules: &Rules, batch: Vec<Job>) {
     let jobs: Vec<(NewRating, DateTime<Utc>)> =
         batch.iter().map(|j| (j.rating.clone(), j.at)).collect();
+    let results = save_batch(db, rules, &jobs).await;
+    for (job, r) in batch.into_iter().zip(results) {
+        let _ = job.reply.send(r);
+    }
+}
+
+/// The writer's own path for one batch: every answer in one transaction; when that fails, each
+/// answer again on its own, so that one bad answer does not sink the others. Tools and tests
+/// call it with the times they choose.
+pub async fn save_batch(
+    db: &Db,
+    rules: &Rules,
+    jobs: &[(NewRating, DateTime<Utc>)],
+) -> Vec<Result<Saved, SaveError>> {
     let started = std::time::Instant::now();
-    let written = write_all(db, rules, &jobs).await;
+    let written = write_all(db, rules, jobs).await;
     tracing::debug!(
         n = jobs.len(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
         "rating batch"
     );
     match written {
-        Ok(results) => {
-            for (job, r) in batch.into_iter().zip(results) {
-                let _ = job.reply.send(r);
+        Ok(results) => results,
+        Err(e) if jobs.len() > 1 => {
+            tracing::warn!(error = %e, n = jobs.len(), "rating batch failed; retrying one by one");
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                out.push(
+                    match write_all(db, rules, std::slice::from_ref(job)).await {
+                        Ok(mut v) => v.pop().unwrap_or(Err(SaveError::Stopped)),
+                        Err(e) => Err(SaveError::Db(e)),
+                    },
+                );
             }
-        }
-        Err(e) if batch.len() > 1 => {
-            // One bad answer must not sink the others: write them one by one.
-            tracing::warn!(error = %e, n = batch.len(), "rating batch failed; retrying one by one");
-            for job in batch {
-                let one = [(job.rating.clone(), job.at)];
-                let r = match write_all(db, rules, &one).await {
-                    Ok(mut v) => v.pop().unwrap_or(Err(SaveError::Stopped)),
-                    Err(e) => Err(SaveError::Db(e)),
-                };
-                let _ = job.reply.send(r);
-            }
+            out
         }
         Err(e) => {
             tracing::error!(error = %e, "rating not saved");
-            for job in batch {
-                let _ = job
-                    .reply
-                    .send(Err(SaveError::Db(DbError::Conflict("err.internal"))));
-            }
+            jobs.iter()
+                .map(|_| Err(SaveError::Db(DbError::Conflict("err.internal"))))
+                .collect()
         }
     }
 }
@@ -237,368 +249,474 @@ pub async fn save_many(
     Ok(out)
 }
 
-/// Writes the batch in one transaction; per-job outcomes (duplicates, used links) come back in order.
+/// Writes the batch in one transaction, phase by phase; per-job outcomes (duplicates, used
+/// links) come back in order. Nothing shared is touched before the commit.
 async fn write_all(
     db: &Db,
     rules: &Rules,
     jobs: &[(NewRating, DateTime<Utc>)],
 ) -> DbResult<Vec<Result<Saved, SaveError>>> {
     let mut tx = db.begin().await?;
-    let is_pg = matches!(tx, Tx::Postgres(_));
-    let mut out: Vec<Option<Result<Saved, SaveError>>> = (0..jobs.len()).map(|_| None).collect();
+    let mut b = Batch::new(rules, jobs, Dialect::of(&tx));
+    b.duplicates(&mut tx).await?;
+    b.one_time_links(&mut tx).await?;
+    b.chain_heads(&mut tx).await?;
+    b.judge(&mut tx).await?;
+    b.place_in_chains();
+    b.insert_rows(&mut tx).await?;
+    b.flags_and_rollups(&mut tx).await?;
+    b.kiosks_seen(&mut tx).await?;
+    b.move_heads(&mut tx).await?;
+    b.commit(tx).await
+}
 
-    // 1. Kiosk retries: a nonce already saved (or twice in this batch) is a duplicate.
-    let mut seen: HashMap<(i64, String), usize> = HashMap::new();
-    for (i, (r, _)) in jobs.iter().enumerate() {
-        if let (Some(k), Some(n)) = (r.kiosk_id, r.client_nonce.as_ref()) {
-            let existing: Option<i64> = tx_run!(&mut tx, c => sqlx::query_scalar("SELECT id FROM ratings WHERE kiosk_id = $1 AND client_nonce = $2")
+/// The SQL dialect of a transaction: where the SQL differs, each dialect has its own arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    fn of(tx: &Tx) -> Dialect {
+        match tx {
+            Tx::Sqlite(_) => Dialect::Sqlite,
+            Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+/// A new rating's place in its unit's chain.
+struct Row {
+    /// The job it comes from.
+    i: usize,
+    seq: i64,
+    prev: String,
+    hash: String,
+}
+
+/// One transaction's worth of answers, written phase by phase.
+struct Batch<'a> {
+    rules: &'a Rules,
+    jobs: &'a [(NewRating, DateTime<Utc>)],
+    dialect: Dialect,
+    /// Each job's outcome once it is decided (duplicate, used link, saved).
+    out: Vec<Option<Result<Saved, SaveError>>>,
+    /// The kiosk nonces of this batch → the first job that carries each.
+    nonces: HashMap<(i64, String), usize>,
+    suspicion: Vec<Option<Suspicion>>,
+    /// The judged kiosks' last answers, this batch's included (remembered after the commit).
+    recent: HashMap<i64, Answers>,
+    /// Each unit's chain head: as read, then as moved on by this batch.
+    heads: HashMap<i64, (i64, String)>,
+    /// The sequence each head was read at (the UPDATE that moves it on must still find it).
+    read_seqs: HashMap<i64, i64>,
+    rows: Vec<Row>,
+    flags: Vec<(i64, &'static str, DateTime<Utc>)>,
+    /// What enters or leaves the indices with this batch (kept in the rollups).
+    deltas: Vec<super::rollup::Delta>,
+    /// Kiosks whose `last_seen_at` this batch writes.
+    seen: Vec<(i64, DateTime<Utc>)>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(rules: &'a Rules, jobs: &'a [(NewRating, DateTime<Utc>)], dialect: Dialect) -> Self {
+        Batch {
+            rules,
+            jobs,
+            dialect,
+            out: (0..jobs.len()).map(|_| None).collect(),
+            nonces: HashMap::new(),
+            suspicion: vec![None; jobs.len()],
+            recent: HashMap::new(),
+            heads: HashMap::new(),
+            read_seqs: HashMap::new(),
+            rows: Vec::new(),
+            flags: Vec::new(),
+            deltas: Vec::new(),
+            seen: Vec::new(),
+        }
+    }
+
+    /// The jobs still to be written (not a duplicate, not refused), in order.
+    fn pending(&self) -> impl Iterator<Item = (usize, &'a NewRating, DateTime<Utc>)> + '_ {
+        let jobs = self.jobs;
+        jobs.iter()
+            .enumerate()
+            .filter(|(i, _)| self.out[*i].is_none())
+            .map(|(i, (r, at))| (i, r, *at))
+    }
+
+    /// 1. Kiosk retries: a nonce already saved (or twice in this batch) is a duplicate.
+    async fn duplicates(&mut self, tx: &mut Tx) -> DbResult<()> {
+        for (i, (r, _)) in self.jobs.iter().enumerate() {
+            let (Some(k), Some(n)) = (r.kiosk_id, r.client_nonce.as_ref()) else {
+                continue;
+            };
+            let existing: Option<i64> = tx_run!(tx, c => sqlx::query_scalar("SELECT id FROM ratings WHERE kiosk_id = $1 AND client_nonce = $2")
                 .bind(k).bind(n).fetch_optional(&mut *c).await)?;
             if let Some(id) = existing {
-                out[i] = Some(Ok(Saved {
+                self.out[i] = Some(Ok(Saved {
                     id,
                     suspicious: None,
                     duplicate: true,
                 }));
-            } else if seen.insert((k, n.clone()), i).is_some() {
-                out[i] = Some(Err(SaveError::LinkUsed)); // resolved below to the first one's id
+            } else if self.nonces.insert((k, n.clone()), i).is_some() {
+                self.out[i] = Some(Err(SaveError::LinkUsed)); // answered with the first one's id
             }
         }
+        Ok(())
     }
 
-    // 2. One-time links: mark used, or refuse.
-    for (i, (r, at)) in jobs.iter().enumerate() {
-        if out[i].is_some() {
-            continue;
-        }
-        if let Some(link) = r.survey_link_id {
-            let n = tx_run!(&mut tx, c => sqlx::query("UPDATE survey_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-                .bind(*at).bind(link).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-            if n == 0 {
-                out[i] = Some(Err(SaveError::LinkUsed));
+    /// 2. One-time links and session sign-ups: marked used, or the answer is refused.
+    async fn one_time_links(&mut self, tx: &mut Tx) -> DbResult<()> {
+        for (i, (r, at)) in self.jobs.iter().enumerate() {
+            if self.out[i].is_some() {
+                continue;
+            }
+            if let Some(link) = r.survey_link_id {
+                let n = tx_run!(tx, c => sqlx::query("UPDATE survey_links SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+                    .bind(*at).bind(link).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                if n == 0 {
+                    self.out[i] = Some(Err(SaveError::LinkUsed));
+                }
+            }
+            if let Some(signup) = r.session_signup_id {
+                let n = tx_run!(tx, c => sqlx::query(
+                    "UPDATE session_signups SET rated_at = $1 WHERE id = $2 AND rated_at IS NULL AND checked_in_at IS NOT NULL")
+                    .bind(*at).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                if n == 0 {
+                    self.out[i] = Some(Err(SaveError::LinkUsed));
+                }
             }
         }
-        if let Some(signup) = r.session_signup_id {
-            let n = tx_run!(&mut tx, c => sqlx::query(
-                "UPDATE session_signups SET rated_at = $1 WHERE id = $2 AND rated_at IS NULL AND checked_in_at IS NOT NULL")
-                .bind(*at).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-            if n == 0 {
-                out[i] = Some(Err(SaveError::LinkUsed));
-            }
-        }
+        Ok(())
     }
 
-    // 3. Bursts and odd hours, judged against each kiosk's last few answers. A correction is an
-    //    official's act on an answer already judged, not a new answer at the kiosk.
-    let judged = |r: &NewRating| r.kiosk_id.filter(|_| r.correction.is_none());
-    let kiosk_ids: std::collections::BTreeSet<i64> = jobs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| out[*i].is_none())
-        .filter_map(|(_, (r, _))| judged(r))
-        .collect();
-    let missing: Vec<i64> = match rules.memory.recent.lock() {
-        Ok(m) => kiosk_ids
+    /// 3. Each unit's chain head, created if missing, read in unit order so that concurrent
+    ///    batches never wait on each other in a circle.
+    async fn chain_heads(&mut self, tx: &mut Tx) -> DbResult<()> {
+        let units: Vec<i64> = self
+            .pending()
+            .map(|(_, r, _)| r.unit_id)
+            .collect::<std::collections::BTreeSet<i64>>()
+            .into_iter()
+            .collect();
+        let select = match self.dialect {
+            // One writer: the heads as last committed are remembered; the others are read.
+            Dialect::Sqlite => {
+                if let Ok(cached) = self.rules.memory.heads.lock() {
+                    for u in &units {
+                        if let Some(h) = cached.get(u) {
+                            self.heads.insert(*u, h.clone());
+                        }
+                    }
+                }
+                "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id"
+            }
+            // Several writers (and instances): every head is read and locked until the commit.
+            Dialect::Postgres => {
+                "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id FOR UPDATE"
+            }
+        };
+        let to_read: Vec<i64> = units
             .iter()
-            .filter(|k| !m.contains_key(k))
+            .filter(|u| !self.heads.contains_key(u))
             .copied()
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    for k in missing {
-        let mut rows: Vec<(DateTime<Utc>, i32)> = tx_run!(&mut tx, c => sqlx::query_as(
-            "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND corrects_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $2")
-            .bind(k).bind(rules.burst.count as i64).fetch_all(&mut *c).await)?;
-        rows.reverse();
-        if let Ok(mut m) = rules.memory.recent.lock() {
-            m.entry(k).or_insert(rows);
+            .collect();
+        if !to_read.is_empty() {
+            let select = select.replace("{}", &placeholders(1, to_read.len()));
+            // A unit's first rating creates its head; then the heads are read again.
+            let mut rows: Vec<(i64, i64, String)> = Vec::new();
+            for attempt in 0..2 {
+                rows = tx_run!(tx, c => {
+                    let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
+                    for u in &to_read {
+                        q = q.bind(*u);
+                    }
+                    q.fetch_all(&mut *c).await
+                })?;
+                if rows.len() == to_read.len() || attempt == 1 {
+                    break;
+                }
+                let values: Vec<String> = (0..to_read.len())
+                    .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
+                    .collect();
+                let sql = format!("INSERT INTO chain_heads (unit_id, seq, hash) VALUES {} ON CONFLICT (unit_id) DO NOTHING", values.join(", "));
+                tx_run!(tx, c => {
+                    let mut q = sqlx::query(&sql);
+                    for u in &to_read {
+                        q = q.bind(*u);
+                    }
+                    q.execute(&mut *c).await.map(|r| r.rows_affected())
+                })?;
+            }
+            self.heads
+                .extend(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))));
         }
+        self.read_seqs = self.heads.iter().map(|(u, (seq, _))| (*u, *seq)).collect();
+        Ok(())
     }
-    let mut suspicion: Vec<Option<Suspicion>> = vec![None; jobs.len()];
-    if let Ok(mut recent) = rules.memory.recent.lock() {
+
+    /// 4. Bursts and odd hours, judged against each kiosk's last few answers (after the heads
+    ///    are locked: on PostgreSQL no other batch of the kiosk's unit can commit meanwhile). A
+    ///    correction is an official's act on an answer already judged, not a new answer.
+    async fn judge(&mut self, tx: &mut Tx) -> DbResult<()> {
+        let judged = |r: &NewRating| r.kiosk_id.filter(|_| r.correction.is_none());
+        let kiosks: std::collections::BTreeSet<i64> =
+            self.pending().filter_map(|(_, r, _)| judged(r)).collect();
+        for k in kiosks {
+            let remembered = match self.dialect {
+                Dialect::Sqlite => self
+                    .rules
+                    .memory
+                    .recent
+                    .lock()
+                    .ok()
+                    .and_then(|m| m.get(&k).cloned()),
+                // Other writers and instances write too: the committed answers are the truth.
+                Dialect::Postgres => None,
+            };
+            let list = match remembered {
+                Some(list) => list,
+                None => {
+                    let mut rows: Answers = tx_run!(tx, c => sqlx::query_as(
+                        "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND corrects_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $2")
+                        .bind(k).bind(self.rules.burst.count as i64).fetch_all(&mut *c).await)?;
+                    rows.reverse();
+                    rows
+                }
+            };
+            self.recent.insert(k, list);
+        }
+        let keep = self.rules.burst.count.max(1);
+        let jobs = self.jobs;
         for (i, (r, at)) in jobs.iter().enumerate() {
-            let (Some(k), true) = (judged(r), out[i].is_none()) else {
+            let (Some(k), true) = (judged(r), self.out[i].is_none()) else {
                 continue;
             };
-            let list = recent.entry(k).or_default();
-            suspicion[i] = judge_kiosk_answer(*at, r.score, list, &rules.hours, rules.burst);
+            let list = self.recent.entry(k).or_default();
+            self.suspicion[i] =
+                judge_kiosk_answer(*at, r.score, list, &self.rules.hours, self.rules.burst);
             list.push((*at, r.score));
-            let keep = rules.burst.count.max(1);
             if list.len() > keep {
                 list.drain(..list.len() - keep);
             }
         }
+        Ok(())
     }
 
-    // 4. Extend each unit's hash chain. Heads are created if missing and read (locked on
-    //    PostgreSQL) in unit order, so concurrent batches never wait on each other in a circle.
-    let units: Vec<i64> = jobs
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| out[*i].is_none())
-        .map(|(_, (r, _))| r.unit_id)
-        .collect::<std::collections::BTreeSet<i64>>()
-        .into_iter()
-        .collect();
-    let mut heads: HashMap<i64, (i64, String)> = HashMap::new();
-    if !is_pg {
-        if let Ok(cached) = rules.memory.heads.lock() {
-            for u in &units {
-                if let Some(h) = cached.get(u) {
-                    heads.insert(*u, h.clone());
-                }
-            }
+    /// 5. Every new row's place in its unit's chain.
+    fn place_in_chains(&mut self) {
+        let pending: Vec<(usize, &NewRating, DateTime<Utc>)> = self.pending().collect();
+        for (i, r, at) in pending {
+            let head = self
+                .heads
+                .entry(r.unit_id)
+                .or_insert((0, GENESIS.to_string()));
+            let seq = head.0 + 1;
+            let (corrects_id, reason) = match &r.correction {
+                Some((id, reason, _)) => (Some(*id), reason.as_str()),
+                None => (None, ""),
+            };
+            let fields = ChainFields {
+                unit_id: r.unit_id,
+                seq,
+                instrument_id: r.instrument_id,
+                channel: r.channel.as_str(),
+                score: r.score,
+                faces: r.faces,
+                counter_id: r.counter_id,
+                kiosk_id: r.kiosk_id,
+                procedure_id: r.procedure_id,
+                dossier_id: r.dossier_id,
+                corrects_id,
+                correction_reason: reason,
+                created_at: at,
+            };
+            let hash = chain_hash(&head.1, &fields);
+            self.rows.push(Row {
+                i,
+                seq,
+                prev: std::mem::replace(&mut head.1, hash.clone()),
+                hash,
+            });
+            head.0 = seq;
         }
     }
-    let to_read: Vec<i64> = units
-        .iter()
-        .filter(|u| !heads.contains_key(u))
-        .copied()
-        .collect();
-    if !to_read.is_empty() {
-        let lock = if is_pg { " FOR UPDATE" } else { "" };
-        let select = format!(
-            "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id{lock}",
-            placeholders(1, to_read.len())
-        );
-        // Read (and lock) the heads; a unit's first rating creates its head, then they are read again.
-        let mut rows: Vec<(i64, i64, String)> = Vec::new();
-        for attempt in 0..2 {
-            rows = tx_run!(&mut tx, c => {
-                let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
-                for u in &to_read {
-                    q = q.bind(*u);
+
+    /// 6. The rows, many per INSERT, then each one's answers and comment, its flag or its
+    ///    entry in the indices, what a correction takes out, the session sign-up it rates.
+    async fn insert_rows(&mut self, tx: &mut Tx) -> DbResult<()> {
+        const COLS: usize = 18;
+        // Chunks of 64, 32, 16 … rows: few distinct statements, so each stays prepared.
+        let mut bounds: Vec<(usize, usize)> = Vec::new();
+        let mut start = 0;
+        while start < self.rows.len() {
+            let rest = self.rows.len() - start;
+            let size = if rest >= 64 {
+                64
+            } else {
+                1 << (usize::BITS - 1 - rest.leading_zeros())
+            };
+            bounds.push((start, start + size));
+            start += size;
+        }
+        let jobs = self.jobs;
+        for (from, to) in bounds {
+            let chunk = &self.rows[from..to];
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| {
+                    let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO ratings (unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id, dossier_id,
+                                      corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash)
+                 VALUES {} RETURNING id, unit_id, seq",
+                values.join(", ")
+            );
+            let ids: Vec<(i64, i64, i64)> = tx_run!(tx, c => {
+                let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+                for row in chunk {
+                    let (r, at) = (&jobs[row.i].0, jobs[row.i].1);
+                    let (corrects_id, reason, corrected_by) = match &r.correction {
+                        Some((id, reason, by)) => (Some(*id), reason.as_str(), Some(*by)),
+                        None => (None, "", None),
+                    };
+                    q = q.bind(r.unit_id).bind(row.seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
+                        .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
+                        .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(at).bind(local_day(at))
+                        .bind(&row.prev).bind(&row.hash);
                 }
                 q.fetch_all(&mut *c).await
             })?;
-            if rows.len() == to_read.len() || attempt == 1 {
-                break;
+            let by_key: HashMap<(i64, i64), i64> =
+                ids.into_iter().map(|(id, u, seq)| ((u, seq), id)).collect();
+            for row in &self.rows[from..to] {
+                let (r, at) = (&jobs[row.i].0, jobs[row.i].1);
+                let id = *by_key
+                    .get(&(r.unit_id, row.seq))
+                    .ok_or(DbError::Conflict("err.internal"))?;
+                insert_details(tx, id, &row.hash, &r.answers, &r.comment, at).await?;
+                match self.suspicion[row.i] {
+                    Some(s) => self.flags.push((id, s.as_str(), at)),
+                    None => self.deltas.push(super::rollup::Delta {
+                        unit_id: r.unit_id,
+                        day: local_day(at),
+                        channel: r.channel.as_str().to_string(),
+                        procedure_id: r.procedure_id,
+                        counter_id: r.counter_id,
+                        score: Some(r.score),
+                        answers: r.answers.clone(),
+                        sign: 1,
+                    }),
+                }
+                // A correction takes the rating it corrects out of the indices (if it was in).
+                if let Some((corrected, ..)) = &r.correction {
+                    if super::rollup::counts(tx, *corrected, Some(id)).await? {
+                        self.deltas
+                            .extend(super::rollup::delta_of(tx, *corrected, -1).await?);
+                    }
+                }
+                if let Some(signup) = r.session_signup_id {
+                    tx_run!(tx, c => sqlx::query("UPDATE session_signups SET rating_id = $1 WHERE id = $2")
+                        .bind(id).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                }
+                self.out[row.i] = Some(Ok(Saved {
+                    id,
+                    suspicious: self.suspicion[row.i],
+                    duplicate: false,
+                }));
             }
-            let values: Vec<String> = (0..to_read.len())
-                .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
+        }
+        Ok(())
+    }
+
+    /// 7. The flags of suspicious answers, and the rollups of those that count.
+    async fn flags_and_rollups(&mut self, tx: &mut Tx) -> DbResult<()> {
+        super::rollup::apply(tx, &self.deltas).await?;
+        for chunk in self.flags.chunks(64) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
                 .collect();
-            let sql = format!("INSERT INTO chain_heads (unit_id, seq, hash) VALUES {} ON CONFLICT (unit_id) DO NOTHING", values.join(", "));
-            tx_run!(&mut tx, c => {
+            let sql = format!(
+                "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES {}",
+                values.join(", ")
+            );
+            tx_run!(tx, c => {
                 let mut q = sqlx::query(&sql);
-                for u in &to_read {
-                    q = q.bind(*u);
+                for (id, reason, at) in chunk {
+                    q = q.bind(*id).bind(*reason).bind(*at);
                 }
                 q.execute(&mut *c).await.map(|r| r.rows_affected())
             })?;
         }
-        heads.extend(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))));
+        Ok(())
     }
-    let old_seqs: HashMap<i64, i64> = heads.iter().map(|(u, (seq, _))| (*u, *seq)).collect();
 
-    // Compute every new row's place in its chain, then insert the rows many at a time.
-    struct Row<'a> {
-        i: usize,
-        r: &'a NewRating,
-        at: DateTime<Utc>,
-        seq: i64,
-        prev: String,
-        hash: String,
-    }
-    let mut rows: Vec<Row> = Vec::new();
-    for (i, (r, at)) in jobs.iter().enumerate() {
-        if out[i].is_some() {
-            continue;
-        }
-        let head = heads.entry(r.unit_id).or_insert((0, GENESIS.to_string()));
-        let seq = head.0 + 1;
-        let (corrects_id, reason) = match &r.correction {
-            Some((id, reason, _)) => (Some(*id), reason.as_str()),
-            None => (None, ""),
-        };
-        let fields = ChainFields {
-            unit_id: r.unit_id,
-            seq,
-            instrument_id: r.instrument_id,
-            channel: r.channel.as_str(),
-            score: r.score,
-            faces: r.faces,
-            counter_id: r.counter_id,
-            kiosk_id: r.kiosk_id,
-            procedure_id: r.procedure_id,
-            dossier_id: r.dossier_id,
-            corrects_id,
-            correction_reason: reason,
-            created_at: *at,
-        };
-        let hash = chain_hash(&head.1, &fields);
-        rows.push(Row {
-            i,
-            r,
-            at: *at,
-            seq,
-            prev: std::mem::replace(&mut head.1, hash.clone()),
-            hash,
-        });
-        head.0 = seq;
-    }
-    const COLS: usize = 18;
-    let mut flags: Vec<(i64, &str, DateTime<Utc>)> = Vec::new();
-    // What enters or leaves the indices with this batch (kept in the rollups below).
-    let mut deltas: Vec<super::rollup::Delta> = Vec::new();
-    // Chunks of 64, 32, 16 … rows: few distinct statements, so each stays prepared in the cache.
-    let mut chunks: Vec<&[Row]> = Vec::new();
-    let mut rest: &[Row] = &rows;
-    while !rest.is_empty() {
-        let size = if rest.len() >= 64 {
-            64
-        } else {
-            1 << (usize::BITS - 1 - rest.len().leading_zeros())
-        };
-        let (head, tail) = rest.split_at(size);
-        chunks.push(head);
-        rest = tail;
-    }
-    for chunk in chunks {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|k| {
-                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO ratings (unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id, dossier_id,
-                                  corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash)
-             VALUES {} RETURNING id, unit_id, seq",
-            values.join(", ")
-        );
-        let ids: Vec<(i64, i64, i64)> = tx_run!(&mut tx, c => {
-            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
-            for row in chunk {
-                let r = row.r;
-                let (corrects_id, reason, corrected_by) = match &r.correction {
-                    Some((id, reason, by)) => (Some(*id), reason.as_str(), Some(*by)),
-                    None => (None, "", None),
-                };
-                q = q.bind(r.unit_id).bind(row.seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
-                    .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
-                    .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(row.at).bind(local_day(row.at))
-                    .bind(&row.prev).bind(&row.hash);
-            }
-            q.fetch_all(&mut *c).await
-        })?;
-        let by_key: HashMap<(i64, i64), i64> =
-            ids.into_iter().map(|(id, u, seq)| ((u, seq), id)).collect();
-        for row in chunk {
-            let id = *by_key
-                .get(&(row.r.unit_id, row.seq))
-                .ok_or(DbError::Conflict("err.internal"))?;
-            insert_details(
-                &mut tx,
-                id,
-                &row.hash,
-                &row.r.answers,
-                &row.r.comment,
-                row.at,
-            )
-            .await?;
-            if let Some(s) = suspicion[row.i] {
-                flags.push((id, s.as_str(), row.at));
-            } else {
-                deltas.push(super::rollup::Delta {
-                    unit_id: row.r.unit_id,
-                    day: local_day(row.at),
-                    channel: row.r.channel.as_str().to_string(),
-                    procedure_id: row.r.procedure_id,
-                    counter_id: row.r.counter_id,
-                    score: Some(row.r.score),
-                    answers: row.r.answers.clone(),
-                    sign: 1,
-                });
-            }
-            // A correction takes the rating it corrects out of the indices (if it was in).
-            if let Some((corrected, ..)) = &row.r.correction {
-                if super::rollup::counts(&mut tx, *corrected, Some(id)).await? {
-                    deltas.extend(super::rollup::delta_of(&mut tx, *corrected, -1).await?);
+    /// 8. Kiosks that answered are alive: `last_seen_at` is written about once a minute each.
+    async fn kiosks_seen(&mut self, tx: &mut Tx) -> DbResult<()> {
+        if let Ok(written) = self.rules.memory.seen_written.lock() {
+            for (r, at) in self.jobs {
+                let Some(k) = r.kiosk_id else { continue };
+                let stale = written
+                    .get(&k)
+                    .is_none_or(|t| *at - *t > chrono::Duration::seconds(60));
+                if stale && !self.seen.iter().any(|(x, _)| *x == k) {
+                    self.seen.push((k, *at));
                 }
             }
-            if let Some(signup) = row.r.session_signup_id {
-                tx_run!(&mut tx, c => sqlx::query("UPDATE session_signups SET rating_id = $1 WHERE id = $2")
-                    .bind(id).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-            }
-            out[row.i] = Some(Ok(Saved {
-                id,
-                suspicious: suspicion[row.i],
-                duplicate: false,
-            }));
         }
-    }
-
-    super::rollup::apply(&mut tx, &deltas).await?;
-    for chunk in flags.chunks(64) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
-            .collect();
-        let sql = format!(
-            "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES {}",
-            values.join(", ")
-        );
-        tx_run!(&mut tx, c => {
-            let mut q = sqlx::query(&sql);
-            for (id, reason, at) in chunk {
-                q = q.bind(*id).bind(*reason).bind(*at);
-            }
-            q.execute(&mut *c).await.map(|r| r.rows_affected())
-        })?;
-    }
-
-    // Kiosks that answered are alive: write `last_seen_at` about once a minute per kiosk.
-    let mut kiosk_rows: Vec<(i64, DateTime<Utc>)> = Vec::new();
-    if let Ok(mut written) = rules.memory.seen_written.lock() {
-        for (r, at) in jobs.iter() {
-            let Some(k) = r.kiosk_id else { continue };
-            let stale = written
-                .get(&k)
-                .is_none_or(|t| *at - *t > chrono::Duration::seconds(60));
-            if stale && !kiosk_rows.iter().any(|(x, _)| *x == k) {
-                written.insert(k, *at);
-                kiosk_rows.push((k, *at));
-            }
+        if self.seen.is_empty() {
+            return Ok(());
         }
-    }
-    if !kiosk_rows.is_empty() {
-        let sql = set_update_sql(
-            is_pg,
+        let sql = values_update_sql(
+            self.dialect,
             "kiosks",
             "id",
             &[("last_seen_at", "TIMESTAMPTZ")],
             None,
-            kiosk_rows.len(),
+            self.seen.len(),
         );
-        tx_run!(&mut tx, c => {
+        tx_run!(tx, c => {
             let mut q = sqlx::query(&sql);
-            for (k, seen) in &kiosk_rows {
+            for (k, seen) in &self.seen {
                 q = q.bind(*k).bind(*seen);
             }
             q.execute(&mut *c).await.map(|r| r.rows_affected())
         })?;
+        Ok(())
     }
-    if !heads.is_empty() {
-        // Move each head on from the sequence it was read at; anything else means another
-        // writer moved it, and the whole batch is refused (then retried one by one).
-        let list: Vec<(i64, i64, String, i64)> = heads
+
+    /// 9. Each head moves on from the sequence it was read at; anything else means another
+    ///    writer moved it, and the whole batch is refused (then retried one by one).
+    async fn move_heads(&mut self, tx: &mut Tx) -> DbResult<()> {
+        if self.heads.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<(i64, i64, String, i64)> = self
+            .heads
             .iter()
             .map(|(u, (seq, hash))| {
                 (
                     *u,
                     *seq,
                     hash.clone(),
-                    old_seqs.get(u).copied().unwrap_or(-1),
+                    self.read_seqs.get(u).copied().unwrap_or(-1),
                 )
             })
             .collect();
-        let sql = set_update_sql(
-            is_pg,
+        let sql = values_update_sql(
+            self.dialect,
             "chain_heads",
             "unit_id",
             &[("seq", "BIGINT"), ("hash", "TEXT")],
             Some(("seq", "BIGINT")),
             list.len(),
         );
-        let moved = tx_run!(&mut tx, c => {
+        let moved = tx_run!(tx, c => {
             let mut q = sqlx::query(&sql);
             for (u, seq, hash, old) in &list {
                 q = q.bind(*u).bind(*seq).bind(hash).bind(*old);
@@ -606,52 +724,65 @@ async fn write_all(
             q.execute(&mut *c).await.map(|r| r.rows_affected())
         })?;
         if moved != list.len() as u64 {
-            rules.memory.forget_heads();
+            self.rules.memory.forget_heads();
             return Err(DbError::Conflict("err.chain_moved"));
         }
-    }
-    if let Err(e) = tx.commit().await {
-        rules.memory.forget_heads();
-        return Err(e);
-    }
-    if !is_pg {
-        if let Ok(mut cached) = rules.memory.heads.lock() {
-            cached.extend(heads);
-        }
+        Ok(())
     }
 
-    // A nonce repeated inside the batch answers with the first one's id.
-    let mut results: Vec<Result<Saved, SaveError>> = Vec::with_capacity(jobs.len());
-    let first_ids: HashMap<(i64, String), i64> = seen
-        .iter()
-        .filter_map(|(k, i)| match &out[*i] {
-            Some(Ok(s)) => Some((k.clone(), s.id)),
-            _ => None,
-        })
-        .collect();
-    for (i, o) in out.into_iter().enumerate() {
-        let r = &jobs[i].0;
-        let dup_in_batch = matches!(o, Some(Err(SaveError::LinkUsed)))
-            && r.survey_link_id.is_none()
-            && r.session_signup_id.is_none();
-        if dup_in_batch {
-            let key = (
-                r.kiosk_id.unwrap_or_default(),
-                r.client_nonce.clone().unwrap_or_default(),
-            );
-            results.push(match first_ids.get(&key) {
-                Some(id) => Ok(Saved {
-                    id: *id,
-                    suspicious: None,
-                    duplicate: true,
-                }),
-                None => Err(SaveError::Stopped),
-            });
-        } else {
-            results.push(o.unwrap_or(Err(SaveError::Stopped)));
+    /// 10. The commit; only then does the memory take this batch's heads, kiosk answers and
+    ///     last-seen times, and the answers come back in order (a nonce repeated inside the
+    ///     batch with the first one's id).
+    async fn commit(self, tx: Tx) -> DbResult<Vec<Result<Saved, SaveError>>> {
+        let memory = &self.rules.memory;
+        if let Err(e) = tx.commit().await {
+            memory.forget_heads();
+            return Err(e);
         }
+        if self.dialect == Dialect::Sqlite {
+            if let Ok(mut cached) = memory.heads.lock() {
+                cached.extend(self.heads);
+            }
+            if let Ok(mut recent) = memory.recent.lock() {
+                recent.extend(self.recent);
+            }
+        }
+        if let Ok(mut written) = memory.seen_written.lock() {
+            written.extend(self.seen);
+        }
+        let first_ids: HashMap<(i64, String), i64> = self
+            .nonces
+            .iter()
+            .filter_map(|(k, i)| match &self.out[*i] {
+                Some(Ok(s)) => Some((k.clone(), s.id)),
+                _ => None,
+            })
+            .collect();
+        let mut results: Vec<Result<Saved, SaveError>> = Vec::with_capacity(self.jobs.len());
+        for (i, o) in self.out.into_iter().enumerate() {
+            let r = &self.jobs[i].0;
+            let dup_in_batch = matches!(o, Some(Err(SaveError::LinkUsed)))
+                && r.survey_link_id.is_none()
+                && r.session_signup_id.is_none();
+            if dup_in_batch {
+                let key = (
+                    r.kiosk_id.unwrap_or_default(),
+                    r.client_nonce.clone().unwrap_or_default(),
+                );
+                results.push(match first_ids.get(&key) {
+                    Some(id) => Ok(Saved {
+                        id: *id,
+                        suspicious: None,
+                        duplicate: true,
+                    }),
+                    None => Err(SaveError::Stopped),
+                });
+            } else {
+                results.push(o.unwrap_or(Err(SaveError::Stopped)));
+            }
+        }
+        Ok(results)
     }
-    Ok(results)
 }
 
 /// `$first, $first+1, …` for `n` parameters.
@@ -665,8 +796,8 @@ fn placeholders(first: usize, n: usize) -> String {
 /// An UPDATE of `n` rows in one statement: parameters are (key, col1, col2, …[, guard]) per
 /// row. With a guard `(column, type)`, a row is updated only while its column still holds the
 /// guard value given for it.
-fn set_update_sql(
-    is_pg: bool,
+fn values_update_sql(
+    dialect: Dialect,
     table: &str,
     key: &str,
     cols: &[(&str, &str)],
@@ -678,55 +809,55 @@ fn set_update_sql(
         .chain(guard.map(|(_, t)| t))
         .collect();
     let width = types.len();
-    let rows: Vec<String> = (0..n)
-        .map(|r| {
-            let cells: Vec<String> = types
-                .iter()
-                .enumerate()
-                .map(|(c, ty)| {
-                    let p = format!("${}", r * width + c + 1);
-                    // PostgreSQL needs the types of the VALUES columns spelled out.
-                    if is_pg {
-                        format!("CAST({p} AS {ty})")
-                    } else {
-                        p
-                    }
-                })
-                .collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
     let names: Vec<&str> = std::iter::once(key)
         .chain(cols.iter().map(|(c, _)| *c))
         .chain(guard.map(|_| "guard"))
         .collect();
-    if is_pg {
-        let sets: Vec<String> = cols.iter().map(|(c, _)| format!("{c} = v.{c}")).collect();
-        let cond = guard
-            .map(|(g, _)| format!(" AND {table}.{g} = v.guard"))
-            .unwrap_or_default();
-        format!(
-            "UPDATE {table} SET {} FROM (VALUES {}) AS v({}) WHERE {table}.{key} = v.{key}{cond}",
-            sets.join(", "),
-            rows.join(", "),
-            names.join(", ")
-        )
-    } else {
-        let sets: Vec<String> = cols
-            .iter()
-            .map(|(c, _)| format!("{c} = (SELECT v.{c} FROM v WHERE v.{key} = {table}.{key})"))
-            .collect();
-        let cond = guard
-            .map(|(g, _)| {
-                format!(" AND {g} = (SELECT v.guard FROM v WHERE v.{key} = {table}.{key})")
+    let rows = |cell: &dyn Fn(String, &str) -> String| -> String {
+        (0..n)
+            .map(|r| {
+                let cells: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(c, ty)| cell(format!("${}", r * width + c + 1), ty))
+                    .collect();
+                format!("({})", cells.join(", "))
             })
-            .unwrap_or_default();
-        format!(
-            "WITH v({}) AS (VALUES {}) UPDATE {table} SET {} WHERE {key} IN (SELECT {key} FROM v){cond}",
-            names.join(", "),
-            rows.join(", "),
-            sets.join(", ")
-        )
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match dialect {
+        // SQLite: a VALUES list in a WITH clause, one sub-select per column.
+        Dialect::Sqlite => {
+            let sets: Vec<String> = cols
+                .iter()
+                .map(|(c, _)| format!("{c} = (SELECT v.{c} FROM v WHERE v.{key} = {table}.{key})"))
+                .collect();
+            let cond = guard
+                .map(|(g, _)| {
+                    format!(" AND {g} = (SELECT v.guard FROM v WHERE v.{key} = {table}.{key})")
+                })
+                .unwrap_or_default();
+            format!(
+                "WITH v({}) AS (VALUES {}) UPDATE {table} SET {} WHERE {key} IN (SELECT {key} FROM v){cond}",
+                names.join(", "),
+                rows(&|p, _| p),
+                sets.join(", ")
+            )
+        }
+        // PostgreSQL: UPDATE … FROM (VALUES …), the types of the VALUES columns spelled out.
+        Dialect::Postgres => {
+            let sets: Vec<String> = cols.iter().map(|(c, _)| format!("{c} = v.{c}")).collect();
+            let cond = guard
+                .map(|(g, _)| format!(" AND {table}.{g} = v.guard"))
+                .unwrap_or_default();
+            format!(
+                "UPDATE {table} SET {} FROM (VALUES {}) AS v({}) WHERE {table}.{key} = v.{key}{cond}",
+                sets.join(", "),
+                rows(&|p, ty| format!("CAST({p} AS {ty})")),
+                names.join(", ")
+            )
+        }
     }
 }
 
