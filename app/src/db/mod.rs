@@ -162,13 +162,14 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of the live dialect (embedded at build time).
+    /// Applies the migrations of the live dialect (embedded at build time), then the one step
+    /// SQL cannot do: chaining the flags a database had before flags were chained.
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
             Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
-        Ok(())
+        ratings::chain_existing_flags(self).await
     }
 
     /// The migration versions this build knows for the live dialect.

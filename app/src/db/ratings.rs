@@ -3,8 +3,8 @@
 
 use super::{Db, DbError, DbResult, Tx};
 use crate::domain::rating::{
-    answer_hash, chain_hash, comment_hash, judge_kiosk_answer, BurstRule, ChainFields, Channel,
-    OpeningHours, Suspicion, GENESIS,
+    answer_hash, chain_hash, comment_hash, flag_hash, judge_kiosk_answer, BurstRule, ChainFields,
+    Channel, FlagAction, FlagFields, OpeningHours, Suspicion, GENESIS,
 };
 use crate::{db_run, tx_run};
 use chrono::{DateTime, DurationRound, NaiveDate, Utc};
@@ -87,8 +87,25 @@ pub struct Rules {
     pub memory: std::sync::Arc<KioskMemory>,
 }
 
-/// A kiosk's last answers: (time, score), oldest first.
-type Answers = Vec<(DateTime<Utc>, i32)>;
+/// One of a kiosk's last answers, as the burst rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Past {
+    at: DateTime<Utc>,
+    score: i32,
+    /// Where it is: committed with this id, or a job of the batch being written.
+    at_ref: PastRef,
+    /// Already set aside (flagged, for any reason): never flagged again.
+    flagged: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PastRef {
+    Saved(i64),
+    Job(usize),
+}
+
+/// A kiosk's last answers, oldest first.
+type Answers = Vec<Past>;
 
 /// What the writers remember between batches, always as last committed: on SQLite (one writer)
 /// each kiosk's last few answers and the chain heads; on both, when each kiosk's
@@ -307,12 +324,17 @@ struct Batch<'a> {
     suspicion: Vec<Option<Suspicion>>,
     /// The judged kiosks' last answers, this batch's included (remembered after the commit).
     recent: HashMap<i64, Answers>,
+    /// Committed answers this batch sets aside: the earlier part of a burst it completes.
+    flag_earlier: Vec<(i64, DateTime<Utc>)>,
+    /// The id each written job got.
+    ids: Vec<Option<i64>>,
     /// Each unit's chain head: as read, then as moved on by this batch.
     heads: HashMap<i64, (i64, String)>,
     /// The sequence each head was read at (the UPDATE that moves it on must still find it).
     read_seqs: HashMap<i64, i64>,
     rows: Vec<Row>,
-    flags: Vec<(i64, &'static str, DateTime<Utc>)>,
+    /// The new rows set aside: (id, unit, why, when).
+    flags: Vec<(i64, i64, Suspicion, DateTime<Utc>)>,
     /// What enters or leaves the indices with this batch (kept in the rollups).
     deltas: Vec<super::rollup::Delta>,
     /// Kiosks whose `last_seen_at` this batch writes.
@@ -329,6 +351,8 @@ impl<'a> Batch<'a> {
             nonces: HashMap::new(),
             suspicion: vec![None; jobs.len()],
             recent: HashMap::new(),
+            flag_earlier: Vec::new(),
+            ids: vec![None; jobs.len()],
             heads: HashMap::new(),
             read_seqs: HashMap::new(),
             rows: Vec::new(),
@@ -402,7 +426,7 @@ impl<'a> Batch<'a> {
             .collect::<std::collections::BTreeSet<i64>>()
             .into_iter()
             .collect();
-        let select = match self.dialect {
+        match self.dialect {
             // One writer: the heads as last committed are remembered; the others are read.
             Dialect::Sqlite => {
                 if let Ok(cached) = self.rules.memory.heads.lock() {
@@ -412,55 +436,26 @@ impl<'a> Batch<'a> {
                         }
                     }
                 }
-                "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id"
             }
             // Several writers (and instances): every head is read and locked until the commit.
-            Dialect::Postgres => {
-                "SELECT unit_id, seq, hash FROM chain_heads WHERE unit_id IN ({}) ORDER BY unit_id FOR UPDATE"
-            }
-        };
+            Dialect::Postgres => {}
+        }
         let to_read: Vec<i64> = units
             .iter()
             .filter(|u| !self.heads.contains_key(u))
             .copied()
             .collect();
-        if !to_read.is_empty() {
-            let select = select.replace("{}", &placeholders(1, to_read.len()));
-            // A unit's first rating creates its head; then the heads are read again.
-            let mut rows: Vec<(i64, i64, String)> = Vec::new();
-            for attempt in 0..2 {
-                rows = tx_run!(tx, c => {
-                    let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
-                    for u in &to_read {
-                        q = q.bind(*u);
-                    }
-                    q.fetch_all(&mut *c).await
-                })?;
-                if rows.len() == to_read.len() || attempt == 1 {
-                    break;
-                }
-                let values: Vec<String> = (0..to_read.len())
-                    .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
-                    .collect();
-                let sql = format!("INSERT INTO chain_heads (unit_id, seq, hash) VALUES {} ON CONFLICT (unit_id) DO NOTHING", values.join(", "));
-                tx_run!(tx, c => {
-                    let mut q = sqlx::query(&sql);
-                    for u in &to_read {
-                        q = q.bind(*u);
-                    }
-                    q.execute(&mut *c).await.map(|r| r.rows_affected())
-                })?;
-            }
-            self.heads
-                .extend(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))));
-        }
+        let read = read_heads(tx, "chain_heads", &to_read).await?;
+        self.heads.extend(read);
         self.read_seqs = self.heads.iter().map(|(u, (seq, _))| (*u, *seq)).collect();
         Ok(())
     }
 
     /// 4. Bursts and odd hours, judged against each kiosk's last few answers (after the heads
     ///    are locked: on PostgreSQL no other batch of the kiosk's unit can commit meanwhile). A
-    ///    correction is an official's act on an answer already judged, not a new answer.
+    ///    burst is set aside whole: the answers before the one that completes it too, whether
+    ///    in this batch or committed earlier. A correction is an official's act on an answer
+    ///    already judged, not a new answer.
     async fn judge(&mut self, tx: &mut Tx) -> DbResult<()> {
         let judged = |r: &NewRating| r.kiosk_id.filter(|_| r.correction.is_none());
         let kiosks: std::collections::BTreeSet<i64> =
@@ -480,11 +475,21 @@ impl<'a> Batch<'a> {
             let list = match remembered {
                 Some(list) => list,
                 None => {
-                    let mut rows: Answers = tx_run!(tx, c => sqlx::query_as(
-                        "SELECT created_at, score FROM ratings WHERE kiosk_id = $1 AND corrects_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $2")
+                    let rows: Vec<(i64, DateTime<Utc>, i32, bool)> = tx_run!(tx, c => sqlx::query_as(
+                        "SELECT r.id, r.created_at, r.score, (f.rating_id IS NOT NULL) FROM ratings r
+                           LEFT JOIN rating_flags f ON f.rating_id = r.id
+                          WHERE r.kiosk_id = $1 AND r.corrects_id IS NULL
+                          ORDER BY r.created_at DESC, r.id DESC LIMIT $2")
                         .bind(k).bind(self.rules.burst.count as i64).fetch_all(&mut *c).await)?;
-                    rows.reverse();
-                    rows
+                    rows.into_iter()
+                        .rev()
+                        .map(|(id, at, score, flagged)| Past {
+                            at,
+                            score,
+                            at_ref: PastRef::Saved(id),
+                            flagged,
+                        })
+                        .collect()
                 }
             };
             self.recent.insert(k, list);
@@ -496,9 +501,25 @@ impl<'a> Batch<'a> {
                 continue;
             };
             let list = self.recent.entry(k).or_default();
-            self.suspicion[i] =
-                judge_kiosk_answer(*at, r.score, list, &self.rules.hours, self.rules.burst);
-            list.push((*at, r.score));
+            let seen: Vec<(DateTime<Utc>, i32)> = list.iter().map(|p| (p.at, p.score)).collect();
+            let j = judge_kiosk_answer(*at, r.score, &seen, &self.rules.hours, self.rules.burst);
+            self.suspicion[i] = j.new;
+            let from = list.len().saturating_sub(j.burst_earlier);
+            for p in list[from..].iter_mut().filter(|p| !p.flagged) {
+                p.flagged = true;
+                match p.at_ref {
+                    PastRef::Job(x) => {
+                        self.suspicion[x].get_or_insert(Suspicion::Burst);
+                    }
+                    PastRef::Saved(id) => self.flag_earlier.push((id, *at)),
+                }
+            }
+            list.push(Past {
+                at: *at,
+                score: r.score,
+                at_ref: PastRef::Job(i),
+                flagged: j.new.is_some(),
+            });
             if list.len() > keep {
                 list.drain(..list.len() - keep);
             }
@@ -601,7 +622,7 @@ impl<'a> Batch<'a> {
                     .ok_or(DbError::Conflict("err.internal"))?;
                 insert_details(tx, id, &row.hash, &r.answers, &r.comment, at).await?;
                 match self.suspicion[row.i] {
-                    Some(s) => self.flags.push((id, s.as_str(), at)),
+                    Some(s) => self.flags.push((id, r.unit_id, s, at)),
                     None => self.deltas.push(super::rollup::Delta {
                         unit_id: r.unit_id,
                         day: local_day(at),
@@ -624,18 +645,33 @@ impl<'a> Batch<'a> {
                     tx_run!(tx, c => sqlx::query("UPDATE session_signups SET rating_id = $1 WHERE id = $2")
                         .bind(id).bind(signup).execute(&mut *c).await.map(|r| r.rows_affected()))?;
                 }
-                self.out[row.i] = Some(Ok(Saved {
-                    id,
-                    suspicious: self.suspicion[row.i],
-                    duplicate: false,
-                }));
+                self.ids[row.i] = Some(id);
             }
         }
         Ok(())
     }
 
-    /// 7. The flags of suspicious answers, and the rollups of those that count.
+    /// 7. The flags of suspicious answers (the earlier part of a burst leaves the rollups if
+    ///    it was counted), each one an event of its unit's flag chain, and the rollups of those
+    ///    that count.
     async fn flags_and_rollups(&mut self, tx: &mut Tx) -> DbResult<()> {
+        let mut events: Vec<FlagEvent> = Vec::new();
+        for (id, at) in &self.flag_earlier {
+            let counted = super::rollup::counts(tx, *id, None).await?;
+            let n = tx_run!(tx, c => sqlx::query(
+                "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, $2, $3) ON CONFLICT (rating_id) DO NOTHING")
+                .bind(*id).bind(Suspicion::Burst.as_str()).bind(*at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+            if n == 0 {
+                continue;
+            }
+            let unit_id: i64 = tx_run!(tx, c => sqlx::query_scalar("SELECT unit_id FROM ratings WHERE id = $1")
+                .bind(*id).fetch_one(&mut *c).await)?;
+            events.push(FlagEvent::flag(unit_id, *id, Suspicion::Burst, *at));
+            if counted {
+                self.deltas
+                    .extend(super::rollup::delta_of(tx, *id, -1).await?);
+            }
+        }
         super::rollup::apply(tx, &self.deltas).await?;
         for chunk in self.flags.chunks(64) {
             let values: Vec<String> = (0..chunk.len())
@@ -647,13 +683,18 @@ impl<'a> Batch<'a> {
             );
             tx_run!(tx, c => {
                 let mut q = sqlx::query(&sql);
-                for (id, reason, at) in chunk {
-                    q = q.bind(*id).bind(*reason).bind(*at);
+                for (id, _, why, at) in chunk {
+                    q = q.bind(*id).bind(why.as_str()).bind(*at);
                 }
                 q.execute(&mut *c).await.map(|r| r.rows_affected())
             })?;
         }
-        Ok(())
+        events.extend(
+            self.flags
+                .iter()
+                .map(|(id, unit_id, why, at)| FlagEvent::flag(*unit_id, *id, *why, *at)),
+        );
+        append_flag_events(tx, &events).await
     }
 
     /// 8. Kiosks that answered are alive: `last_seen_at` is written about once a minute each.
@@ -733,18 +774,42 @@ impl<'a> Batch<'a> {
     /// 10. The commit; only then does the memory take this batch's heads, kiosk answers and
     ///     last-seen times, and the answers come back in order (a nonce repeated inside the
     ///     batch with the first one's id).
-    async fn commit(self, tx: Tx) -> DbResult<Vec<Result<Saved, SaveError>>> {
+    async fn commit(mut self, tx: Tx) -> DbResult<Vec<Result<Saved, SaveError>>> {
         let memory = &self.rules.memory;
         if let Err(e) = tx.commit().await {
             memory.forget_heads();
             return Err(e);
         }
+        // What this batch wrote is committed now: its jobs become saved answers.
+        for (i, id) in self.ids.iter().enumerate() {
+            if let Some(id) = id {
+                self.out[i] = Some(Ok(Saved {
+                    id: *id,
+                    suspicious: self.suspicion[i],
+                    duplicate: false,
+                }));
+            }
+        }
         if self.dialect == Dialect::Sqlite {
             if let Ok(mut cached) = memory.heads.lock() {
                 cached.extend(self.heads);
             }
-            if let Ok(mut recent) = memory.recent.lock() {
-                recent.extend(self.recent);
+            let ids = &self.ids;
+            let recent = self.recent.into_iter().map(|(k, list)| {
+                let list: Answers = list
+                    .into_iter()
+                    .filter_map(|p| match p.at_ref {
+                        PastRef::Saved(_) => Some(p),
+                        PastRef::Job(i) => ids.get(i).copied().flatten().map(|id| Past {
+                            at_ref: PastRef::Saved(id),
+                            ..p
+                        }),
+                    })
+                    .collect();
+                (k, list)
+            });
+            if let Ok(mut memo) = memory.recent.lock() {
+                memo.extend(recent);
             }
         }
         if let Ok(mut written) = memory.seen_written.lock() {
@@ -783,6 +848,210 @@ impl<'a> Batch<'a> {
         }
         Ok(results)
     }
+}
+
+/// Reads the heads of `units` in `table` (`chain_heads` or `flag_heads`), creating the missing
+/// ones at the start of their chain; in unit order, and on PostgreSQL locked until the commit.
+async fn read_heads(
+    tx: &mut Tx,
+    table: &str,
+    units: &[i64],
+) -> DbResult<HashMap<i64, (i64, String)>> {
+    if units.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let list = placeholders(1, units.len());
+    let select = match Dialect::of(tx) {
+        // One writer at a time (BEGIN IMMEDIATE): a plain read.
+        Dialect::Sqlite => {
+            format!("SELECT unit_id, seq, hash FROM {table} WHERE unit_id IN ({list}) ORDER BY unit_id")
+        }
+        // Several writers: the heads stay locked until the commit.
+        Dialect::Postgres => format!(
+            "SELECT unit_id, seq, hash FROM {table} WHERE unit_id IN ({list}) ORDER BY unit_id FOR UPDATE"
+        ),
+    };
+    let mut rows: Vec<(i64, i64, String)> = Vec::new();
+    for attempt in 0..2 {
+        rows = tx_run!(tx, c => {
+            let mut q = sqlx::query_as::<_, (i64, i64, String)>(&select);
+            for u in units {
+                q = q.bind(*u);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        if rows.len() == units.len() || attempt == 1 {
+            break;
+        }
+        let values: Vec<String> = (0..units.len())
+            .map(|k| format!("(${}, 0, '{GENESIS}')", k + 1))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} (unit_id, seq, hash) VALUES {} ON CONFLICT (unit_id) DO NOTHING",
+            values.join(", ")
+        );
+        tx_run!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for u in units {
+                q = q.bind(*u);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(rows.into_iter().map(|(u, seq, h)| (u, (seq, h))).collect())
+}
+
+/// A flag set or cleared, to append to the flag chain of the rating's unit.
+#[derive(Debug, Clone)]
+struct FlagEvent {
+    unit_id: i64,
+    rating_id: i64,
+    action: FlagAction,
+    reason: String,
+    account_id: Option<i64>,
+    at: DateTime<Utc>,
+}
+
+impl FlagEvent {
+    fn flag(unit_id: i64, rating_id: i64, why: Suspicion, at: DateTime<Utc>) -> FlagEvent {
+        FlagEvent {
+            unit_id,
+            rating_id,
+            action: FlagAction::Flag,
+            reason: why.as_str().to_string(),
+            account_id: None,
+            at,
+        }
+    }
+}
+
+/// Appends flag events to their units' flag chains (the heads locked last, in unit order, after
+/// everything else a transaction locks, so that no two transactions wait on each other).
+async fn append_flag_events(tx: &mut Tx, events: &[FlagEvent]) -> DbResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let units: Vec<i64> = events
+        .iter()
+        .map(|e| e.unit_id)
+        .collect::<std::collections::BTreeSet<i64>>()
+        .into_iter()
+        .collect();
+    let mut heads = read_heads(tx, "flag_heads", &units).await?;
+    let read: HashMap<i64, i64> = heads.iter().map(|(u, (s, _))| (*u, *s)).collect();
+    struct Placed<'e> {
+        e: &'e FlagEvent,
+        seq: i64,
+        prev: String,
+        hash: String,
+    }
+    let mut placed: Vec<Placed> = Vec::with_capacity(events.len());
+    for e in events {
+        let head = heads.entry(e.unit_id).or_insert((0, GENESIS.to_string()));
+        let seq = head.0 + 1;
+        let hash = flag_hash(
+            &head.1,
+            &FlagFields {
+                unit_id: e.unit_id,
+                seq,
+                rating_id: e.rating_id,
+                action: e.action.as_str(),
+                reason: &e.reason,
+                account_id: e.account_id,
+                at: e.at,
+            },
+        );
+        placed.push(Placed {
+            e,
+            seq,
+            prev: std::mem::replace(&mut head.1, hash.clone()),
+            hash,
+        });
+        head.0 = seq;
+    }
+    const COLS: usize = 9;
+    for chunk in placed.chunks(32) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|k| {
+                let p: Vec<String> = (1..=COLS).map(|c| format!("${}", k * COLS + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO flag_events (unit_id, seq, rating_id, action, reason, account_id, at, prev_hash, hash) VALUES {}",
+            values.join(", ")
+        );
+        tx_run!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q.bind(p.e.unit_id).bind(p.seq).bind(p.e.rating_id).bind(p.e.action.as_str()).bind(&p.e.reason)
+                    .bind(p.e.account_id).bind(p.e.at).bind(&p.prev).bind(&p.hash);
+            }
+            q.execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    let list: Vec<(i64, i64, String, i64)> = heads
+        .into_iter()
+        .map(|(u, (seq, hash))| (u, seq, hash, read.get(&u).copied().unwrap_or(-1)))
+        .collect();
+    let sql = values_update_sql(
+        Dialect::of(tx),
+        "flag_heads",
+        "unit_id",
+        &[("seq", "BIGINT"), ("hash", "TEXT")],
+        Some(("seq", "BIGINT")),
+        list.len(),
+    );
+    let moved = tx_run!(tx, c => {
+        let mut q = sqlx::query(&sql);
+        for (u, seq, hash, old) in &list {
+            q = q.bind(*u).bind(*seq).bind(hash).bind(*old);
+        }
+        q.execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    if moved != list.len() as u64 {
+        return Err(DbError::Conflict("err.chain_moved"));
+    }
+    Ok(())
+}
+
+/// Chains the flags a database had before flags were chained (once: the migration that
+/// brought the flag chain leaves a marker, removed here in the same transaction).
+pub async fn chain_existing_flags(db: &Db) -> DbResult<()> {
+    let mut tx = db.begin().await?;
+    let pending = tx_run!(&mut tx, c => sqlx::query("DELETE FROM settings WHERE key = 'flags.chain_pending'")
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if pending == 0 {
+        return Ok(());
+    }
+    let rows: Vec<FlagRow> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT f.rating_id, r.unit_id, f.reason, f.flagged_at, f.cleared_by, f.cleared_at
+           FROM rating_flags f JOIN ratings r ON r.id = f.rating_id
+          WHERE NOT EXISTS (SELECT 1 FROM flag_events e WHERE e.rating_id = f.rating_id)
+          ORDER BY f.flagged_at, f.rating_id").fetch_all(&mut *c).await)?;
+    let mut events = Vec::new();
+    for (rating_id, unit_id, reason, at, by, cleared) in rows {
+        events.push(FlagEvent {
+            unit_id,
+            rating_id,
+            action: FlagAction::Flag,
+            reason,
+            account_id: None,
+            at,
+        });
+        if let Some(cleared) = cleared {
+            events.push(FlagEvent {
+                unit_id,
+                rating_id,
+                action: FlagAction::Clear,
+                reason: String::new(),
+                account_id: by,
+                at: cleared,
+            });
+        }
+    }
+    append_flag_events(&mut tx, &events).await?;
+    tx.commit().await
 }
 
 /// `$first, $first+1, …` for `n` parameters.
@@ -1054,14 +1323,18 @@ pub async fn get(db: &Db, id: i64) -> DbResult<RatingRow> {
         .ok_or(DbError::NotFound)
 }
 
-/// Clears a suspicious flag (the rating then counts in the indices); recorded with who and when.
+/// Clears a suspicious flag (the rating then counts in the indices); recorded with who and
+/// when, in the audit log and as an event of the unit's flag chain.
 pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
     let mut tx = db.begin().await?;
-    let n = tx_run!(&mut tx, c => sqlx::query("UPDATE rating_flags SET cleared_by = $1, cleared_at = $2 WHERE rating_id = $3 AND cleared_at IS NULL")
-        .bind(actor).bind(Utc::now()).bind(rating_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    if n == 0 {
+    let at = now_micros();
+    let unit_id: Option<i64> = tx_run!(&mut tx, c => sqlx::query_scalar(
+        "UPDATE rating_flags SET cleared_by = $1, cleared_at = $2 WHERE rating_id = $3 AND cleared_at IS NULL
+         RETURNING (SELECT unit_id FROM ratings WHERE id = $3)")
+        .bind(actor).bind(at).bind(rating_id).fetch_optional(&mut *c).await)?;
+    let Some(unit_id) = unit_id else {
         return Err(DbError::NotFound);
-    }
+    };
     if super::rollup::counts(&mut tx, rating_id, None).await? {
         let d = super::rollup::delta_of(&mut tx, rating_id, 1).await?;
         super::rollup::apply(&mut tx, d.as_slice()).await?;
@@ -1073,6 +1346,18 @@ pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
         "rating",
         Some(rating_id),
         "",
+    )
+    .await?;
+    append_flag_events(
+        &mut tx,
+        &[FlagEvent {
+            unit_id,
+            rating_id,
+            action: FlagAction::Clear,
+            reason: String::new(),
+            account_id: Some(actor),
+            at,
+        }],
     )
     .await?;
     tx.commit().await
@@ -1089,6 +1374,151 @@ pub async fn counted_scores(db: &Db, unit_id: i64) -> DbResult<Vec<i32>> {
         .bind(unit_id).fetch_all(c).await)?)
 }
 
+/// A flag row as stored: (rating, unit, reason, flagged at, cleared by, cleared at).
+type FlagRow = (
+    i64,
+    i64,
+    String,
+    DateTime<Utc>,
+    Option<i64>,
+    Option<DateTime<Utc>>,
+);
+/// A flag event as stored.
+type FlagEventRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    DateTime<Utc>,
+    String,
+    String,
+);
+
+/// Recomputes every unit's flag chain, replays it, and compares the result with the flags the
+/// counts read: a flag row removed, inserted or changed behind the application's back is named.
+async fn verify_flags(db: &Db, problems: &mut Vec<ChainProblem>) -> DbResult<()> {
+    let events: Vec<FlagEventRow> = db_run!(db, c => sqlx::query_as(
+        "SELECT unit_id, seq, rating_id, action, reason, account_id, at, prev_hash, hash FROM flag_events ORDER BY unit_id, seq")
+        .fetch_all(c).await)?;
+    let heads: HashMap<i64, (i64, String)> =
+        db_run!(db, c => sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT unit_id, seq, hash FROM flag_heads").fetch_all(c).await)?
+        .into_iter()
+        .map(|(u, s, h)| (u, (s, h)))
+        .collect();
+    // The state the chain says: rating → (reason, flagged at, cleared by and when).
+    type State = (String, i64, Option<(Option<i64>, i64)>);
+    let mut state: HashMap<i64, (i64, State)> = HashMap::new();
+    let mut last: HashMap<i64, (i64, String)> = HashMap::new();
+    for (unit, seq, rating, action, reason, account, at, prev, hash) in &events {
+        let (expected_seq, expected_prev) = last
+            .get(unit)
+            .map(|(s, h)| (s + 1, h.clone()))
+            .unwrap_or((1, GENESIS.to_string()));
+        let problem = |what: &str| ChainProblem {
+            unit_id: *unit,
+            rating_id: Some(*rating),
+            what: what.to_string(),
+        };
+        if *seq != expected_seq {
+            problems.push(problem(&format!(
+                "flag chain: event {seq} where {expected_seq} was expected (an event is missing)"
+            )));
+        }
+        if *prev != expected_prev {
+            problems.push(problem(
+                "flag chain: previous hash does not match the event before",
+            ));
+        }
+        let fields = FlagFields {
+            unit_id: *unit,
+            seq: *seq,
+            rating_id: *rating,
+            action,
+            reason,
+            account_id: *account,
+            at: *at,
+        };
+        if flag_hash(prev, &fields) != *hash {
+            problems.push(problem("flag chain: an event was changed (hash differs)"));
+        }
+        last.insert(*unit, (*seq, hash.clone()));
+        match action.as_str() {
+            "clear" => {
+                if let Some((_, st)) = state.get_mut(rating) {
+                    st.2 = Some((*account, at.timestamp_micros()));
+                }
+            }
+            _ => {
+                state.insert(
+                    *rating,
+                    (*unit, (reason.clone(), at.timestamp_micros(), None)),
+                );
+            }
+        }
+    }
+    for (unit, (seq, hash)) in &heads {
+        let ok = match last.get(unit) {
+            Some((s, h)) => s == seq && h == hash,
+            None => *seq == 0,
+        };
+        if !ok {
+            problems.push(ChainProblem {
+                unit_id: *unit,
+                rating_id: None,
+                what: "flag chain: head does not match the last event (events removed at the end?)"
+                    .into(),
+            });
+        }
+    }
+    for unit in last.keys().filter(|u| !heads.contains_key(u)) {
+        problems.push(ChainProblem {
+            unit_id: *unit,
+            rating_id: None,
+            what: "flag chain: head removed".into(),
+        });
+    }
+    let rows: Vec<FlagRow> = db_run!(db, c => sqlx::query_as(
+        "SELECT f.rating_id, r.unit_id, f.reason, f.flagged_at, f.cleared_by, f.cleared_at
+           FROM rating_flags f JOIN ratings r ON r.id = f.rating_id ORDER BY f.rating_id")
+        .fetch_all(c).await)?;
+    for (rating, unit, reason, at, by, cleared) in rows {
+        let stored: State = (
+            reason,
+            at.timestamp_micros(),
+            cleared.map(|c| (by, c.timestamp_micros())),
+        );
+        match state.remove(&rating) {
+            None => problems.push(ChainProblem {
+                unit_id: unit,
+                rating_id: Some(rating),
+                what: "a flag that is not in the flag chain (added behind the application's back)"
+                    .into(),
+            }),
+            Some((_, chained)) if chained != stored => problems.push(ChainProblem {
+                unit_id: unit,
+                rating_id: Some(rating),
+                what: if chained.2.is_none() && stored.2.is_some() {
+                    "a flag was cleared behind the application's back (the rating counts)".into()
+                } else {
+                    "a flag was changed behind the application's back".into()
+                },
+            }),
+            Some(_) => {}
+        }
+    }
+    for (rating, (unit, _)) in state {
+        problems.push(ChainProblem {
+            unit_id: unit,
+            rating_id: Some(rating),
+            what: "a flag was removed behind the application's back (the rating counts)".into(),
+        });
+    }
+    Ok(())
+}
+
 /// One problem `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainProblem {
@@ -1101,6 +1531,7 @@ pub struct ChainProblem {
 /// (a row changed, removed or inserted behind the application's back).
 pub async fn verify(db: &Db) -> DbResult<(usize, Vec<ChainProblem>)> {
     let mut problems = Vec::new();
+    verify_flags(db, &mut problems).await?;
     let units: Vec<i64> = db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT DISTINCT unit_id FROM ratings ORDER BY unit_id").fetch_all(c).await)?;
     let heads: HashMap<i64, (i64, String)> = db_run!(db, c => sqlx::query_as::<_, (i64, i64, String)>("SELECT unit_id, seq, hash FROM chain_heads").fetch_all(c).await)?
         .into_iter()
