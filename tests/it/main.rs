@@ -11,6 +11,7 @@ mod crash;
 mod csrf;
 mod feedback;
 mod indices;
+mod kiosk_guard;
 mod limits;
 mod notifications;
 mod procedures;

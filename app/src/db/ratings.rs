@@ -2,6 +2,10 @@
 //! kiosk details, corrections, flags, the officials' list and the chain verification.
 
 use super::{Db, DbError, DbResult, Tx};
+use crate::domain::kiosk_guard::{
+    check_key, day_anomaly, judged_time, metronome, past_ceiling, window_len, DayCounts, KeyState,
+    KioskLimits, Presented,
+};
 use crate::domain::rating::{
     answer_hash, chain_hash, comment_hash, flag_hash, judge_kiosk_answer, BurstRule, ChainFields,
     Channel, FlagAction, FlagFields, OpeningHours, Suspicion, GENESIS,
@@ -35,6 +39,20 @@ pub struct NewRating {
     pub session_signup_id: Option<i64>,
     /// (rating corrected, reason, account)
     pub correction: Option<(i64, String, i64)>,
+    /// What the kiosk's request brought with the answer (the live kiosk path only): its device
+    /// key, its address, how long the answer waited in its offline queue.
+    pub client: Option<KioskClient>,
+}
+
+/// A kiosk request's credentials and circumstances, checked by the writer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KioskClient {
+    /// The device key from the kiosk's `kiosk_key` cookie.
+    pub key: Option<String>,
+    /// The client address of the request.
+    pub addr: String,
+    /// Milliseconds between the touch and the sending, by the kiosk's clock (a queued answer).
+    pub age_ms: Option<i64>,
 }
 
 impl NewRating {
@@ -55,17 +73,20 @@ impl NewRating {
             survey_link_id: None,
             session_signup_id: None,
             correction: None,
+            client: None,
         }
     }
 }
 
 /// A saved rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Saved {
     pub id: i64,
     pub suspicious: Option<Suspicion>,
     /// The same kiosk answer (same nonce) was already saved: this is its id.
     pub duplicate: bool,
+    /// A new device key for the kiosk, to send back in its cookie.
+    pub kiosk_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +104,10 @@ pub enum SaveError {
 pub struct Rules {
     pub hours: OpeningHours,
     pub burst: BurstRule,
+    /// Ceilings, rhythm, the day test and device keys (`domain::kiosk_guard`).
+    pub limits: KioskLimits,
+    /// The server secret kiosk device keys are derived from.
+    pub key_secret: std::sync::Arc<Vec<u8>>,
     /// What the writers remember of each kiosk between batches.
     pub memory: std::sync::Arc<KioskMemory>,
 }
@@ -107,6 +132,15 @@ enum PastRef {
 /// A kiosk's last answers, oldest first.
 type Answers = Vec<Past>;
 
+/// A kiosk's history before a day: (answers kept, satisfied among them, days with answers).
+type History = (i64, i64, i64);
+
+/// An open kiosk alert: (kiosk, kind, address).
+type AlertKey = (i64, &'static str, String);
+
+/// How often an alert under way has its repeats written.
+const ALERT_WRITE_SECS: u64 = 10;
+
 /// What the writers remember between batches, always as last committed: on SQLite (one writer)
 /// each kiosk's last few answers and the chain heads; on both, when each kiosk's
 /// `last_seen_at` was last written. A batch works on its own copies and hands them over only
@@ -117,6 +151,12 @@ pub struct KioskMemory {
     /// is seen, so a restart forgets nothing).
     recent: std::sync::Mutex<HashMap<i64, Answers>>,
     seen_written: std::sync::Mutex<HashMap<i64, DateTime<Utc>>>,
+    /// Each kiosk's history before a day, for the day test (answers kept, satisfied, days),
+    /// read at most every few minutes: it moves only when a day is held or released.
+    history: std::sync::Mutex<HashMap<(i64, NaiveDate), (History, std::time::Instant)>>,
+    /// Open kiosk alerts this process bumped lately (kiosk, kind, address) → when, and the
+    /// repeats seen since: an alert under way is written at most every few seconds.
+    alerts: std::sync::Mutex<HashMap<AlertKey, (std::time::Instant, i64)>>,
     /// SQLite only: the chain heads. Every use is checked by the UPDATE that moves the head on
     /// (it must find the remembered sequence), and any failure forgets them all.
     heads: std::sync::Mutex<HashMap<i64, (i64, String)>>,
@@ -279,10 +319,13 @@ async fn write_all(
     b.one_time_links(&mut tx).await?;
     b.chain_heads(&mut tx).await?;
     b.judge(&mut tx).await?;
+    b.day_test(&mut tx).await?;
     b.place_in_chains();
     b.insert_rows(&mut tx).await?;
     b.flags_and_rollups(&mut tx).await?;
     b.kiosks_seen(&mut tx).await?;
+    b.kiosk_devices(&mut tx).await?;
+    b.kiosk_alerts(&mut tx).await?;
     b.move_heads(&mut tx).await?;
     b.commit(tx).await
 }
@@ -301,6 +344,26 @@ impl Dialect {
             Tx::Postgres(_) => Dialect::Postgres,
         }
     }
+}
+
+/// A kiosk's device key state in a batch.
+struct Device {
+    nonce: Option<String>,
+    state: KeyState,
+    changed: bool,
+}
+
+/// Something an administrator is told about a kiosk.
+#[derive(Debug, Clone)]
+pub(crate) struct Alert {
+    pub kiosk_id: i64,
+    pub kind: &'static str,
+    pub addr: String,
+    pub day: Option<NaiveDate>,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+    /// How many times it happened (one alert, several repeats).
+    pub repeats: i64,
 }
 
 /// A new rating's place in its unit's chain.
@@ -324,8 +387,19 @@ struct Batch<'a> {
     suspicion: Vec<Option<Suspicion>>,
     /// The judged kiosks' last answers, this batch's included (remembered after the commit).
     recent: HashMap<i64, Answers>,
-    /// Committed answers this batch sets aside: the earlier part of a burst it completes.
-    flag_earlier: Vec<(i64, DateTime<Utc>)>,
+    /// Committed answers this batch sets aside: the earlier part of a burst or a rhythm it
+    /// completes, the day's answers of a kiosk whose day it holds for review.
+    flag_earlier: Vec<(i64, Suspicion, DateTime<Utc>)>,
+    /// The time the rules judged each kiosk answer at, when not its own (a queued answer).
+    judged_at: Vec<Option<DateTime<Utc>>>,
+    /// The device key each answer's response carries.
+    keys: Vec<Option<String>>,
+    /// The device key state of each kiosk that answered with its credentials.
+    devices: std::collections::BTreeMap<i64, Device>,
+    alerts: Vec<Alert>,
+    /// Alert repeats left for a later write, and the alerts written (see `ALERT_WRITE_SECS`).
+    alerts_later: HashMap<AlertKey, i64>,
+    alerts_written: Vec<AlertKey>,
     /// The id each written job got.
     ids: Vec<Option<i64>>,
     /// Each unit's chain head: as read, then as moved on by this batch.
@@ -352,6 +426,12 @@ impl<'a> Batch<'a> {
             suspicion: vec![None; jobs.len()],
             recent: HashMap::new(),
             flag_earlier: Vec::new(),
+            judged_at: vec![None; jobs.len()],
+            keys: vec![None; jobs.len()],
+            devices: std::collections::BTreeMap::new(),
+            alerts: Vec::new(),
+            alerts_later: HashMap::new(),
+            alerts_written: Vec::new(),
             ids: vec![None; jobs.len()],
             heads: HashMap::new(),
             read_seqs: HashMap::new(),
@@ -384,6 +464,7 @@ impl<'a> Batch<'a> {
                     id,
                     suspicious: None,
                     duplicate: true,
+                    kiosk_key: None,
                 }));
             } else if self.nonces.insert((k, n.clone()), i).is_some() {
                 self.out[i] = Some(Err(SaveError::LinkUsed)); // answered with the first one's id
@@ -451,77 +532,436 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// 4. Bursts and odd hours, judged against each kiosk's last few answers (after the heads
-    ///    are locked: on PostgreSQL no other batch of the kiosk's unit can commit meanwhile). A
-    ///    burst is set aside whole: the answers before the one that completes it too, whether
-    ///    in this batch or committed earlier. A correction is an official's act on an answer
-    ///    already judged, not a new answer.
+    /// 4. Each kiosk answer judged against the kiosk's last answers (after the heads are
+    ///    locked: on PostgreSQL no other batch of the kiosk's unit can commit meanwhile), at the
+    ///    time [`judged_time`] gives it: its device key and address; a burst or a metronome run
+    ///    (set aside whole, the answers before it included, in this batch or committed); the
+    ///    ceilings per minute and per hour; opening hours. A correction is an official's act on
+    ///    an answer already judged, not a new answer.
     async fn judge(&mut self, tx: &mut Tx) -> DbResult<()> {
         let judged = |r: &NewRating| r.kiosk_id.filter(|_| r.correction.is_none());
         let kiosks: std::collections::BTreeSet<i64> =
             self.pending().filter_map(|(_, r, _)| judged(r)).collect();
-        for k in kiosks {
-            let remembered = match self.dialect {
-                Dialect::Sqlite => self
-                    .rules
-                    .memory
-                    .recent
-                    .lock()
-                    .ok()
-                    .and_then(|m| m.get(&k).cloned()),
-                // Other writers and instances write too: the committed answers are the truth.
-                Dialect::Postgres => None,
-            };
-            let list = match remembered {
-                Some(list) => list,
-                None => {
-                    let rows: Vec<(i64, DateTime<Utc>, i32, bool)> = tx_run!(tx, c => sqlx::query_as(
-                        "SELECT r.id, r.created_at, r.score, (f.rating_id IS NOT NULL) FROM ratings r
-                           LEFT JOIN rating_flags f ON f.rating_id = r.id
-                          WHERE r.kiosk_id = $1 AND r.corrects_id IS NULL
-                          ORDER BY r.created_at DESC, r.id DESC LIMIT $2")
-                        .bind(k).bind(self.rules.burst.count as i64).fetch_all(&mut *c).await)?;
-                    rows.into_iter()
-                        .rev()
-                        .map(|(id, at, score, flagged)| Past {
-                            at,
-                            score,
-                            at_ref: PastRef::Saved(id),
-                            flagged,
-                        })
-                        .collect()
-                }
-            };
-            self.recent.insert(k, list);
+        let keep = window_len(&self.rules.limits, self.rules.burst.count);
+        // The answers before this batch's, per kiosk (data written with its own times, such as
+        // a back-fill, may hold later ones).
+        let mut untils: HashMap<i64, DateTime<Utc>> = HashMap::new();
+        for (_, r, at) in self.pending() {
+            if let Some(k) = r.kiosk_id {
+                let e = untils.entry(k).or_insert(at);
+                *e = (*e).max(at);
+            }
         }
-        let keep = self.rules.burst.count.max(1);
+        let until = |k: i64| untils.get(&k).copied().unwrap_or_else(now_micros);
+        type WindowRow = (i64, i64, DateTime<Utc>, i32, bool);
+        let rows: Vec<WindowRow> = match tx {
+            // One writer: the windows as last committed are remembered; the others are read.
+            Tx::Sqlite(c) => {
+                let mut rows = Vec::new();
+                for k in &kiosks {
+                    let remembered = self
+                        .rules
+                        .memory
+                        .recent
+                        .lock()
+                        .ok()
+                        .and_then(|m| m.get(k).cloned());
+                    if let Some(list) = remembered {
+                        self.recent.insert(*k, list);
+                        continue;
+                    }
+                    let read: Vec<(i64, DateTime<Utc>, i32, bool)> = sqlx::query_as(
+                        "SELECT r.id, COALESCE(r.judged_at, r.created_at), r.score, (f.rating_id IS NOT NULL) FROM ratings r
+                           LEFT JOIN rating_flags f ON f.rating_id = r.id
+                          WHERE r.kiosk_id = $1 AND r.corrects_id IS NULL AND r.created_at <= $3
+                          ORDER BY r.created_at DESC, r.id DESC LIMIT $2")
+                        .bind(*k).bind(keep as i64).bind(until(*k)).fetch_all(&mut **c).await?;
+                    rows.extend(read.into_iter().map(|(id, at, s, f)| (*k, id, at, s, f)));
+                }
+                rows
+            }
+            // Other writers and instances write too: the committed answers are the truth,
+            // every kiosk's window in one statement.
+            Tx::Postgres(c) => {
+                let ids: Vec<i64> = kiosks.iter().copied().collect();
+                let untils: Vec<DateTime<Utc>> = ids.iter().map(|k| until(*k)).collect();
+                sqlx::query_as(
+                    "SELECT k.id, w.id, w.at, w.score, w.flagged
+                       FROM UNNEST($1::BIGINT[], $2::TIMESTAMPTZ[]) AS k(id, until)
+                      CROSS JOIN LATERAL (
+                        SELECT r.id, COALESCE(r.judged_at, r.created_at) AS at, r.score, (f.rating_id IS NOT NULL) AS flagged
+                          FROM ratings r LEFT JOIN rating_flags f ON f.rating_id = r.id
+                         WHERE r.kiosk_id = k.id AND r.corrects_id IS NULL AND r.created_at <= k.until
+                         ORDER BY r.created_at DESC, r.id DESC LIMIT $3) w")
+                    .bind(&ids).bind(&untils).bind(keep as i64).fetch_all(&mut **c).await?
+            }
+        };
+        // Newest first per kiosk as read: oldest first in the windows.
+        for (k, id, at, score, flagged) in rows.into_iter().rev() {
+            self.recent.entry(k).or_default().push(Past {
+                at,
+                score,
+                at_ref: PastRef::Saved(id),
+                flagged,
+            });
+        }
+        for k in &kiosks {
+            self.recent.entry(*k).or_default();
+        }
+        let with_client: Vec<i64> = kiosks
+            .iter()
+            .copied()
+            .filter(|k| {
+                self.pending()
+                    .any(|(_, r, _)| r.kiosk_id == Some(*k) && r.client.is_some())
+            })
+            .collect();
+        self.load_devices(tx, &with_client).await?;
+        let limits = self.rules.limits;
         let jobs = self.jobs;
         for (i, (r, at)) in jobs.iter().enumerate() {
             let (Some(k), true) = (judged(r), self.out[i].is_none()) else {
                 continue;
             };
-            let list = self.recent.entry(k).or_default();
-            let seen: Vec<(DateTime<Utc>, i32)> = list.iter().map(|p| (p.at, p.score)).collect();
-            let j = judge_kiosk_answer(*at, r.score, &seen, &self.rules.hours, self.rules.burst);
-            self.suspicion[i] = j.new;
-            let from = list.len().saturating_sub(j.burst_earlier);
-            for p in list[from..].iter_mut().filter(|p| !p.flagged) {
-                p.flagged = true;
-                match p.at_ref {
-                    PastRef::Job(x) => {
-                        self.suspicion[x].get_or_insert(Suspicion::Burst);
-                    }
-                    PastRef::Saved(id) => self.flag_earlier.push((id, *at)),
-                }
+            let second_device = match &r.client {
+                Some(c) => self.check_device(i, k, c, *at),
+                None => false,
+            };
+            let mut list = self.recent.remove(&k).unwrap_or_default();
+            let when = judged_time(
+                *at,
+                r.client.as_ref().and_then(|c| c.age_ms),
+                list.last().map(|p| p.at),
+            );
+            if when != *at {
+                self.judged_at[i] = Some(when);
             }
+            let earlier: Vec<(DateTime<Utc>, i32)> = list.iter().map(|p| (p.at, p.score)).collect();
+            let times: Vec<DateTime<Utc>> = earlier.iter().map(|(t, _)| *t).collect();
+            let j =
+                judge_kiosk_answer(when, r.score, &earlier, &self.rules.hours, self.rules.burst);
+            let mut run = times.clone();
+            run.push(when);
+            let rhythm = metronome(
+                &run,
+                limits.rhythm_run,
+                limits.rhythm_cv,
+                chrono::Duration::seconds(limits.rhythm_max_gap_secs),
+            );
+            let ceiling =
+                past_ceiling(
+                    when,
+                    &times,
+                    limits.per_minute,
+                    chrono::Duration::seconds(60),
+                ) || past_ceiling(when, &times, limits.per_hour, chrono::Duration::hours(1));
+            let burst = j.new == Some(Suspicion::Burst);
+            let why = [
+                (second_device, Suspicion::SecondDevice),
+                (burst, Suspicion::Burst),
+                (rhythm, Suspicion::Rhythm),
+                (ceiling, Suspicion::Ceiling),
+                (
+                    j.new == Some(Suspicion::OutsideHours),
+                    Suspicion::OutsideHours,
+                ),
+            ]
+            .into_iter()
+            .find_map(|(yes, s)| yes.then_some(s));
+            let mut tail = |n: usize, s: Suspicion, list: &mut Answers| {
+                let from = list.len().saturating_sub(n);
+                for p in list[from..].iter_mut().filter(|p| !p.flagged) {
+                    p.flagged = true;
+                    match p.at_ref {
+                        PastRef::Job(x) => {
+                            self.suspicion[x].get_or_insert(s);
+                        }
+                        PastRef::Saved(id) => self.flag_earlier.push((id, s, when)),
+                    }
+                }
+            };
+            if burst {
+                tail(j.burst_earlier, Suspicion::Burst, &mut list);
+            }
+            if rhythm {
+                tail(limits.rhythm_run - 1, Suspicion::Rhythm, &mut list);
+            }
+            self.suspicion[i] = why;
             list.push(Past {
-                at: *at,
+                at: when,
                 score: r.score,
                 at_ref: PastRef::Job(i),
-                flagged: j.new.is_some(),
+                flagged: why.is_some(),
             });
             if list.len() > keep {
                 list.drain(..list.len() - keep);
+            }
+            self.recent.insert(k, list);
+        }
+        Ok(())
+    }
+
+    /// The device key state of the kiosks that answered with their credentials (locked on
+    /// PostgreSQL: the key moves on in this transaction).
+    async fn load_devices(&mut self, tx: &mut Tx, kiosks: &[i64]) -> DbResult<()> {
+        if kiosks.is_empty() {
+            return Ok(());
+        }
+        let list = placeholders(1, kiosks.len());
+        let sql = match self.dialect {
+            Dialect::Sqlite => format!(
+                "SELECT id, device_nonce, key_epoch, key_issued_at, key_seen_at, last_addr FROM kiosks WHERE id IN ({list}) ORDER BY id"
+            ),
+            Dialect::Postgres => format!(
+                "SELECT id, device_nonce, key_epoch, key_issued_at, key_seen_at, last_addr FROM kiosks WHERE id IN ({list}) ORDER BY id FOR UPDATE"
+            ),
+        };
+        type DeviceRow = (
+            i64,
+            Option<String>,
+            i64,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<String>,
+        );
+        let rows: Vec<DeviceRow> = tx_run!(tx, c => {
+            let mut q = sqlx::query_as::<_, DeviceRow>(&sql);
+            for k in kiosks {
+                q = q.bind(*k);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        for (id, nonce, epoch, issued_at, seen_at, last_addr) in rows {
+            self.devices.insert(
+                id,
+                Device {
+                    state: KeyState {
+                        bound: nonce.is_some(),
+                        epoch,
+                        issued_at,
+                        seen_at,
+                        last_addr,
+                    },
+                    nonce,
+                    changed: false,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks one answer's device key and address; says whether it comes from a second device.
+    fn check_device(&mut self, i: usize, kiosk: i64, c: &KioskClient, at: DateTime<Utc>) -> bool {
+        let secret = self.rules.key_secret.clone();
+        let Some(d) = self.devices.get_mut(&kiosk) else {
+            return false;
+        };
+        let presented = match (&d.nonce, &c.key) {
+            (Some(nonce), Some(key)) => {
+                let msg = |epoch: i64| super::kiosks::device_key_message(kiosk, nonce, epoch);
+                if crate::sign::verify(&secret, &msg(d.state.epoch), key) {
+                    Presented::Current
+                } else if d.state.epoch > 1
+                    && crate::sign::verify(&secret, &msg(d.state.epoch - 1), key)
+                {
+                    Presented::Previous
+                } else {
+                    Presented::Other
+                }
+            }
+            _ => Presented::Other,
+        };
+        let before = d.state.clone();
+        let check = check_key(&mut d.state, presented, &c.addr, at, &self.rules.limits);
+        if check.bind {
+            d.nonce = Some(super::kiosks::new_token());
+        }
+        d.changed |= d.state != before || check.bind;
+        if check.send_key {
+            if let Some(nonce) = &d.nonce {
+                self.keys[i] = Some(super::kiosks::device_key(
+                    &secret,
+                    kiosk,
+                    nonce,
+                    d.state.epoch,
+                ));
+            }
+        }
+        for (yes, kind) in [
+            (check.new_address, "new_address"),
+            (check.second_device, "second_device"),
+        ] {
+            if yes {
+                self.alerts.push(Alert {
+                    kiosk_id: kiosk,
+                    kind,
+                    addr: c.addr.clone(),
+                    day: None,
+                    detail: String::new(),
+                    at,
+                    repeats: 1,
+                });
+            }
+        }
+        check.second_device
+    }
+
+    /// 4b. The day test: each kiosk's answers of the day are counted (all of them, flagged or
+    ///     not); a day held for review sets its answers aside; a day whose share satisfied
+    ///     jumps far above the kiosk's own level with a volume spike is held now, its answers
+    ///     of the day so far set aside with it, and the administrator alerted.
+    async fn day_test(&mut self, tx: &mut Tx) -> DbResult<()> {
+        #[derive(Default)]
+        struct Day {
+            answers: i64,
+            satisfied: i64,
+            kept: i64,
+            kept_satisfied: i64,
+            jobs: Vec<usize>,
+        }
+        let mut days: std::collections::BTreeMap<(i64, NaiveDate), Day> =
+            std::collections::BTreeMap::new();
+        let jobs = self.jobs;
+        for (i, (r, at)) in jobs.iter().enumerate() {
+            let (Some(k), None, true) = (r.kiosk_id, &r.correction, self.out[i].is_none()) else {
+                continue;
+            };
+            let e = days.entry((k, local_day(*at))).or_default();
+            let (sat, kept) = (i64::from(r.score >= 4), self.suspicion[i].is_none());
+            e.answers += 1;
+            e.satisfied += sat;
+            e.kept += i64::from(kept);
+            e.kept_satisfied += if kept { sat } else { 0 };
+            e.jobs.push(i);
+        }
+        if days.is_empty() {
+            return Ok(());
+        }
+        let t = self.rules.limits.day;
+        // Every kiosk-day of the batch in one statement.
+        let keys: Vec<(i64, NaiveDate)> = days.keys().copied().collect();
+        let values: Vec<String> = (0..keys.len())
+            .map(|k| {
+                let p: Vec<String> = (1..=6).map(|c| format!("${}", k * 6 + c)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO kiosk_days (kiosk_id, day, answers, satisfied, kept, kept_satisfied) VALUES {}
+             ON CONFLICT (kiosk_id, day) DO UPDATE SET answers = kiosk_days.answers + excluded.answers,
+                                                      satisfied = kiosk_days.satisfied + excluded.satisfied,
+                                                      kept = kiosk_days.kept + excluded.kept,
+                                                      kept_satisfied = kiosk_days.kept_satisfied + excluded.kept_satisfied
+             RETURNING kiosk_id, day, CAST(answers AS BIGINT), CAST(satisfied AS BIGINT), (held_at IS NOT NULL), (released_at IS NOT NULL)",
+            values.join(", ")
+        );
+        type DayState = (i64, NaiveDate, i64, i64, bool, bool);
+        let states: Vec<DayState> = tx_run!(tx, c => {
+            let mut q = sqlx::query_as::<_, DayState>(&sql);
+            for (k, day) in &keys {
+                let d = &days[&(*k, *day)];
+                q = q.bind(*k).bind(*day).bind(d.answers).bind(d.satisfied).bind(d.kept).bind(d.kept_satisfied);
+            }
+            q.fetch_all(&mut *c).await
+        })?;
+        let states: HashMap<(i64, NaiveDate), (i64, i64, bool, bool)> = states
+            .into_iter()
+            .map(|(k, day, a, s, h, r)| ((k, day), (a, s, h, r)))
+            .collect();
+        for ((k, day), d) in days {
+            let list = d.jobs;
+            let Some(&(answers, satisfied, held, released)) = states.get(&(k, day)) else {
+                continue;
+            };
+            if released {
+                continue;
+            }
+            if !held {
+                if answers < t.min_answers {
+                    continue;
+                }
+                let cached = self.rules.memory.history.lock().ok().and_then(|h| {
+                    h.get(&(k, day))
+                        .filter(|(_, at)| at.elapsed() < std::time::Duration::from_secs(300))
+                        .map(|(v, _)| *v)
+                });
+                let (h_answers, h_satisfied, h_days) = match cached {
+                    Some(v) => v,
+                    None => {
+                        let v: (i64, i64, i64) = tx_run!(tx, c => sqlx::query_as(
+                            "SELECT CAST(COALESCE(SUM(kept), 0) AS BIGINT), CAST(COALESCE(SUM(kept_satisfied), 0) AS BIGINT), COUNT(*)
+                               FROM kiosk_days WHERE kiosk_id = $1 AND day >= $2 AND day < $3 AND kept > 0
+                                AND (held_at IS NULL OR released_at IS NOT NULL)")
+                            .bind(k).bind(day - chrono::Duration::days(t.history_days)).bind(day)
+                            .fetch_one(&mut *c).await)?;
+                        if let Ok(mut h) = self.rules.memory.history.lock() {
+                            h.retain(|(_, d), _| *d >= day);
+                            h.insert((k, day), (v, std::time::Instant::now()));
+                        }
+                        v
+                    }
+                };
+                let counts = DayCounts {
+                    answers,
+                    satisfied,
+                    history_answers: h_answers,
+                    history_satisfied: h_satisfied,
+                    history_days: h_days,
+                };
+                let Some(a) = day_anomaly(counts, &t) else {
+                    continue;
+                };
+                let now = list
+                    .iter()
+                    .map(|i| jobs[*i].1)
+                    .max()
+                    .unwrap_or_else(now_micros);
+                tx_run!(tx, c => sqlx::query("UPDATE kiosk_days SET held_at = $1 WHERE kiosk_id = $2 AND day = $3")
+                    .bind(now).bind(k).bind(day).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                let earlier: Vec<i64> = tx_run!(tx, c => sqlx::query_scalar(
+                    "SELECT r.id FROM ratings r LEFT JOIN rating_flags f ON f.rating_id = r.id
+                      WHERE r.kiosk_id = $1 AND r.day = $2 AND r.corrects_id IS NULL AND f.rating_id IS NULL
+                      ORDER BY r.id")
+                    .bind(k).bind(day).fetch_all(&mut *c).await)?;
+                if let Some(memo) = self.recent.get_mut(&k) {
+                    for p in memo.iter_mut() {
+                        if matches!(p.at_ref, PastRef::Saved(id) if earlier.contains(&id)) {
+                            p.flagged = true;
+                        }
+                    }
+                }
+                self.flag_earlier
+                    .extend(earlier.into_iter().map(|id| (id, Suspicion::Review, now)));
+                self.alerts.push(Alert {
+                    kiosk_id: k,
+                    kind: "day_held",
+                    addr: String::new(),
+                    day: Some(day),
+                    detail: serde_json::json!({
+                        "answers": answers,
+                        "satisfied": satisfied,
+                        "share": a.share,
+                        "usual": a.usual,
+                        "history_answers": h_answers,
+                        "history_days": h_days,
+                        "volume_ratio": a.volume_ratio,
+                        "p_value": a.p_value,
+                    })
+                    .to_string(),
+                    at: now,
+                    repeats: 1,
+                });
+            }
+            for i in list {
+                self.suspicion[i].get_or_insert(Suspicion::Review);
+            }
+        }
+        // The memory knows which of this batch's answers are set aside now.
+        for list in self.recent.values_mut() {
+            for p in list.iter_mut() {
+                if let PastRef::Job(x) = p.at_ref {
+                    p.flagged = self.suspicion[x].is_some();
+                }
             }
         }
         Ok(())
@@ -569,7 +1009,7 @@ impl<'a> Batch<'a> {
     /// 6. The rows, many per INSERT, then each one's answers and comment, its flag or its
     ///    entry in the indices, what a correction takes out, the session sign-up it rates.
     async fn insert_rows(&mut self, tx: &mut Tx) -> DbResult<()> {
-        const COLS: usize = 18;
+        const COLS: usize = 19;
         // Chunks of 64, 32, 16 … rows: few distinct statements, so each stays prepared.
         let mut bounds: Vec<(usize, usize)> = Vec::new();
         let mut start = 0;
@@ -594,7 +1034,7 @@ impl<'a> Batch<'a> {
                 .collect();
             let sql = format!(
                 "INSERT INTO ratings (unit_id, seq, instrument_id, channel, score, faces, counter_id, kiosk_id, procedure_id, dossier_id,
-                                      corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash)
+                                      corrects_id, correction_reason, corrected_by, client_nonce, created_at, day, prev_hash, hash, judged_at)
                  VALUES {} RETURNING id, unit_id, seq",
                 values.join(", ")
             );
@@ -609,7 +1049,7 @@ impl<'a> Batch<'a> {
                     q = q.bind(r.unit_id).bind(row.seq).bind(r.instrument_id).bind(r.channel.as_str()).bind(r.score).bind(r.faces)
                         .bind(r.counter_id).bind(r.kiosk_id).bind(r.procedure_id).bind(r.dossier_id)
                         .bind(corrects_id).bind(reason).bind(corrected_by).bind(&r.client_nonce).bind(at).bind(local_day(at))
-                        .bind(&row.prev).bind(&row.hash);
+                        .bind(&row.prev).bind(&row.hash).bind(self.judged_at[row.i]);
                 }
                 q.fetch_all(&mut *c).await
             })?;
@@ -656,17 +1096,18 @@ impl<'a> Batch<'a> {
     ///    that count.
     async fn flags_and_rollups(&mut self, tx: &mut Tx) -> DbResult<()> {
         let mut events: Vec<FlagEvent> = Vec::new();
-        for (id, at) in &self.flag_earlier {
+        for (id, why, at) in &self.flag_earlier {
             let counted = super::rollup::counts(tx, *id, None).await?;
             let n = tx_run!(tx, c => sqlx::query(
                 "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, $2, $3) ON CONFLICT (rating_id) DO NOTHING")
-                .bind(*id).bind(Suspicion::Burst.as_str()).bind(*at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+                .bind(*id).bind(why.as_str()).bind(*at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
             if n == 0 {
                 continue;
             }
             let unit_id: i64 = tx_run!(tx, c => sqlx::query_scalar("SELECT unit_id FROM ratings WHERE id = $1")
                 .bind(*id).fetch_one(&mut *c).await)?;
-            events.push(FlagEvent::flag(unit_id, *id, Suspicion::Burst, *at));
+            kept_delta(tx, *id, -1).await?;
+            events.push(FlagEvent::flag(unit_id, *id, *why, *at));
             if counted {
                 self.deltas
                     .extend(super::rollup::delta_of(tx, *id, -1).await?);
@@ -731,6 +1172,51 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
+    /// 8b. The device key states that moved on (a key first used, replaced, a new address,
+    ///     a binding).
+    async fn kiosk_devices(&mut self, tx: &mut Tx) -> DbResult<()> {
+        for (id, d) in self.devices.iter().filter(|(_, d)| d.changed) {
+            let s = &d.state;
+            tx_run!(tx, c => sqlx::query(
+                "UPDATE kiosks SET device_nonce = $1, key_epoch = $2, key_issued_at = $3, key_seen_at = $4, last_addr = $5 WHERE id = $6")
+                .bind(&d.nonce).bind(s.epoch).bind(s.issued_at).bind(s.seen_at).bind(&s.last_addr).bind(*id)
+                .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        }
+        Ok(())
+    }
+
+    /// 8c. The alerts of this batch, one open alert per kiosk, kind and address.
+    async fn kiosk_alerts(&mut self, tx: &mut Tx) -> DbResult<()> {
+        if self.alerts.is_empty() {
+            return Ok(());
+        }
+        let mut write: Vec<Alert> = Vec::new();
+        if let Ok(memo) = self.rules.memory.alerts.lock() {
+            for a in std::mem::take(&mut self.alerts) {
+                let key: AlertKey = (a.kiosk_id, a.kind, a.addr.clone());
+                match memo.get(&key) {
+                    // Written a moment ago: this repeat is counted with the next write.
+                    Some((at, _))
+                        if a.kind != "day_held"
+                            && at.elapsed() < std::time::Duration::from_secs(ALERT_WRITE_SECS) =>
+                    {
+                        *self.alerts_later.entry(key).or_insert(0) += a.repeats;
+                    }
+                    Some((_, pending)) => {
+                        let repeats = a.repeats + *pending;
+                        self.alerts_written.push(key);
+                        write.push(Alert { repeats, ..a });
+                    }
+                    None => {
+                        self.alerts_written.push(key);
+                        write.push(a);
+                    }
+                }
+            }
+        }
+        super::kiosks::raise_alerts(tx, &write).await
+    }
+
     /// 9. Each head moves on from the sequence it was read at; anything else means another
     ///    writer moved it, and the whole batch is refused (then retried one by one).
     async fn move_heads(&mut self, tx: &mut Tx) -> DbResult<()> {
@@ -787,6 +1273,7 @@ impl<'a> Batch<'a> {
                     id: *id,
                     suspicious: self.suspicion[i],
                     duplicate: false,
+                    kiosk_key: self.keys[i].take(),
                 }));
             }
         }
@@ -815,6 +1302,17 @@ impl<'a> Batch<'a> {
         if let Ok(mut written) = memory.seen_written.lock() {
             written.extend(self.seen);
         }
+        if let Ok(mut memo) = memory.alerts.lock() {
+            let now = std::time::Instant::now();
+            for key in self.alerts_written.drain(..) {
+                memo.insert(key, (now, 0));
+            }
+            for (key, n) in self.alerts_later.drain() {
+                memo.entry(key).or_insert((now, 0)).1 += n;
+            }
+            // What nobody repeated for a minute is forgotten.
+            memo.retain(|_, (at, n)| *n > 0 || at.elapsed() < std::time::Duration::from_secs(60));
+        }
         let first_ids: HashMap<(i64, String), i64> = self
             .nonces
             .iter()
@@ -839,6 +1337,7 @@ impl<'a> Batch<'a> {
                         id: *id,
                         suspicious: None,
                         duplicate: true,
+                        kiosk_key: None,
                     }),
                     None => Err(SaveError::Stopped),
                 });
@@ -1339,6 +1838,7 @@ pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
         let d = super::rollup::delta_of(&mut tx, rating_id, 1).await?;
         super::rollup::apply(&mut tx, d.as_slice()).await?;
     }
+    kept_delta(&mut tx, rating_id, 1).await?;
     super::audit::record(
         &mut tx,
         Some(actor),
@@ -1361,6 +1861,72 @@ pub async fn clear_flag(db: &Db, actor: i64, rating_id: i64) -> DbResult<()> {
     )
     .await?;
     tx.commit().await
+}
+
+/// Releases a kiosk's day held for review (an administrator found it genuine): the answers
+/// set aside for the review count again (their flags cleared, each an event of the flag chain,
+/// the rollups moved), and the day is not tested again. Other flags of the day (bursts,
+/// ceilings, a second device) stay for review one by one. Returns how many answers came back.
+pub async fn release_kiosk_day(
+    db: &Db,
+    actor: i64,
+    kiosk_id: i64,
+    day: NaiveDate,
+) -> DbResult<usize> {
+    let mut tx = db.begin().await?;
+    let at = now_micros();
+    let n = tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE kiosk_days SET released_at = $1, released_by = $2 WHERE kiosk_id = $3 AND day = $4 AND held_at IS NOT NULL AND released_at IS NULL")
+        .bind(at).bind(actor).bind(kiosk_id).bind(day).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    let held: Vec<(i64, i64)> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT f.rating_id, r.unit_id FROM rating_flags f JOIN ratings r ON r.id = f.rating_id
+          WHERE r.kiosk_id = $1 AND r.day = $2 AND f.reason = $3 AND f.cleared_at IS NULL ORDER BY f.rating_id")
+        .bind(kiosk_id).bind(day).bind(Suspicion::Review.as_str()).fetch_all(&mut *c).await)?;
+    let mut deltas = Vec::new();
+    let mut events = Vec::new();
+    for (rating_id, unit_id) in &held {
+        tx_run!(&mut tx, c => sqlx::query("UPDATE rating_flags SET cleared_by = $1, cleared_at = $2 WHERE rating_id = $3")
+            .bind(actor).bind(at).bind(*rating_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if super::rollup::counts(&mut tx, *rating_id, None).await? {
+            deltas.extend(super::rollup::delta_of(&mut tx, *rating_id, 1).await?);
+        }
+        kept_delta(&mut tx, *rating_id, 1).await?;
+        events.push(FlagEvent {
+            unit_id: *unit_id,
+            rating_id: *rating_id,
+            action: FlagAction::Clear,
+            reason: String::new(),
+            account_id: Some(actor),
+            at,
+        });
+    }
+    super::rollup::apply(&mut tx, &deltas).await?;
+    super::audit::record(
+        &mut tx,
+        Some(actor),
+        "kiosk.release_day",
+        "kiosk",
+        Some(kiosk_id),
+        &format!("{day} {}", held.len()),
+    )
+    .await?;
+    append_flag_events(&mut tx, &events).await?;
+    tx.commit().await?;
+    Ok(held.len())
+}
+
+/// Moves a kiosk answer into (+1) or out of (−1) its kiosk's day as "kept" (what later days
+/// take as the kiosk's usual level): when a flag is set after the answer was written, or cleared.
+async fn kept_delta(tx: &mut Tx, rating_id: i64, sign: i64) -> DbResult<()> {
+    tx_run!(tx, c => sqlx::query(
+        "UPDATE kiosk_days SET kept = kept + $2,
+                kept_satisfied = kept_satisfied + (SELECT CASE WHEN r.score >= 4 THEN $2 ELSE 0 END FROM ratings r WHERE r.id = $1)
+          WHERE (kiosk_id, day) = (SELECT r.kiosk_id, r.day FROM ratings r WHERE r.id = $1 AND r.corrects_id IS NULL)")
+        .bind(rating_id).bind(sign).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// Whether a rating counts in the indices: not flagged (or cleared), and not replaced by a correction.

@@ -7,6 +7,7 @@ pub mod dossier;
 pub mod feedback;
 pub mod index;
 pub mod index_rules;
+pub mod kiosk_guard;
 pub mod period;
 pub mod procedure;
 pub mod rating;

@@ -249,8 +249,19 @@ impl Default for BurstRule {
 /// Why a rating is set aside from the indices until an admin clears it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suspicion {
+    /// `count` identical answers within the burst window (flagged whole).
     Burst,
+    /// A kiosk answer when nobody is served.
     OutsideHours,
+    /// Past a kiosk's ceiling of answers per minute or per hour.
+    Ceiling,
+    /// A run of answers beating like a metronome (flagged whole).
+    Rhythm,
+    /// The kiosk's day is held for review: its share satisfied jumped far above the kiosk's
+    /// own level together with a volume spike.
+    Review,
+    /// From a second device with a copy of the kiosk's credential.
+    SecondDevice,
 }
 
 impl Suspicion {
@@ -258,6 +269,10 @@ impl Suspicion {
         match self {
             Suspicion::Burst => "burst",
             Suspicion::OutsideHours => "outside_hours",
+            Suspicion::Ceiling => "ceiling",
+            Suspicion::Rhythm => "rhythm",
+            Suspicion::Review => "review",
+            Suspicion::SecondDevice => "second_device",
         }
     }
 }
@@ -285,7 +300,10 @@ pub fn judge_kiosk_answer(
     let window = chrono::Duration::seconds(rule.window_secs);
     if need > 0 && recent.len() >= need {
         let last = &recent[recent.len() - need..];
-        if last.iter().all(|(t, s)| *s == score && at - *t <= window) {
+        if last
+            .iter()
+            .all(|(t, s)| *s == score && (at - *t).abs() <= window)
+        {
             return Judgement {
                 new: Some(Suspicion::Burst),
                 burst_earlier: need,

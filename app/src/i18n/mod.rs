@@ -177,6 +177,8 @@ mod tests {
             "kiosk.register",
             "kiosk.update",
             "kiosk.renew_token",
+            "kiosk.alert_seen",
+            "kiosk.release_day",
             "rating.clear_flag",
             "rating.correct",
             "instrument.draft",
