@@ -543,8 +543,10 @@ impl<'a> Batch<'a> {
         let kiosks: std::collections::BTreeSet<i64> =
             self.pending().filter_map(|(_, r, _)| judged(r)).collect();
         let keep = window_len(&self.rules.limits, self.rules.burst.count);
-        // The answers before this batch's, per kiosk (data written with its own times, such as
-        // a back-fill, may hold later ones).
+        // The answers around this batch's, per kiosk: up to an hour (the longest window) after
+        // its latest one. Another writer's batch of later answers may have committed first, and
+        // the rules look both ways in time; data written with its own times (a back-fill) may
+        // hold answers of days to come, which no rule of this batch needs.
         let mut untils: HashMap<i64, DateTime<Utc>> = HashMap::new();
         for (_, r, at) in self.pending() {
             if let Some(k) = r.kiosk_id {
@@ -552,7 +554,9 @@ impl<'a> Batch<'a> {
                 *e = (*e).max(at);
             }
         }
-        let until = |k: i64| untils.get(&k).copied().unwrap_or_else(now_micros);
+        let until = |k: i64| {
+            untils.get(&k).copied().unwrap_or_else(now_micros) + chrono::Duration::hours(1)
+        };
         type WindowRow = (i64, i64, DateTime<Utc>, i32, bool);
         let rows: Vec<WindowRow> = match tx {
             // One writer: the windows as last committed are remembered; the others are read.
