@@ -28,6 +28,9 @@
     var body = new URLSearchParams();
     body.set("score", item.score);
     body.set("nonce", item.nonce);
+    // How long the answer waited on this device (its own clock, so a wrong clock does not
+    // matter): the server judges a queued answer by when it was given.
+    body.set("age", String(Math.max(0, Date.now() - item.at)));
     return fetch(form.action, {
       method: "POST",
       body: body,

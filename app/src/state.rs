@@ -26,7 +26,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: AppConfig) -> AppState {
+    pub fn new(db: Db, mut config: AppConfig) -> AppState {
+        // Kiosk device keys are derived from the server secret.
+        config.rules.key_secret = Arc::new(config.secret.clone());
         let ratings = RatingWriter::start(db.clone(), config.rules.clone());
         AppState {
             db,

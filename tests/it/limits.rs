@@ -312,6 +312,19 @@ pub(crate) async fn form_pages(app: &TestApp) -> FormPages {
         "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, 'burst', $2)")
         .bind(flagged).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
     .unwrap();
+    // A kiosk's day held for review, with its alert (reviewed, released on its page).
+    let held_kiosk: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+        "SELECT id FROM kiosks ORDER BY id LIMIT 1").fetch_one(c).await)
+    .unwrap();
+    langnghe_app::db_run!(&app.db, c => sqlx::query(
+        "INSERT INTO kiosk_days (kiosk_id, day, answers, satisfied, held_at) VALUES ($1, $2, 40, 40, $3)
+         ON CONFLICT (kiosk_id, day) DO UPDATE SET held_at = excluded.held_at")
+        .bind(held_kiosk).bind(today).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
+    .unwrap();
+    langnghe_app::db_run!(&app.db, c => sqlx::query(
+        "INSERT INTO kiosk_alerts (kiosk_id, kind, addr, day, detail, hits, created_at, last_at) VALUES ($1, 'day_held', '', $2, '{}', 1, $3, $3)")
+        .bind(held_kiosk).bind(today).bind(chrono::Utc::now()).execute(c).await.map(|r| r.rows_affected()))
+    .unwrap();
     let admin_id = app.account_id("quantri").await;
     let draft_session = {
         let kinds = langnghe_app::db::sessions::kinds(&app.db).await.unwrap();

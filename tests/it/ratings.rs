@@ -122,48 +122,218 @@ both_databases!(
     }
 );
 
-both_databases!(a_burst_is_flagged_and_left_out, |app: TestApp| async move {
-    let kiosk = open_kiosk(&app).await;
-    rate(&app, "3", None).await;
-    for _ in 0..6 {
-        rate(&app, "5", None).await;
+/// Runs one SQL statement with one id on the test database.
+async fn sql(app: &TestApp, sql: &str, id: i64) {
+    match &app.db {
+        langnghe_app::db::Db::Sqlite(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+        langnghe_app::db::Db::Postgres(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
     }
-    let counted = ratings::counted_scores(&app.db, kiosk.unit_id)
-        .await
-        .unwrap();
-    // The first four 5s are a queue of citizens; from the fifth on it is a burst.
-    assert_eq!(
-        counted,
-        vec![3, 5, 5, 5, 5],
-        "flagged answers are kept out of the count"
-    );
+    .unwrap();
+}
+
+/// The ids of the flagged (not cleared) ratings, in order.
+async fn flagged_ids(app: &TestApp) -> Vec<i64> {
     let f = ratings::Filter {
         flagged_only: true,
         ..Default::default()
     };
-    let (flagged, total) = ratings::list(&app.db, "/", &f, 50, 0).await.unwrap();
-    assert_eq!(total, 2);
-    assert!(flagged
-        .iter()
-        .all(|r| r.flag.as_deref() == Some("burst") && r.score == 5));
-    // An admin clears one: it counts again.
-    let admin = langnghe_app::db::accounts::in_subtree(&app.db, "/")
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.username == "quantri")
-        .unwrap();
-    ratings::clear_flag(&app.db, admin.id, flagged[0].id)
-        .await
-        .unwrap();
-    assert_eq!(
-        ratings::counted_scores(&app.db, kiosk.unit_id)
+    let (rows, _) = ratings::list(&app.db, "/", &f, 500, 0).await.unwrap();
+    let mut ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    ids.sort();
+    ids
+}
+
+both_databases!(
+    a_burst_is_flagged_whole_and_left_out,
+    |app: TestApp| async move {
+        let kiosk = open_kiosk(&app).await;
+        rate(&app, "3", None).await;
+        // Six identical answers in a few seconds, each its own request (so its own batch): the
+        // fifth completes the burst, and the four before it, already committed and counted,
+        // leave the counts with it; the sixth continues it.
+        for _ in 0..6 {
+            rate(&app, "5", None).await;
+        }
+        let counted = ratings::counted_scores(&app.db, kiosk.unit_id)
             .await
-            .unwrap()
-            .len(),
-        6
-    );
-});
+            .unwrap();
+        assert_eq!(counted, vec![3], "every answer of the burst is left out");
+        let f = ratings::Filter {
+            flagged_only: true,
+            ..Default::default()
+        };
+        let (flagged, total) = ratings::list(&app.db, "/", &f, 50, 0).await.unwrap();
+        assert_eq!(total, 6);
+        assert!(flagged
+            .iter()
+            .all(|r| r.flag.as_deref() == Some("burst") && r.score == 5));
+        // The rollups moved with them (the earlier four left them in the burst's transaction).
+        assert_eq!(
+            langnghe_app::db::rollup::check(&app.db).await.unwrap(),
+            vec![]
+        );
+        // An admin clears one: it counts again, and the rollups follow.
+        let admin = app.account_id("quantri").await;
+        ratings::clear_flag(&app.db, admin, flagged[0].id)
+            .await
+            .unwrap();
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.unit_id)
+                .await
+                .unwrap(),
+            vec![3, 5]
+        );
+        assert_eq!(
+            langnghe_app::db::rollup::check(&app.db).await.unwrap(),
+            vec![]
+        );
+        // Flags and the clearing are chained: verify is content.
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems, vec![]);
+    }
+);
+
+both_databases!(
+    a_burst_inside_one_batch_is_flagged_whole,
+    |app: TestApp| async move {
+        let app = app;
+        let kiosk: (i64, i64, i64) = langnghe_app::db_run!(&app.db, c => sqlx::query_as(
+            "SELECT k.id, c.unit_id, c.id FROM kiosks k JOIN counters c ON c.id = k.counter_id ORDER BY k.id LIMIT 1")
+            .fetch_one(c).await)
+        .unwrap();
+        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .unwrap();
+        let t0 = langnghe_app::db::now();
+        let answer = |score: i32, secs: i64| {
+            let mut r = ratings::NewRating::new(
+                kiosk.1,
+                inst,
+                langnghe_app::domain::rating::Channel::Kiosk,
+                score,
+            );
+            r.kiosk_id = Some(kiosk.0);
+            r.counter_id = Some(kiosk.2);
+            (r, t0 + chrono::Duration::seconds(secs))
+        };
+        // 4, then five 5s within 20 s, then a 4: one batch (spread so that no minute has more
+        // than six answers). The five are the burst.
+        let jobs: Vec<_> = [
+            (4, 0),
+            (5, 40),
+            (5, 45),
+            (5, 50),
+            (5, 55),
+            (5, 60),
+            (4, 101),
+        ]
+        .iter()
+        .map(|(s, t)| answer(*s, *t))
+        .collect();
+        let out = ratings::save_batch(&app.db, &ratings::Rules::default(), &jobs).await;
+        let flagged: Vec<bool> = out
+            .iter()
+            .map(|r| r.as_ref().unwrap().suspicious.is_some())
+            .collect();
+        assert_eq!(
+            flagged,
+            vec![false, true, true, true, true, true, false],
+            "the whole burst, answers before the fifth included"
+        );
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.1).await.unwrap(),
+            vec![4, 4]
+        );
+        assert_eq!(
+            langnghe_app::db::rollup::check(&app.db).await.unwrap(),
+            vec![]
+        );
+    }
+);
+
+both_databases!(
+    verify_names_a_flag_removed_or_changed_with_sql,
+    |app: TestApp| async move {
+        open_kiosk(&app).await;
+        for _ in 0..5 {
+            rate(&app, "5", None).await;
+        }
+        let ids = flagged_ids(&app).await;
+        assert_eq!(ids.len(), 5);
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems, vec![]);
+        // Someone with database access removes a flag: the answer would count again.
+        sql(
+            &app,
+            "DELETE FROM rating_flags WHERE rating_id = $1",
+            ids[0],
+        )
+        .await;
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].rating_id, Some(ids[0]));
+        assert!(problems[0].what.contains("removed"), "{problems:?}");
+        // The command says so and fails.
+        use clap::Parser;
+        let cli = langnghe_server::config::Cli::parse_from([
+            "langnghe",
+            "--database-url",
+            &app.database_url,
+            "--data-dir",
+            &app.data_dir.display().to_string(),
+            "verify",
+        ]);
+        assert!(langnghe_server::cli::run(cli).await.is_err());
+        // Another one is "cleared" by hand, without the application.
+        sql(
+            &app,
+            "UPDATE rating_flags SET cleared_at = flagged_at WHERE rating_id = $1",
+            ids[1],
+        )
+        .await;
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        let named: Vec<Option<i64>> = problems.iter().map(|p| p.rating_id).collect();
+        assert_eq!(named, vec![Some(ids[1]), Some(ids[0])], "{problems:?}");
+        assert!(problems[0].what.contains("cleared"), "{problems:?}");
+        // A flag's reason changed, and an event of the chain itself changed or removed.
+        sql(
+            &app,
+            "UPDATE rating_flags SET reason = 'outside_hours' WHERE rating_id = $1",
+            ids[2],
+        )
+        .await;
+        sql(
+            &app,
+            "UPDATE flag_events SET reason = 'outside_hours' WHERE rating_id = $1",
+            ids[3],
+        )
+        .await;
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.rating_id == Some(ids[2]) && p.what.contains("changed")),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.rating_id == Some(ids[3]) && p.what.contains("flag chain")),
+            "{problems:?}"
+        );
+        let last: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT MAX(id) FROM flag_events").fetch_one(c).await)
+        .unwrap();
+        sql(&app, "DELETE FROM flag_events WHERE id = $1", last).await;
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.rating_id.is_none() && p.what.contains("head")),
+            "the head notices the last event removed: {problems:?}"
+        );
+    }
+);
 
 both_databases!(
     verify_finds_a_row_altered_by_direct_sql,
@@ -302,5 +472,113 @@ both_databases!(
             ratings::counted_scores(&app.db, kiosk.1).await.unwrap(),
             vec![2]
         );
+    }
+);
+
+both_databases!(
+    a_failed_batch_retried_one_by_one_flags_nobody,
+    |app: TestApp| async move {
+        // Hold the whole app (a block that only reads `app.db` would drop the rest, and with
+        // it the test's database).
+        let app = app;
+        // Four citizens in a row give a 5 at the same kiosk (a queue, not a burst), and in the
+        // same batch one answer that cannot be saved (its instrument does not exist): the batch
+        // fails, and the writer saves the others one by one. Judged one by one, the four must
+        // still be four answers of a queue, not five copies of themselves.
+        let kiosk: (i64, i64, i64) = langnghe_app::db_run!(&app.db, c => sqlx::query_as(
+            "SELECT k.id, c.unit_id, c.id FROM kiosks k JOIN counters c ON c.id = k.counter_id ORDER BY k.id LIMIT 1")
+            .fetch_one(c).await)
+        .unwrap();
+        let inst: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT id FROM instruments WHERE status = 'published' ORDER BY id LIMIT 1").fetch_one(c).await)
+        .unwrap();
+        let t0 = langnghe_app::db::now();
+        let mut jobs = Vec::new();
+        for i in 0..4 {
+            let mut r = ratings::NewRating::new(
+                kiosk.1,
+                inst,
+                langnghe_app::domain::rating::Channel::Kiosk,
+                5,
+            );
+            r.kiosk_id = Some(kiosk.0);
+            r.counter_id = Some(kiosk.2);
+            r.faces = Some(5);
+            jobs.push((r, t0 + chrono::Duration::seconds(i)));
+        }
+        let bad = ratings::NewRating::new(
+            kiosk.1,
+            inst + 1_000_000,
+            langnghe_app::domain::rating::Channel::Web,
+            1,
+        );
+        jobs.push((bad, t0 + chrono::Duration::seconds(4)));
+        let rules = ratings::Rules::default();
+        let out = ratings::save_batch(&app.db, &rules, &jobs).await;
+        assert!(out[4].is_err(), "the bad answer is refused");
+        for (i, r) in out[..4].iter().enumerate() {
+            let saved = r.as_ref().expect("saved");
+            assert_eq!(saved.suspicious, None, "answer {i} is not a burst");
+        }
+        let flags: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM rating_flags").fetch_one(c).await)
+        .unwrap();
+        assert_eq!(flags, 0);
+        assert_eq!(
+            ratings::counted_scores(&app.db, kiosk.1).await.unwrap(),
+            vec![5, 5, 5, 5]
+        );
+        // And the kiosk memory holds the four only: a fifth 5 within 20 s is the burst.
+        let mut fifth = jobs[0].0.clone();
+        fifth.client_nonce = None;
+        let out = ratings::save_batch(
+            &app.db,
+            &rules,
+            &[(fifth, t0 + chrono::Duration::seconds(5))],
+        )
+        .await;
+        assert!(out[0].as_ref().unwrap().suspicious.is_some());
+    }
+);
+
+both_databases!(
+    flags_made_before_the_flag_chain_are_chained_once,
+    |app: TestApp| async move {
+        // A database from before the flag chain: a flag and a cleared flag without events,
+        // and the marker the migration leaves.
+        let unit = app.unit_id("XAPL").await;
+        let a = app.web_rating(unit, 1).await;
+        let b = app.web_rating(unit, 2).await;
+        let admin = app.account_id("quantri").await;
+        let now = langnghe_app::db::ratings::now_micros();
+        langnghe_app::db_run!(&app.db, c => sqlx::query(
+            "INSERT INTO rating_flags (rating_id, reason, flagged_at, cleared_by, cleared_at) VALUES ($1, 'burst', $3, NULL, NULL), ($2, 'outside_hours', $3, $4, $3)")
+            .bind(a).bind(b).bind(now).bind(admin).execute(c).await.map(|r| r.rows_affected()))
+        .unwrap();
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems.len(), 2, "not chained yet: {problems:?}");
+        langnghe_app::db_run!(&app.db, c => sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('flags.chain_pending', '1', $1)")
+            .bind(now).execute(c).await.map(|r| r.rows_affected()))
+        .unwrap();
+        app.db.migrate().await.unwrap();
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems, vec![]);
+        let events: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM flag_events").fetch_one(c).await)
+        .unwrap();
+        assert_eq!(events, 3, "a flag, a flag and its clearing");
+        // Only once: a flag slipped in later is not made legitimate by the next start.
+        let c = app.web_rating(unit, 3).await;
+        sql(
+            &app,
+            "INSERT INTO rating_flags (rating_id, reason, flagged_at) VALUES ($1, 'burst', CURRENT_TIMESTAMP)",
+            c,
+        )
+        .await;
+        app.db.migrate().await.unwrap();
+        let (_, problems) = ratings::verify(&app.db).await.unwrap();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].rating_id, Some(c));
     }
 );

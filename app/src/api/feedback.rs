@@ -196,7 +196,7 @@ pub async fn submit_case(data: MultipartData) -> Result<(), ServerFnError> {
             errs.add("files", key);
         }
         let kiosk = match use_context::<axum::http::request::Parts>() {
-            Some(p) if !staff => crate::pages::kiosk::current_kiosk(&cx.state, &p.headers).await?,
+            Some(p) if !staff => crate::api::kiosk::current_kiosk(&cx.state, &p.headers).await?,
             _ => None,
         };
         let today = crate::db::today();

@@ -1,22 +1,81 @@
 //! The kiosk's two posts: the face, then (optionally) the five elements and a comment.
 //! Neither needs a session: the kiosk is known by its device-token cookie.
 
-use crate::db::ratings::{NewRating, SaveError};
+use crate::db::kiosks::Kiosk;
+use crate::db::ratings::{KioskClient, NewRating, SaveError};
 use crate::domain::rating::{kiosk_answers, kiosk_comment, kiosk_nonce, kiosk_score, Channel};
-use crate::pages::kiosk::{current_kiosk, rating_sig};
 use crate::state::AppState;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use leptos::prelude::*;
 use std::collections::HashMap;
+
+/// The cookie that holds a kiosk's registration token.
+pub const KIOSK_COOKIE: &str = "kiosk";
+
+/// The cookie that holds a kiosk's device key (bound to one device, replaced every few minutes).
+pub const KIOSK_KEY_COOKIE: &str = "kiosk_key";
+
+/// A value of 64 hex digits (a registration token) or 32 (a device key) from a cookie.
+fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String> {
+    crate::ctx::cookie(headers, name)
+        .filter(|v| v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+}
+
+/// The kiosk's registration token from its cookie.
+pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
+    hex_cookie(headers, KIOSK_COOKIE, 64)
+}
+
+/// The kiosk's device key from its cookie.
+pub fn kiosk_key(headers: &HeaderMap) -> Option<String> {
+    hex_cookie(headers, KIOSK_KEY_COOKIE, 32)
+}
+
+/// The `Set-Cookie` value that gives the kiosk its (new) device key.
+pub fn device_cookie(state: &AppState, key: &str) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{KIOSK_KEY_COOKIE}={key}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The kiosk that this browser is, if its cookie holds a valid registration token.
+pub async fn current_kiosk(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Kiosk>, crate::error::AppError> {
+    match kiosk_token(headers) {
+        Some(tok) => Ok(state.kiosk_by_token(&tok).await?),
+        None => Ok(None),
+    }
+}
+
+/// The signature that lets a thank-you page add details to the rating just made, on this kiosk.
+pub fn rating_sig(state: &AppState, rating_id: i64, kiosk_id: i64) -> String {
+    crate::sign::sign(
+        &state.config.secret,
+        &format!("kiosk-rating:{rating_id}:{kiosk_id}"),
+    )
+}
 
 fn context() -> Option<(AppState, Parts)> {
     Some((use_context::<AppState>()?, use_context::<Parts>()?))
 }
 
 /// Saves a kiosk rating (the face tapped). Answers once it is committed: to the thank-you page,
-/// or back to the faces with "not saved" when it could not be saved.
+/// or back to the faces with "not saved" when it could not be saved. `age` is how long the
+/// answer waited in the kiosk's offline queue (milliseconds, by the kiosk's clock): the kiosk
+/// rules judge it at that earlier time, within limits; it is stored under the server's time.
 #[server(endpoint = "kiosk/rate")]
-pub async fn kiosk_rate(score: String, nonce: Option<String>) -> Result<(), ServerFnError> {
+pub async fn kiosk_rate(
+    score: String,
+    nonce: Option<String>,
+    age: Option<String>,
+) -> Result<(), ServerFnError> {
     let Some((state, parts)) = context() else {
         leptos_axum::redirect("/kiosk?e=1");
         return Ok(());
@@ -51,13 +110,34 @@ pub async fn kiosk_rate(score: String, nonce: Option<String>) -> Result<(), Serv
     r.counter_id = Some(kiosk.counter_id);
     r.kiosk_id = Some(kiosk.id);
     r.client_nonce = nonce.as_deref().and_then(kiosk_nonce);
+    r.client = Some(KioskClient {
+        key: kiosk_key(&parts.headers),
+        addr: crate::middleware::client_ip(
+            &parts.headers,
+            &parts.extensions,
+            state.config.trust_proxy,
+        ),
+        age_ms: age
+            .as_deref()
+            .and_then(|a| a.trim().parse::<i64>().ok())
+            // Sent within two seconds of the touch: a live answer, judged at the server's time.
+            .filter(|a| *a >= 2000),
+    });
     match state.ratings.save(r).await {
         Ok(saved) => {
+            if let Some(key) = &saved.kiosk_key {
+                if let (Some(res), Ok(v)) = (
+                    use_context::<leptos_axum::ResponseOptions>(),
+                    axum::http::HeaderValue::from_str(&device_cookie(&state, key)),
+                ) {
+                    res.append_header(axum::http::header::SET_COOKIE, v);
+                }
+            }
             let sig = rating_sig(&state, saved.id, kiosk.id);
             leptos_axum::redirect(&format!("/kiosk/thanks?r={}&s={sig}", saved.id));
         }
-        Err(SaveError::LinkUsed) | Err(SaveError::Stopped) | Err(SaveError::Db(_)) => {
-            tracing::error!(kiosk = kiosk.id, "kiosk rating not saved");
+        Err(e @ (SaveError::LinkUsed | SaveError::Stopped | SaveError::Db(_))) => {
+            tracing::error!(kiosk = kiosk.id, error = %e, "kiosk rating not saved");
             leptos_axum::redirect("/kiosk?e=1");
         }
     }

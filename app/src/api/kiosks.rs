@@ -147,3 +147,48 @@ pub async fn renew_kiosk_token(id: String) -> Result<(), ServerFnError> {
     })
     .await
 }
+
+/// Marks a kiosk alert reviewed.
+#[server(endpoint = "kiosks/alert-seen")]
+pub async fn kiosk_alert_seen(id: String) -> Result<(), ServerFnError> {
+    finish("kiosk_alert", &[], "/admin/kiosks", |cx| async move {
+        let aid = validate::pick_id(&id).map_err(Fail::Msg)?;
+        let a = kiosks::alert(cx.db(), aid).await?;
+        let path = crate::domain::UnitPath::parse(&a.unit_path).ok_or(Fail::Msg("err.internal"))?;
+        let user = cx.require(Permission::ManageKiosks, Some(&path))?.clone();
+        let mut tx = cx.db().begin().await?;
+        kiosks::mark_alert_seen(&mut tx, user.id, aid).await?;
+        tx.commit().await?;
+        Ok(Done::to("/admin/kiosks#alerts").with(Flash::ok("flash.kiosk_alert_seen")))
+    })
+    .await
+}
+
+/// Releases the day a kiosk alert held for review: its answers held for the review count again.
+#[server(endpoint = "kiosks/release-day")]
+pub async fn kiosk_release_day(id: String) -> Result<(), ServerFnError> {
+    finish("kiosk_alert", &[], "/admin/kiosks", |cx| async move {
+        let aid = validate::pick_id(&id).map_err(Fail::Msg)?;
+        let a = kiosks::alert(cx.db(), aid).await?;
+        let path = crate::domain::UnitPath::parse(&a.unit_path).ok_or(Fail::Msg("err.internal"))?;
+        cx.require(Permission::ManageKiosks, Some(&path))?;
+        let user = cx
+            .require(Permission::ModerateRatings, Some(&path))?
+            .clone();
+        let (Some(day), "day_held") = (a.day, a.kind.as_str()) else {
+            return Err(Fail::Msg("err.kiosk_not_held"));
+        };
+        let n = crate::db::ratings::release_kiosk_day(cx.db(), user.id, a.kiosk_id, day).await?;
+        let mut tx = cx.db().begin().await?;
+        if a.seen_at.is_none() {
+            kiosks::mark_alert_seen(&mut tx, user.id, aid).await?;
+        }
+        tx.commit().await?;
+        Ok(Done::to("/admin/kiosks#alerts").with(
+            Flash::ok("flash.kiosk_day_released")
+                .arg("n", n.to_string())
+                .arg("name", a.kiosk_name),
+        ))
+    })
+    .await
+}

@@ -436,3 +436,58 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
     ratings::save_many(db, &rules, list).await?;
     Ok(())
 }
+
+/// A busy ordinary day at every demo kiosk, with the demo's own patterns: citizens arriving at
+/// random moments between 07:30 and 16:30 (about `per_kiosk` each), each answering once with
+/// a score drawn for the kiosk's unit as the demo draws them, mapped onto the kiosk's faces.
+/// For the tests and the bench that check ordinary traffic is not flagged.
+pub async fn busy_day(
+    db: &Db,
+    day: NaiveDate,
+    per_kiosk: usize,
+    seed: u64,
+) -> DbResult<Vec<(ratings::NewRating, DateTime<Utc>)>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let instrument = instruments::published(db, sipas::CODE)
+        .await?
+        .ok_or(DbError::NotFound)?;
+    let root = units::root(db).await?.ok_or(DbError::NotFound)?;
+    let mut list = Vec::new();
+    for k in kiosks::kiosks_in(db, &root.path).await? {
+        let shown: (i64, i64) = crate::db_run!(db, c => sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END), 0) AS BIGINT)
+               FROM ratings r LEFT JOIN rating_flags f ON f.rating_id = r.id
+              WHERE r.kiosk_id = $1 AND f.rating_id IS NULL")
+            .bind(k.id).fetch_one(c).await)?;
+        let q = if shown.0 >= 20 {
+            shown.1 as f64 / shown.0 as f64
+        } else {
+            rng.gen_range(0.55..0.95)
+        };
+        let faces = face_scores(k.faces);
+        for _ in 0..per_kiosk {
+            let score = draw_score(&mut rng, q);
+            let score = *faces
+                .iter()
+                .min_by_key(|f| (*f - score).abs())
+                .unwrap_or(&3);
+            let secs = rng.gen_range(7 * 3600 + 1800..16 * 3600 + 1800);
+            let local = day
+                .and_hms_opt(secs / 3600, (secs % 3600) / 60, secs % 60)
+                .unwrap_or_default();
+            let Some(at) = chrono_tz::Asia::Ho_Chi_Minh
+                .from_local_datetime(&local)
+                .single()
+            else {
+                continue;
+            };
+            let mut r = ratings::NewRating::new(k.unit_id, instrument.id(), Channel::Kiosk, score);
+            r.faces = Some(k.faces);
+            r.counter_id = Some(k.counter_id);
+            r.kiosk_id = Some(k.id);
+            list.push((r, at.with_timezone(&Utc)));
+        }
+    }
+    list.sort_by_key(|(_, at)| *at);
+    Ok(list)
+}

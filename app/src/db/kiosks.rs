@@ -31,6 +31,12 @@ pub struct Kiosk {
     pub ask_details: bool,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
+    /// Bound to one device (see `bind_device`).
+    pub device_bound: bool,
+    /// When its current device key was issued.
+    pub key_issued_at: Option<DateTime<Utc>>,
+    /// The address it was last seen from.
+    pub last_addr: Option<String>,
 }
 
 const COUNTER_SELECT: &str =
@@ -38,7 +44,8 @@ const COUNTER_SELECT: &str =
    FROM counters c JOIN units u ON u.id = c.unit_id";
 const KIOSK_SELECT: &str =
     "SELECT k.id, k.counter_id, c.name AS counter_name, u.id AS unit_id, u.name AS unit_name,
-        u.path AS unit_path, k.name, k.faces, k.token_hint, k.active, k.ask_details, k.created_at, k.last_seen_at
+        u.path AS unit_path, k.name, k.faces, k.token_hint, k.active, k.ask_details, k.created_at, k.last_seen_at,
+        (k.device_nonce IS NOT NULL) AS device_bound, k.key_issued_at, k.last_addr
    FROM kiosks k JOIN counters c ON c.id = k.counter_id JOIN units u ON u.id = c.unit_id";
 
 /// Counters of the units in a subtree.
@@ -153,7 +160,9 @@ pub async fn register_with_token(
 /// Replaces a kiosk's token (the old one stops working at once) and returns the new one.
 pub async fn renew_token(tx: &mut Tx, actor: Option<i64>, id: i64) -> DbResult<String> {
     let token = new_token();
-    let n = tx_run!(tx, c => sqlx::query("UPDATE kiosks SET token_hash = $1, token_hint = $2, active = TRUE WHERE id = $3")
+    // The device bound with the old token is unbound: the next registration binds afresh.
+    let n = tx_run!(tx, c => sqlx::query("UPDATE kiosks SET token_hash = $1, token_hint = $2, active = TRUE,
+            device_nonce = NULL, key_epoch = 0, key_issued_at = NULL, key_seen_at = NULL WHERE id = $3")
         .bind(hash_token(&token)).bind(hint(&token)).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(DbError::NotFound);
@@ -174,5 +183,144 @@ pub async fn update_kiosk(
     tx_run!(tx, c => sqlx::query("UPDATE kiosks SET name = $1, faces = $2, active = $3, ask_details = $4 WHERE id = $5")
         .bind(name).bind(faces).bind(active).bind(ask_details).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     audit::record(tx, actor, "kiosk.update", "kiosk", Some(id), name).await?;
+    Ok(())
+}
+
+/// What a kiosk's device key signs: the kiosk, its binding to one device, the key's epoch.
+pub fn device_key_message(kiosk_id: i64, nonce: &str, epoch: i64) -> String {
+    format!("kiosk-key:{kiosk_id}:{nonce}:{epoch}")
+}
+
+/// A kiosk's device key of `epoch` (derived from the server secret: only the binding and the
+/// epoch are stored).
+pub fn device_key(secret: &[u8], kiosk_id: i64, nonce: &str, epoch: i64) -> String {
+    crate::sign::sign(secret, &device_key_message(kiosk_id, nonce, epoch))
+}
+
+/// Binds a kiosk to the device that opens its registration link, from `addr`: a new binding
+/// (any earlier device's key stops working), and the key to set in the device's cookie. A kiosk
+/// bound before is registered again: the administrator is told.
+pub async fn bind_device(db: &Db, secret: &[u8], kiosk_id: i64, addr: &str) -> DbResult<String> {
+    let mut tx = db.begin().await?;
+    let now = super::ratings::now_micros();
+    let before: Option<Option<String>> = tx_run!(&mut tx, c => sqlx::query_scalar(
+        "SELECT device_nonce FROM kiosks WHERE id = $1").bind(kiosk_id).fetch_optional(&mut *c).await)?;
+    let Some(before) = before else {
+        return Err(DbError::NotFound);
+    };
+    let nonce = new_token();
+    tx_run!(&mut tx, c => sqlx::query(
+        "UPDATE kiosks SET device_nonce = $1, key_epoch = 1, key_issued_at = $2, key_seen_at = NULL, last_addr = $3 WHERE id = $4")
+        .bind(&nonce).bind(now).bind(addr).bind(kiosk_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if before.is_some() {
+        raise_alerts(
+            &mut tx,
+            &[super::ratings::Alert {
+                kiosk_id,
+                kind: "registered_again",
+                addr: addr.to_string(),
+                day: None,
+                detail: String::new(),
+                at: now,
+                repeats: 1,
+            }],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(device_key(secret, kiosk_id, &nonce, 1))
+}
+
+/// Records alerts: an open alert of the same kiosk, kind and address counts one more, else a
+/// new one is opened.
+pub(crate) async fn raise_alerts(tx: &mut Tx, alerts: &[super::ratings::Alert]) -> DbResult<()> {
+    let mut grouped: std::collections::BTreeMap<(i64, &str, &str), (i64, &super::ratings::Alert)> =
+        std::collections::BTreeMap::new();
+    for a in alerts {
+        grouped
+            .entry((a.kiosk_id, a.kind, a.addr.as_str()))
+            .and_modify(|e| e.0 += a.repeats)
+            .or_insert((a.repeats, a));
+    }
+    for ((kiosk, kind, addr), (n, a)) in grouped {
+        let bumped = tx_run!(tx, c => sqlx::query(
+            "UPDATE kiosk_alerts SET hits = hits + $1, last_at = $2
+              WHERE kiosk_id = $3 AND kind = $4 AND addr = $5 AND seen_at IS NULL AND (day IS NULL OR day = $6)")
+            .bind(n).bind(a.at).bind(kiosk).bind(kind).bind(addr).bind(a.day)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if bumped == 0 {
+            tx_run!(tx, c => sqlx::query(
+                "INSERT INTO kiosk_alerts (kiosk_id, kind, addr, day, detail, hits, created_at, last_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
+                .bind(kiosk).bind(kind).bind(addr).bind(a.day).bind(&a.detail).bind(n).bind(a.at)
+                .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        }
+    }
+    Ok(())
+}
+
+/// An alert about a kiosk, as administrators see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KioskAlert {
+    pub id: i64,
+    pub kiosk_id: i64,
+    pub kiosk_name: String,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub kind: String,
+    pub addr: String,
+    pub day: Option<chrono::NaiveDate>,
+    pub detail: String,
+    pub hits: i64,
+    pub created_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    pub seen_at: Option<DateTime<Utc>>,
+    /// For a held day: whether it was released.
+    pub released: bool,
+}
+
+const ALERT_SELECT: &str = "SELECT a.id, a.kiosk_id, k.name AS kiosk_name, u.name AS unit_name, u.path AS unit_path,
+        a.kind, a.addr, a.day, a.detail, CAST(a.hits AS BIGINT) AS hits, a.created_at, a.last_at, a.seen_at,
+        EXISTS (SELECT 1 FROM kiosk_days d WHERE d.kiosk_id = a.kiosk_id AND d.day = a.day AND d.released_at IS NOT NULL) AS released
+   FROM kiosk_alerts a JOIN kiosks k ON k.id = a.kiosk_id JOIN counters c ON c.id = k.counter_id JOIN units u ON u.id = c.unit_id";
+
+/// The open alerts of the kiosks in a subtree, newest first.
+pub async fn open_alerts(db: &Db, path_prefix: &str) -> DbResult<Vec<KioskAlert>> {
+    let sql = format!("{ALERT_SELECT} WHERE u.path LIKE $1 AND a.seen_at IS NULL ORDER BY a.last_at DESC, a.id DESC");
+    let like = format!("{path_prefix}%");
+    Ok(db_run!(db, c => sqlx::query_as::<_, KioskAlert>(&sql).bind(&like).fetch_all(c).await)?)
+}
+
+/// A kiosk's alerts (open and reviewed), newest first.
+pub async fn alerts_of(db: &Db, kiosk_id: i64, limit: i64) -> DbResult<Vec<KioskAlert>> {
+    let sql =
+        format!("{ALERT_SELECT} WHERE a.kiosk_id = $1 ORDER BY a.last_at DESC, a.id DESC LIMIT $2");
+    Ok(
+        db_run!(db, c => sqlx::query_as::<_, KioskAlert>(&sql).bind(kiosk_id).bind(limit).fetch_all(c).await)?,
+    )
+}
+
+/// One alert.
+pub async fn alert(db: &Db, id: i64) -> DbResult<KioskAlert> {
+    let sql = format!("{ALERT_SELECT} WHERE a.id = $1");
+    db_run!(db, c => sqlx::query_as::<_, KioskAlert>(&sql).bind(id).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)
+}
+
+/// Marks an alert reviewed (with who and when, and an audit entry).
+pub async fn mark_alert_seen(tx: &mut Tx, actor: i64, id: i64) -> DbResult<()> {
+    let n = tx_run!(tx, c => sqlx::query("UPDATE kiosk_alerts SET seen_by = $1, seen_at = $2 WHERE id = $3 AND seen_at IS NULL")
+        .bind(actor).bind(super::now()).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    audit::record(
+        tx,
+        Some(actor),
+        "kiosk.alert_seen",
+        "kiosk_alert",
+        Some(id),
+        "",
+    )
+    .await?;
     Ok(())
 }

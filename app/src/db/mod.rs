@@ -187,13 +187,15 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of the live dialect (embedded at build time), then makes again
+    /// Applies the migrations of the live dialect (embedded at build time), then the steps SQL
+    /// cannot do: chaining the flags a database had before flags were chained, and making again
     /// the public texts published under older publication rules (`domain::publish`).
     pub async fn migrate(&self) -> DbResult<()> {
         match self {
             Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await?,
             Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
         }
+        ratings::chain_existing_flags(self).await?;
         let answers = feedback::refresh_public_texts(self).await?;
         let minutes = sessions::refresh_minutes(self).await?;
         if answers + minutes > 0 {

@@ -228,7 +228,9 @@ impl OpeningHours {
 }
 
 /// The burst rule: from one kiosk, `count` identical answers in a row within `window_secs`
-/// seconds are not a queue of citizens but a finger (or a script) on the screen.
+/// seconds are not a queue of citizens but a finger (or a script) on the screen. The window is
+/// exact to the microsecond: the first and the last of the `count` answers are at most
+/// `window_secs` seconds apart (20.000 s is inside, 20.001 s is not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BurstRule {
     pub count: usize,
@@ -247,8 +249,19 @@ impl Default for BurstRule {
 /// Why a rating is set aside from the indices until an admin clears it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Suspicion {
+    /// `count` identical answers within the burst window (flagged whole).
     Burst,
+    /// A kiosk answer when nobody is served.
     OutsideHours,
+    /// Past a kiosk's ceiling of answers per minute or per hour.
+    Ceiling,
+    /// A run of answers beating like a metronome (flagged whole).
+    Rhythm,
+    /// The kiosk's day is held for review: its share satisfied jumped far above the kiosk's
+    /// own level together with a volume spike.
+    Review,
+    /// From a second device with a copy of the kiosk's credential.
+    SecondDevice,
 }
 
 impl Suspicion {
@@ -256,33 +269,51 @@ impl Suspicion {
         match self {
             Suspicion::Burst => "burst",
             Suspicion::OutsideHours => "outside_hours",
+            Suspicion::Ceiling => "ceiling",
+            Suspicion::Rhythm => "rhythm",
+            Suspicion::Review => "review",
+            Suspicion::SecondDevice => "second_device",
         }
     }
 }
 
+/// What the rules say of a new kiosk answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Judgement {
+    /// Why the new answer is set aside, if it is.
+    pub new: Option<Suspicion>,
+    /// How many of the latest earlier answers belong to the burst the new answer completes:
+    /// a burst is flagged whole, so these are set aside too (those already set aside stay so).
+    pub burst_earlier: usize,
+}
+
 /// Judges a new kiosk answer. `recent` are the latest earlier answers of the same kiosk
-/// (time, score), oldest first; only the last `rule.count - 1` matter.
+/// (time, score), oldest first; only the last `rule.count - 1` matter for the burst.
 pub fn judge_kiosk_answer(
     at: DateTime<Utc>,
     score: i32,
     recent: &[(DateTime<Utc>, i32)],
     hours: &OpeningHours,
     rule: BurstRule,
-) -> Option<Suspicion> {
+) -> Judgement {
     let need = rule.count.saturating_sub(1);
+    let window = chrono::Duration::seconds(rule.window_secs);
     if need > 0 && recent.len() >= need {
         let last = &recent[recent.len() - need..];
         if last
             .iter()
-            .all(|(t, s)| *s == score && (at - *t).num_seconds() <= rule.window_secs)
+            .all(|(t, s)| *s == score && (at - *t).abs() <= window)
         {
-            return Some(Suspicion::Burst);
+            return Judgement {
+                new: Some(Suspicion::Burst),
+                burst_earlier: need,
+            };
         }
     }
-    if !hours.is_open(at) {
-        return Some(Suspicion::OutsideHours);
+    Judgement {
+        new: (!hours.is_open(at)).then_some(Suspicion::OutsideHours),
+        burst_earlier: 0,
     }
-    None
 }
 
 /// The fields of a rating that its hash covers, in a fixed order.
@@ -350,6 +381,52 @@ pub fn comment_hash(rating_hash: &str, comment: &str) -> String {
     hex::encode(Sha256::digest(
         format!("{rating_hash}|c|{comment}").as_bytes(),
     ))
+}
+
+/// What a flag event is: an answer set aside, or its flag cleared by an administrator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagAction {
+    Flag,
+    Clear,
+}
+
+impl FlagAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagAction::Flag => "flag",
+            FlagAction::Clear => "clear",
+        }
+    }
+}
+
+/// The fields of a flag event that its hash covers, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagFields<'a> {
+    pub unit_id: i64,
+    pub seq: i64,
+    pub rating_id: i64,
+    pub action: &'a str,
+    pub reason: &'a str,
+    pub account_id: Option<i64>,
+    pub at: DateTime<Utc>,
+}
+
+/// SHA-256 over the previous event's hash and a flag event's fields: each unit's flags and
+/// their clearing form a chain like its ratings, so a flag removed or changed behind the
+/// application's back (which would bring a set-aside answer into the counts) is found.
+pub fn flag_hash(prev: &str, f: &FlagFields<'_>) -> String {
+    let text = format!(
+        "{prev}|f|{}|{}|{}|{}|{}:{}|{}|{}",
+        f.unit_id,
+        f.seq,
+        f.rating_id,
+        f.action,
+        f.reason.len(),
+        f.reason,
+        f.account_id.map(|v| v.to_string()).unwrap_or_default(),
+        f.at.timestamp_micros(),
+    );
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 #[cfg(test)]
@@ -442,29 +519,102 @@ mod tests {
             .map(|i| (t0 + chrono::Duration::seconds(i * 2), 5))
             .collect();
         let at = t0 + chrono::Duration::seconds(9);
-        assert_eq!(
-            judge_kiosk_answer(at, 5, &recent, &h, rule),
-            Some(Suspicion::Burst)
-        );
+        let burst = Judgement {
+            new: Some(Suspicion::Burst),
+            burst_earlier: 4,
+        };
+        assert_eq!(judge_kiosk_answer(at, 5, &recent, &h, rule), burst);
         assert_eq!(
             judge_kiosk_answer(at, 4, &recent, &h, rule),
-            None,
+            Judgement::default(),
             "a different answer is not the burst"
         );
         assert_eq!(
             judge_kiosk_answer(at, 5, &recent[..2], &h, rule),
-            None,
+            Judgement::default(),
             "three in a row is a queue"
         );
         let late = t0 + chrono::Duration::seconds(60);
         assert_eq!(
             judge_kiosk_answer(late, 5, &recent, &h, rule),
-            None,
+            Judgement::default(),
             "outside the window"
         );
         assert_eq!(
-            judge_kiosk_answer(vn(2026, 11, 23, 23, 0), 5, &[], &h, rule),
+            judge_kiosk_answer(vn(2026, 11, 23, 23, 0), 5, &[], &h, rule).new,
             Some(Suspicion::OutsideHours)
+        );
+    }
+
+    #[test]
+    fn the_burst_window_is_exactly_twenty_seconds() {
+        // Four 5s at 09:00:00, :05, :10 and :15; the fifth 5 closes a burst only if it comes
+        // at most 20 s after the first: 19.999 s and 20.000 s are inside, 20.001 s is not (the
+        // old rule dropped the fraction and took 20.999 s too).
+        let h = OpeningHours::default();
+        let rule = BurstRule::default();
+        let t0 = vn(2026, 11, 23, 9, 0);
+        let recent: Vec<_> = [0, 5, 10, 15]
+            .iter()
+            .map(|s| (t0 + chrono::Duration::seconds(*s), 5))
+            .collect();
+        let fifth = |ms: i64| {
+            judge_kiosk_answer(
+                t0 + chrono::Duration::milliseconds(ms),
+                5,
+                &recent,
+                &h,
+                rule,
+            )
+            .new
+        };
+        assert_eq!(fifth(19_999), Some(Suspicion::Burst));
+        assert_eq!(fifth(20_000), Some(Suspicion::Burst));
+        assert_eq!(fifth(20_001), None);
+        assert_eq!(fifth(20_999), None);
+        // Microseconds count too.
+        let just_past = t0 + chrono::Duration::seconds(20) + chrono::Duration::microseconds(1);
+        assert_eq!(
+            judge_kiosk_answer(just_past, 5, &recent, &h, rule).new,
+            None
+        );
+    }
+
+    #[test]
+    fn the_flag_chain_notices_any_change() {
+        let f = FlagFields {
+            unit_id: 3,
+            seq: 1,
+            rating_id: 42,
+            action: FlagAction::Flag.as_str(),
+            reason: "burst",
+            account_id: None,
+            at: vn(2026, 11, 23, 9, 0),
+        };
+        let a = flag_hash(GENESIS, &f);
+        // Computed outside this code (Python's hashlib) over
+        // "0…0|f|3|1|42|flag|5:burst||1795399200000000" (09:00 in Vietnam is 02:00 UTC).
+        assert_eq!(
+            a,
+            "c8df84748a6356cfe1af13e6202292a4f96e7415e095b89529f2be0f93369dc4"
+        );
+        let cleared = FlagFields {
+            action: FlagAction::Clear.as_str(),
+            reason: "",
+            account_id: Some(7),
+            seq: 2,
+            ..f.clone()
+        };
+        assert_ne!(flag_hash(&a, &cleared), flag_hash(GENESIS, &cleared));
+        assert_ne!(
+            a,
+            flag_hash(
+                GENESIS,
+                &FlagFields {
+                    rating_id: 43,
+                    ..f.clone()
+                }
+            )
         );
     }
 

@@ -178,6 +178,8 @@ mod tests {
             "kiosk.register",
             "kiosk.update",
             "kiosk.renew_token",
+            "kiosk.alert_seen",
+            "kiosk.release_day",
             "rating.clear_flag",
             "rating.correct",
             "instrument.draft",

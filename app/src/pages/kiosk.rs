@@ -4,9 +4,9 @@
 //! down is said plainly to be "not saved yet" and is sent again, never lost silently.
 
 use super::PageResult;
+use crate::api::kiosk::{current_kiosk, device_cookie, KIOSK_COOKIE};
 use crate::components::faces::face;
 use crate::ctx::{lang_of, parse_query, render_html};
-use crate::db::kiosks::Kiosk;
 use crate::domain::rating::face_scores;
 use crate::i18n::{t, tf, Lang};
 use crate::state::AppState;
@@ -14,24 +14,6 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leptos::prelude::*;
-
-/// The cookie that holds a kiosk's device token.
-pub const KIOSK_COOKIE: &str = "kiosk";
-
-/// The kiosk's device token from its cookie.
-pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
-    crate::ctx::cookie(headers, KIOSK_COOKIE)
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_string)
-}
-
-/// The signature that lets a thank-you page add details to the rating just made, on this kiosk.
-pub fn rating_sig(state: &AppState, rating_id: i64, kiosk_id: i64) -> String {
-    crate::sign::sign(
-        &state.config.secret,
-        &format!("kiosk-rating:{rating_id}:{kiosk_id}"),
-    )
-}
 
 /// A kiosk page: its own full-screen document, large type, no site navigation.
 fn kiosk_doc(
@@ -105,25 +87,30 @@ fn lang_switch(lang: Lang) -> impl IntoView {
     view! { <a class="kiosk-lang" href=format!("/prefs?lang={}&next=%2Fkiosk", other.code()) lang=other.code()>{label}</a> }
 }
 
-/// The kiosk that this browser is, if its cookie holds a valid device token.
-pub async fn current_kiosk(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Kiosk>, crate::error::AppError> {
-    match kiosk_token(headers) {
-        Some(tok) => Ok(state.kiosk_by_token(&tok).await?),
-        None => Ok(None),
-    }
-}
-
 /// `GET /kiosk`: the faces, or the set-up form when this browser is not a registered kiosk.
 /// `GET /kiosk?token=…` registers this browser as that kiosk (a long-lived cookie) and goes on.
-pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
+pub async fn kiosk_home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    extensions: axum::http::Extensions,
+) -> PageResult {
     let lang = lang_of(&headers);
     let q = parse_query(uri.query());
     if let Some(tok) = q.get("token").map(|t| t.trim().to_lowercase()) {
         return Ok(match state.kiosk_by_token(&tok).await? {
-            Some(_) => {
+            Some(kiosk) => {
+                // This browser becomes the kiosk's one device: a device key bound now (an
+                // earlier device's key stops working, and the administrator is told).
+                let addr =
+                    crate::middleware::client_ip(&headers, &extensions, state.config.trust_proxy);
+                let key = crate::db::kiosks::bind_device(
+                    &state.db,
+                    &state.config.secret,
+                    kiosk.id,
+                    &addr,
+                )
+                .await?;
                 let secure = if state.config.secure_cookies {
                     "; Secure"
                 } else {
@@ -131,8 +118,10 @@ pub async fn kiosk_home(State(state): State<AppState>, headers: HeaderMap, uri: 
                 };
                 let cookie = format!("{KIOSK_COOKIE}={tok}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Lax{secure}");
                 let mut res = Redirect::to("/kiosk").into_response();
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    res.headers_mut().insert(header::SET_COOKIE, v);
+                for c in [cookie, device_cookie(&state, &key)] {
+                    if let Ok(v) = HeaderValue::from_str(&c) {
+                        res.headers_mut().append(header::SET_COOKIE, v);
+                    }
                 }
                 res
             }

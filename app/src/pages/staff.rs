@@ -15,6 +15,13 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     let n_kiosks = kiosks::kiosks_in(ctx.db(), &scope).await?.len();
     let n_accounts = accounts::in_subtree(ctx.db(), &scope).await?.len();
     let own_unit = format!("/admin/units/{}", user.unit_id);
+    // Kiosk alerts (a new address, a second device, a day held for review) wait on this page
+    // for the administrators who look after the kiosks.
+    let kiosk_alerts = if user.can(Permission::ManageKiosks, None) {
+        kiosks::open_alerts(ctx.db(), &scope).await?.len()
+    } else {
+        0
+    };
     let feedback_counts = if user.can(Permission::HandleFeedback, None) {
         let cal = crate::db::calendar::load(ctx.db()).await?;
         let settings = crate::db::calendar::feedback_settings(ctx.db()).await?;
@@ -142,6 +149,11 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
         view! {
             {page_head(tf("staff.heading", &[("name", &user.full_name)]), Some(tf("staff.lead", &[("role", &t(user.role.label_key())), ("unit", &user.unit_name)])))}
             {gateway_warning}
+            {(kiosk_alerts > 0).then(|| view! {
+                <p class="notice notice-warn" role="status">
+                    <a href="/admin/kiosks#alerts">{tf("staff.kiosk_alerts", &[("n", &kiosk_alerts.to_string())])}</a>
+                </p>
+            })}
             {feedback_counts.map(|(open, soon, overdue)| view! {
                 <h2>{t("staff.feedback_heading")}</h2>
                 <div class="stats">
