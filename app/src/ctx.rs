@@ -360,6 +360,38 @@ pub fn shell_info(ctx: &Ctx, title: &str) -> ShellInfo {
     }
 }
 
+/// Session key: the cases this browser has shown it may follow (by code and phone or e-mail).
+pub const SESSION_CASES: &str = "fb_cases";
+
+/// Remembers that this browser may see case `id` (at most the last 20).
+pub async fn grant_case(cx: &Ctx, id: i64) {
+    let mut ids: Vec<i64> = cx
+        .session
+        .get(SESSION_CASES)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    ids.retain(|x| *x != id);
+    ids.push(id);
+    if ids.len() > 20 {
+        ids.remove(0);
+    }
+    if let Err(e) = cx.session.insert(SESSION_CASES, ids).await {
+        tracing::warn!(error = %e, "case access not stored");
+    }
+}
+
+/// Whether this browser has shown it may see case `id`.
+pub async fn case_granted(cx: &Ctx, id: i64) -> bool {
+    cx.session
+        .get::<Vec<i64>>(SESSION_CASES)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|ids| ids.contains(&id))
+}
+
 /// Only a path on this site may be a redirect target (no open redirects). The candidate is
 /// read the way a browser reads a `Location` (the WHATWG URL parser of the `url` crate, which
 /// drops tabs and newlines and takes `\` for `/`) against a placeholder origin, and refused

@@ -13,38 +13,6 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use std::collections::HashMap;
 
-/// Session key: the cases this browser has shown it may follow (by code and phone or e-mail).
-pub const SESSION_CASES: &str = "fb_cases";
-
-/// Remembers that this browser may see case `id` (at most the last 20).
-pub async fn grant(cx: &Ctx, id: i64) {
-    let mut ids: Vec<i64> = cx
-        .session
-        .get(SESSION_CASES)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    ids.retain(|x| *x != id);
-    ids.push(id);
-    if ids.len() > 20 {
-        ids.remove(0);
-    }
-    if let Err(e) = cx.session.insert(SESSION_CASES, ids).await {
-        tracing::warn!(error = %e, "case access not stored");
-    }
-}
-
-/// Whether this browser has shown it may see case `id`.
-pub async fn granted(cx: &Ctx, id: i64) -> bool {
-    cx.session
-        .get::<Vec<i64>>(SESSION_CASES)
-        .await
-        .ok()
-        .flatten()
-        .is_some_and(|ids| ids.contains(&id))
-}
-
 /// The fields of the case form, read from a multipart body.
 #[derive(Default)]
 struct Upload {
@@ -196,7 +164,7 @@ pub async fn submit_case(data: MultipartData) -> Result<(), ServerFnError> {
             errs.add("files", key);
         }
         let kiosk = match use_context::<axum::http::request::Parts>() {
-            Some(p) if !staff => crate::api::kiosk::current_kiosk(&cx.state, &p.headers).await?,
+            Some(p) if !staff => crate::device::current_kiosk(&cx.state, &p.headers).await?,
             _ => None,
         };
         let today = crate::db::today();
@@ -292,7 +260,7 @@ pub async fn submit_case(data: MultipartData) -> Result<(), ServerFnError> {
             // A kiosk is shared: the next visitor must not see this case.
             Ok(Done::to(format!("/feedback/sent/{code}")))
         } else {
-            grant(&cx, id).await;
+            crate::ctx::grant_case(&cx, id).await;
             Ok(Done::to(format!("/feedback/track/{code}"))
                 .with(Flash::ok("fb.flash_sent").arg("code", code)))
         }
@@ -317,7 +285,7 @@ pub async fn track_case(code: String, contact: String) -> Result<(), ServerFnErr
         let case = fb::by_code(cx.db(), &code).await?;
         match case {
             Some(c) if feedback::contact_matches(&contact, &c.citizen_phone, &c.citizen_email) => {
-                grant(&cx, c.id).await;
+                crate::ctx::grant_case(&cx, c.id).await;
                 Ok(Done::to(format!("/feedback/track/{}", c.code)))
             }
             _ => Err(Fail::Msg("fb.track_not_found")),
@@ -334,7 +302,7 @@ pub async fn rate_answer(code: String, satisfied: String) -> Result<(), ServerFn
         let case = fb::by_code(cx.db(), &feedback::normalize_code(&code))
             .await?
             .ok_or(Fail::App(AppError::NotFound))?;
-        if !granted(&cx, case.id).await {
+        if !crate::ctx::case_granted(&cx, case.id).await {
             return Ok(Done::to("/feedback/track").with(Flash::error("fb.track_first")));
         }
         let satisfied = match satisfied.as_str() {

@@ -1,66 +1,14 @@
 //! The kiosk's two posts: the face, then (optionally) the five elements and a comment.
 //! Neither needs a session: the kiosk is known by its device-token cookie.
 
-use crate::db::kiosks::Kiosk;
 use crate::db::ratings::{KioskClient, NewRating, SaveError};
 use crate::domain::rating::{kiosk_answers, kiosk_comment, kiosk_nonce, kiosk_score, Channel};
 use crate::state::AppState;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
 use leptos::prelude::*;
 use std::collections::HashMap;
 
-/// The cookie that holds a kiosk's registration token.
-pub const KIOSK_COOKIE: &str = "kiosk";
-
-/// The cookie that holds a kiosk's device key (bound to one device, replaced every few minutes).
-pub const KIOSK_KEY_COOKIE: &str = "kiosk_key";
-
-/// A value of 64 hex digits (a registration token) or 32 (a device key) from a cookie.
-fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String> {
-    crate::ctx::cookie(headers, name)
-        .filter(|v| v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(str::to_string)
-}
-
-/// The kiosk's registration token from its cookie.
-pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
-    hex_cookie(headers, KIOSK_COOKIE, 64)
-}
-
-/// The kiosk's device key from its cookie.
-pub fn kiosk_key(headers: &HeaderMap) -> Option<String> {
-    hex_cookie(headers, KIOSK_KEY_COOKIE, 32)
-}
-
-/// The `Set-Cookie` value that gives the kiosk its (new) device key.
-pub fn device_cookie(state: &AppState, key: &str) -> String {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{KIOSK_KEY_COOKIE}={key}; Path=/; Max-Age=315360000; HttpOnly; SameSite=Lax{secure}")
-}
-
-/// The kiosk that this browser is, if its cookie holds a valid registration token.
-pub async fn current_kiosk(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Kiosk>, crate::error::AppError> {
-    match kiosk_token(headers) {
-        Some(tok) => Ok(state.kiosk_by_token(&tok).await?),
-        None => Ok(None),
-    }
-}
-
-/// The signature that lets a thank-you page add details to the rating just made, on this kiosk.
-pub fn rating_sig(state: &AppState, rating_id: i64, kiosk_id: i64) -> String {
-    crate::sign::sign(
-        &state.config.secret,
-        &format!("kiosk-rating:{rating_id}:{kiosk_id}"),
-    )
-}
+use crate::device::{current_kiosk, device_cookie, kiosk_key, rating_sig};
 
 fn context() -> Option<(AppState, Parts)> {
     Some((use_context::<AppState>()?, use_context::<Parts>()?))

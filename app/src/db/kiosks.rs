@@ -2,7 +2,7 @@
 
 use super::{audit, Db, DbError, DbResult, Tx};
 use crate::{db_run, tx_run};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -202,7 +202,7 @@ pub fn device_key(secret: &[u8], kiosk_id: i64, nonce: &str, epoch: i64) -> Stri
 /// bound before is registered again: the administrator is told.
 pub async fn bind_device(db: &Db, secret: &[u8], kiosk_id: i64, addr: &str) -> DbResult<String> {
     let mut tx = db.begin().await?;
-    let now = super::ratings::now_micros();
+    let now = super::now_micros();
     let before: Option<Option<String>> = tx_run!(&mut tx, c => sqlx::query_scalar(
         "SELECT device_nonce FROM kiosks WHERE id = $1").bind(kiosk_id).fetch_optional(&mut *c).await)?;
     let Some(before) = before else {
@@ -215,7 +215,7 @@ pub async fn bind_device(db: &Db, secret: &[u8], kiosk_id: i64, addr: &str) -> D
     if before.is_some() {
         raise_alerts(
             &mut tx,
-            &[super::ratings::Alert {
+            &[Alert {
                 kiosk_id,
                 kind: "registered_again",
                 addr: addr.to_string(),
@@ -233,8 +233,8 @@ pub async fn bind_device(db: &Db, secret: &[u8], kiosk_id: i64, addr: &str) -> D
 
 /// Records alerts: an open alert of the same kiosk, kind and address counts one more, else a
 /// new one is opened.
-pub(crate) async fn raise_alerts(tx: &mut Tx, alerts: &[super::ratings::Alert]) -> DbResult<()> {
-    let mut grouped: std::collections::BTreeMap<(i64, &str, &str), (i64, &super::ratings::Alert)> =
+pub(crate) async fn raise_alerts(tx: &mut Tx, alerts: &[Alert]) -> DbResult<()> {
+    let mut grouped: std::collections::BTreeMap<(i64, &str, &str), (i64, &Alert)> =
         std::collections::BTreeMap::new();
     for a in alerts {
         grouped
@@ -323,4 +323,17 @@ pub async fn mark_alert_seen(tx: &mut Tx, actor: i64, id: i64) -> DbResult<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Something an administrator is told about a kiosk.
+#[derive(Debug, Clone)]
+pub(crate) struct Alert {
+    pub kiosk_id: i64,
+    pub kind: &'static str,
+    pub addr: String,
+    pub day: Option<NaiveDate>,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+    /// How many times it happened (one alert, several repeats).
+    pub repeats: i64,
 }

@@ -253,6 +253,12 @@ impl Tx {
     }
 }
 
+/// Now, to the microsecond (what both databases keep, so hashes can be recomputed).
+pub fn now_micros() -> chrono::DateTime<chrono::Utc> {
+    let n = chrono::Utc::now();
+    chrono::DurationRound::duration_trunc(n, chrono::Duration::microseconds(1)).unwrap_or(n)
+}
+
 /// The current time, as stored.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()

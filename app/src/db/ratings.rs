@@ -223,12 +223,7 @@ impl RatingWriter {
     }
 }
 
-/// Now, to the microsecond (what both databases keep, so hashes can be recomputed).
-pub fn now_micros() -> DateTime<Utc> {
-    let n = Utc::now();
-    n.duration_trunc(chrono::Duration::microseconds(1))
-        .unwrap_or(n)
-}
+pub use super::now_micros;
 
 fn local_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive()
@@ -353,18 +348,7 @@ struct Device {
     changed: bool,
 }
 
-/// Something an administrator is told about a kiosk.
-#[derive(Debug, Clone)]
-pub(crate) struct Alert {
-    pub kiosk_id: i64,
-    pub kind: &'static str,
-    pub addr: String,
-    pub day: Option<NaiveDate>,
-    pub detail: String,
-    pub at: DateTime<Utc>,
-    /// How many times it happened (one alert, several repeats).
-    pub repeats: i64,
-}
+pub(crate) use super::kiosks::Alert;
 
 /// A new rating's place in its unit's chain.
 struct Row {

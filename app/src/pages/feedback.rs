@@ -4,7 +4,6 @@
 //! officials' pages (status and deadline badges, the timeline, the case form) live here too.
 
 use super::PageResult;
-use crate::api::feedback::granted;
 use crate::components::form::{field_class, field_error, hidden, input, select, textarea};
 use crate::components::layout::{fmt_date, fmt_time, page_head};
 use crate::components::pager::{page_of, pager, PAGE_SIZE};
@@ -334,7 +333,7 @@ pub async fn track_case(
     let code = feedback::normalize_code(&code);
     let case = fb::by_code(ctx.db(), &code).await?;
     let case = match case {
-        Some(c) if granted(&ctx, c.id).await => c,
+        Some(c) if crate::ctx::case_granted(&ctx, c.id).await => c,
         _ => {
             let ip = crate::db::throttle::address_key(&crate::middleware::client_ip(
                 &parts.headers,

@@ -4,9 +4,9 @@
 //! down is said plainly to be "not saved yet" and is sent again, never lost silently.
 
 use super::PageResult;
-use crate::api::kiosk::{current_kiosk, device_cookie, KIOSK_COOKIE};
 use crate::components::faces::face;
 use crate::ctx::{lang_of, parse_query, render_html};
+use crate::device::{current_kiosk, device_cookie, KIOSK_COOKIE};
 use crate::domain::rating::face_scores;
 use crate::i18n::{t, tf, Lang};
 use crate::state::AppState;
