@@ -230,7 +230,7 @@ both_databases!(
         .iter()
         .map(|(s, t)| answer(*s, *t))
         .collect();
-        let out = ratings::save_batch(&app.db, &ratings::Rules::default(), &jobs).await;
+        let out = ratings::save_batch(&app.db, &open_all_day(), &jobs).await;
         let flagged: Vec<bool> = out
             .iter()
             .map(|r| r.as_ref().unwrap().suspicious.is_some())
@@ -513,7 +513,7 @@ both_databases!(
             1,
         );
         jobs.push((bad, t0 + chrono::Duration::seconds(4)));
-        let rules = ratings::Rules::default();
+        let rules = open_all_day();
         let out = ratings::save_batch(&app.db, &rules, &jobs).await;
         assert!(out[4].is_err(), "the bad answer is refused");
         for (i, r) in out[..4].iter().enumerate() {
@@ -582,3 +582,21 @@ both_databases!(
         assert_eq!(problems[0].rating_id, Some(c));
     }
 );
+
+/// The writer's rules with the kiosk open around the clock: these tests stamp answers with the
+/// time they run, and the rule under test is not the opening hours (an evening run would see
+/// every answer flagged "outside opening hours").
+fn open_all_day() -> ratings::Rules {
+    let day = (
+        chrono::NaiveTime::MIN,
+        chrono::NaiveTime::from_hms_opt(23, 59, 59).expect("a time"),
+    );
+    ratings::Rules {
+        hours: langnghe_app::domain::rating::OpeningHours {
+            weekday: day,
+            saturday: Some(day),
+            sunday: Some(day),
+        },
+        ..Default::default()
+    }
+}

@@ -137,8 +137,7 @@ pub async fn kiosk_details(
     let comment = kiosk_comment(&comment.unwrap_or_default());
     if !list.is_empty() || !comment.is_empty() {
         use crate::db::ratings::DetailsError;
-        match crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment)
-            .await
+        match crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await
         {
             Ok(()) => {}
             Err(e @ (DetailsError::NotFound | DetailsError::Late | DetailsError::Done)) => {

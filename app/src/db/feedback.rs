@@ -719,7 +719,12 @@ pub async fn answer(
 }
 
 /// A leader approves the answer waiting for approval: it is published.
-pub async fn approve(tx: &mut Tx, actor: i64, case: &Case, today: NaiveDate) -> Result<(), CaseError> {
+pub async fn approve(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    today: NaiveDate,
+) -> Result<(), CaseError> {
     mark(tx, case, Some(actor), "approved", "", None, false).await?;
     publish(tx, actor, case, &case.answer, today, "awaiting_approval").await
 }

@@ -146,7 +146,12 @@ pub enum ThemeError {
 crate::from_sqlx!(ThemeError);
 
 /// Saves a theme (a new one when `id` is `None`), with its audit entry.
-pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> Result<i64, ThemeError> {
+pub async fn save_theme(
+    tx: &mut Tx,
+    actor: i64,
+    id: Option<i64>,
+    t: &Theme,
+) -> Result<i64, ThemeError> {
     let id = match id {
         Some(id) => {
             let n = tx_run!(tx, c => sqlx::query(
@@ -155,7 +160,7 @@ pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> 
                 .bind(&t.name_vi).bind(&t.name_en).bind(t.keywords.join("\n")).bind(super::now()).bind(id).bind(&t.code)
                 .execute(&mut *c).await.map(|r| r.rows_affected()))?;
             if n == 0 {
-                return Err(super::DbError::NotFound);
+                return Err(super::DbError::NotFound.into());
             }
             id
         }

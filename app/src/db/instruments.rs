@@ -265,7 +265,7 @@ pub async fn edit_criterion(
     let n = tx_run!(&mut tx, c => sqlx::query("UPDATE instrument_criteria SET text_vi = $1, text_en = $2 WHERE id = $3 AND instrument_id = $4")
         .bind(vi).bind(en).bind(criterion_id).bind(instrument_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::NotFound);
+        return Err(DbError::NotFound.into());
     }
     audit::record(
         &mut tx,
@@ -276,7 +276,7 @@ pub async fn edit_criterion(
         &format!("criterion {criterion_id}"),
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Adds a criterion at the end of an element of a draft.
@@ -336,11 +336,15 @@ pub async fn remove_criterion(
         &format!("-{criterion_id}"),
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Publishes a draft: new answers are given under it from now on; the previous version is retired.
-pub async fn publish(db: &Db, actor: Option<i64>, instrument_id: i64) -> Result<(), InstrumentError> {
+pub async fn publish(
+    db: &Db,
+    actor: Option<i64>,
+    instrument_id: i64,
+) -> Result<(), InstrumentError> {
     let mut tx = db.begin().await?;
     require_draft(&mut tx, instrument_id).await?;
     let code: String = tx_run!(&mut tx, c => sqlx::query_scalar("SELECT code FROM instruments WHERE id = $1")
@@ -364,5 +368,5 @@ pub async fn publish(db: &Db, actor: Option<i64>, instrument_id: i64) -> Result<
         &code,
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }

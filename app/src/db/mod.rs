@@ -128,9 +128,10 @@ impl DbError {
         }
         if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
             pg.table() == Some(table)
-                && pg
-                    .detail()
-                    .is_some_and(|d| d.starts_with(&format!("Key ({column})")) || d.starts_with(&format!("Key ({column},")))
+                && pg.detail().is_some_and(|d| {
+                    d.starts_with(&format!("Key ({column})"))
+                        || d.starts_with(&format!("Key ({column},"))
+                })
         } else {
             let m = e.message();
             m.split_once("constraint failed: ")

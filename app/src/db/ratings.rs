@@ -1050,7 +1050,9 @@ impl<'a> Batch<'a> {
                 let (r, at) = (&jobs[row.i].0, jobs[row.i].1);
                 let id = *by_key
                     .get(&(r.unit_id, row.seq))
-                    .ok_or(DbError::Inconsistent("a rating written in this batch was not read back"))?;
+                    .ok_or(DbError::Inconsistent(
+                        "a rating written in this batch was not read back",
+                    ))?;
                 insert_details(tx, id, &row.hash, &r.answers, &r.comment, at).await?;
                 match self.suspicion[row.i] {
                     Some(s) => self.flags.push((id, r.unit_id, s, at)),
@@ -1243,7 +1245,9 @@ impl<'a> Batch<'a> {
         })?;
         if moved != list.len() as u64 {
             self.rules.memory.forget_heads();
-            return Err(DbError::Inconsistent("a unit's chain head moved during the batch"));
+            return Err(DbError::Inconsistent(
+                "a unit's chain head moved during the batch",
+            ));
         }
         Ok(())
     }
@@ -1500,7 +1504,9 @@ async fn append_flag_events(tx: &mut Tx, events: &[FlagEvent]) -> DbResult<()> {
         q.execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     if moved != list.len() as u64 {
-        return Err(DbError::Inconsistent("a unit's flag chain head moved during the batch"));
+        return Err(DbError::Inconsistent(
+            "a unit's flag chain head moved during the batch",
+        ));
     }
     Ok(())
 }
