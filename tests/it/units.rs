@@ -199,6 +199,49 @@ both_databases!(create_and_edit_a_unit, |app: TestApp| async move {
         !body.contains("Không thể chuyển đơn vị vào chính nó"),
         "moving STP under an unrelated unit is allowed"
     );
+    // A unit moved under its own descendant is refused as a cycle, not as a taken code (the
+    // refusal used to pass for a unique-key violation).
+    let r = app
+        .post_form(
+            "/admin/units/new",
+            "/api/units/save",
+            &[
+                ("parent_id", &id.to_string()),
+                ("group_id", ""),
+                ("code", "STP-PBTPL-TO1"),
+                ("name", "Tổ phổ biến 1"),
+                ("kind", "other"),
+                ("address", ""),
+                ("effective_from", "2026-01-01"),
+                ("effective_to", ""),
+            ],
+        )
+        .await;
+    let child = location(&r).trim_start_matches("/admin/units/").to_string();
+    let (_, body) = app
+        .submit(
+            &format!("/admin/units/{id}/edit"),
+            "/api/units/save",
+            &[
+                ("id", &id.to_string()),
+                ("parent_id", &child),
+                ("group_id", ""),
+                ("code", "STP-PBTPL"),
+                ("name", "Phòng Phổ biến pháp luật"),
+                ("kind", "other"),
+                ("address", "12 Lê Lợi"),
+                ("effective_from", "2026-01-01"),
+                ("effective_to", ""),
+            ],
+        )
+        .await;
+    assert!(
+        body.contains("Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó."),
+        "the cycle is named"
+    );
+    assert!(!body.contains("Mã này đã được dùng."), "not a taken code");
+    let u = langnghe_app::db::units::get(&app.db, id).await.unwrap();
+    assert_eq!(u.path, format!("/{root}/{id}/"), "nothing moved");
     let audit = langnghe_app::db::audit::latest(&app.db, "/", true, 50, 0)
         .await
         .unwrap();

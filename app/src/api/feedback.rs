@@ -688,3 +688,17 @@ pub async fn close_case(id: String) -> Result<(), ServerFnError> {
     })
     .await
 }
+
+/// What the official or the citizen reads when a case step is refused (keys chosen here, at the
+/// edge).
+impl From<fb::CaseError> for Fail {
+    fn from(e: fb::CaseError) -> Self {
+        match e {
+            fb::CaseError::Changed => Fail::Msg("err.case_changed"),
+            fb::CaseError::NoFreeCode => Fail::Msg("err.try_again"),
+            fb::CaseError::NoForwardTarget => Fail::Msg("err.forward_target"),
+            fb::CaseError::AlreadyRated => Fail::Msg("err.already_rated"),
+            fb::CaseError::Db(e) => e.into(),
+        }
+    }
+}

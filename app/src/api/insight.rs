@@ -116,3 +116,15 @@ pub async fn subscribe(frequency: Option<String>) -> Result<(), ServerFnError> {
     })
     .await
 }
+
+/// What the administrator reads when a theme is refused.
+impl From<crate::db::insight::ThemeError> for Fail {
+    fn from(e: crate::db::insight::ThemeError) -> Self {
+        match e {
+            crate::db::insight::ThemeError::CodeTaken => {
+                Fail::Invalid(vec![("code", "theme.err_code_taken")])
+            }
+            crate::db::insight::ThemeError::Db(e) => e.into(),
+        }
+    }
+}

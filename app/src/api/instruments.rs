@@ -61,13 +61,8 @@ pub async fn instrument_add_criterion(
         let vi = errs.take("text_vi", validate::required_text(&text_vi, 300));
         let en = errs.take("text_en", validate::required_text(&text_en, 300));
         errs.check()?;
-        match instruments::add_criterion(cx.db(), Some(user.id), iid, eid, &code, &vi, &en).await {
-            Ok(_) => Ok(Done::to(back).with(Flash::ok("flash.instrument_saved"))),
-            Err(e) if e.is_unique_violation() && !matches!(e, crate::db::DbError::Conflict(_)) => {
-                Err(Fail::Invalid(vec![("code", "err.code_taken")]))
-            }
-            Err(e) => Err(e.into()),
-        }
+        instruments::add_criterion(cx.db(), Some(user.id), iid, eid, &code, &vi, &en).await?;
+        Ok(Done::to(back).with(Flash::ok("flash.instrument_saved")))
     })
     .await
 }
@@ -99,4 +94,17 @@ pub async fn instrument_publish(instrument_id: String) -> Result<(), ServerFnErr
             .with(Flash::ok("flash.instrument_published")))
     })
     .await
+}
+
+/// What the administrator reads when a questionnaire change is refused.
+impl From<instruments::InstrumentError> for Fail {
+    fn from(e: instruments::InstrumentError) -> Self {
+        use instruments::InstrumentError as E;
+        match e {
+            E::Locked => Fail::Msg("err.instrument_locked"),
+            E::Empty => Fail::Msg("err.instrument_empty"),
+            E::CodeTaken(_) => Fail::Invalid(vec![("code", "err.code_taken")]),
+            E::Db(e) => e.into(),
+        }
+    }
 }

@@ -136,10 +136,16 @@ pub async fn kiosk_details(
     );
     let comment = kiosk_comment(&comment.unwrap_or_default());
     if !list.is_empty() || !comment.is_empty() {
-        if let Err(e) =
-            crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await
+        use crate::db::ratings::DetailsError;
+        match crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await
         {
-            tracing::info!(error = %e, "kiosk details not added");
+            Ok(()) => {}
+            Err(e @ (DetailsError::NotFound | DetailsError::Late | DetailsError::Done)) => {
+                tracing::info!(kiosk = kiosk.id, rating = rid, error = %e, "kiosk details refused")
+            }
+            Err(DetailsError::Db(e)) => {
+                tracing::error!(kiosk = kiosk.id, rating = rid, error = %e, "kiosk details not saved")
+            }
         }
     }
     leptos_axum::redirect("/kiosk/done");

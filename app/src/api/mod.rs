@@ -67,10 +67,7 @@ impl From<AppError> for Fail {
 
 impl From<DbError> for Fail {
     fn from(e: DbError) -> Self {
-        match e {
-            DbError::Conflict(key) => Fail::Msg(key),
-            other => Fail::App(other.into()),
-        }
+        Fail::App(e.into())
     }
 }
 

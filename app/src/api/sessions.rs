@@ -237,6 +237,7 @@ pub async fn sign_up(
                 }
                 Err(SignupError::SlotTaken) => return Err(Fail::Msg("ses.err_slot_taken")),
                 Err(SignupError::Full) => return Err(Fail::Msg("ses.err_full_slots")),
+                Err(SignupError::NoFreeCode) => return Err(Fail::Msg("err.try_again")),
                 Err(SignupError::Db(e)) => return Err(e.into()),
             };
         let key = match placed {
@@ -258,7 +259,9 @@ pub async fn cancel_signup(code: String, phone: String) -> Result<(), ServerFnEr
         let phone = validate::phone(&phone).map_err(|e| Fail::Invalid(vec![("phone", e)]))?;
         match sessions::cancel(cx.db(), &code, &phone).await {
             Ok(_) => Ok(Done::to(back).with(Flash::ok("ses.flash_cancelled"))),
-            Err(crate::db::DbError::NotFound) => Err(Fail::Msg("ses.err_cancel_not_found")),
+            Err(crate::db::sessions::SessionError::Db(crate::db::DbError::NotFound)) => {
+                Err(Fail::Msg("ses.err_cancel_not_found"))
+            }
             Err(e) => Err(e.into()),
         }
     })
@@ -571,4 +574,28 @@ pub async fn add_kind(
         Ok(Done::to("/admin/session-kinds").with(Flash::ok("ses.flash_kind_added")))
     })
     .await
+}
+
+/// What the official or the citizen reads when a session step is refused (keys chosen here).
+impl From<crate::db::sessions::SessionError> for Fail {
+    fn from(e: crate::db::sessions::SessionError) -> Self {
+        use crate::db::sessions::SessionError as E;
+        match e {
+            E::NotDraft => Fail::Msg("ses.err_not_draft"),
+            E::AlreadyCancelled => Fail::Msg("ses.err_already_cancelled"),
+            E::CheckinUnknown => Fail::Msg("ses.err_checkin_unknown"),
+            E::CheckinCancelled => Fail::Msg("ses.err_checkin_cancelled"),
+            E::CheckinWaiting => Fail::Msg("ses.err_checkin_waiting"),
+            E::CheckinTwice => Fail::Msg("ses.err_checkin_twice"),
+            E::NoResult => Fail::Msg("ses.err_result"),
+            E::CannotCancel => Fail::Msg("ses.err_cannot_cancel"),
+            E::MinutesChanged => Fail::Msg("pub.err_changed"),
+            E::MinutesNotReady => Fail::Msg("ses.err_minutes_publish"),
+            E::NotPublic => Fail::Msg("pub.err_not_public"),
+            E::AlreadyCase => Fail::Msg("ses.err_already_case"),
+            E::CaseContact => Fail::Msg("ses.err_case_contact"),
+            E::KindCodeTaken(_) => Fail::Invalid(vec![("code", "ses.err_kind_code_taken")]),
+            E::Db(e) => e.into(),
+        }
+    }
 }

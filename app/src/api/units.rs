@@ -2,7 +2,7 @@
 
 use super::{finish, Done, Errors, Fail};
 use crate::ctx::Flash;
-use crate::db::units::{self, UnitInput};
+use crate::db::units::{self, UnitError, UnitInput};
 use crate::domain::{unit::is_unit_kind, validate, Permission};
 use leptos::prelude::*;
 
@@ -114,13 +114,7 @@ pub async fn save_unit(
                 .map(|_| uid),
             None => units::create(&mut tx, Some(user.id), &input).await,
         };
-        let uid = match result {
-            Ok(v) => v,
-            Err(e) if e.is_unique_violation() => {
-                return Err(Fail::Invalid(vec![("code", "err.code_taken")]))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let uid = result?;
         tx.commit().await?;
         Ok(Done::to(format!("/admin/units/{uid}"))
             .with(Flash::ok("flash.unit_saved").arg("name", input.name)))
@@ -191,7 +185,7 @@ pub async fn merge_units(
             }
         }
         let mut tx = cx.db().begin().await?;
-        let new_id = match units::merge(
+        let new_id = units::merge(
             &mut tx,
             Some(user.id),
             &preds,
@@ -199,17 +193,25 @@ pub async fn merge_units(
             move_staff.is_some(),
             &note,
         )
-        .await
-        {
-            Ok(v) => v,
-            Err(e) if e.is_unique_violation() && !matches!(e, crate::db::DbError::Conflict(_)) => {
-                return Err(Fail::Invalid(vec![("code", "err.code_taken")]))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        .await?;
         tx.commit().await?;
         Ok(Done::to(format!("/admin/units/{new_id}"))
             .with(Flash::ok("flash.units_merged").arg("name", input.name)))
     })
     .await
+}
+
+/// What the administrator reads when a unit is refused (the i18n key is chosen here, at the edge).
+impl From<UnitError> for Fail {
+    fn from(e: UnitError) -> Self {
+        match e {
+            UnitError::Cycle => Fail::Msg("err.unit_cycle"),
+            UnitError::Root => Fail::Msg("err.unit_root"),
+            UnitError::CodeTaken(_) => Fail::Invalid(vec![("code", "err.code_taken")]),
+            UnitError::NoPredecessor => Fail::Msg("err.merge_none"),
+            UnitError::BadDate => Fail::Invalid(vec![("effective_from", "err.date_format")]),
+            UnitError::NotInForce => Fail::Msg("err.merge_not_in_force"),
+            UnitError::Db(e) => e.into(),
+        }
+    }
 }

@@ -66,7 +66,7 @@ pub fn hash_password(password: &str) -> Result<String, DbError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|_| DbError::Conflict("err.internal"))
+        .map_err(|_| DbError::Inconsistent("password hashing failed"))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -125,7 +125,7 @@ pub async fn create(tx: &mut Tx, actor: Option<i64>, a: &NewAccount<'_>) -> DbRe
         let pw = a.password.to_string();
         tokio::task::spawn_blocking(move || hash_password(&pw))
             .await
-            .map_err(|_| DbError::Conflict("err.internal"))??
+            .map_err(|_| DbError::Inconsistent("password hashing task stopped"))??
     };
     let now = super::now();
     let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
@@ -187,7 +187,7 @@ pub async fn set_password(
     let pw = password.to_string();
     let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
         .await
-        .map_err(|_| DbError::Conflict("err.internal"))??;
+        .map_err(|_| DbError::Inconsistent("password hashing task stopped"))??;
     let epoch: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
         "UPDATE accounts SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2
           WHERE id = $3 RETURNING CAST(session_epoch AS BIGINT)")

@@ -397,7 +397,7 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
             let (id, _) = match dossiers::upsert(&mut tx, &input).await {
                 Ok(saved) => saved,
                 Err(dossiers::DossierError::Db(e)) => return Err(e),
-                Err(_) => return Err(super::DbError::Conflict("err.internal")),
+                Err(_) => return Err(super::DbError::Inconsistent("a demo dossier was refused")),
             };
             let token = crate::sign::sign(secret, &format!("survey:{id}"));
             dossiers::ensure_link(

@@ -238,6 +238,6 @@ async fn demo_sign_up(
     match sessions::sign_up(db, s, input, procedure_id, slot, "vi").await {
         Ok((code, _)) => Ok(code),
         Err(sessions::SignupError::Db(e)) => Err(e),
-        Err(_) => Err(super::DbError::Conflict("err.internal")),
+        Err(_) => Err(super::DbError::Inconsistent("a demo sign-up was refused")),
     }
 }

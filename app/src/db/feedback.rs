@@ -176,7 +176,7 @@ pub async fn create(
     cal: &Calendar,
     s: &Settings,
     new: &NewCase,
-) -> DbResult<(i64, String)> {
+) -> Result<(i64, String), CaseError> {
     let now = super::now();
     let forward_due = cal.add_working_days(new.received_on, s.forward_days);
     let mut code = String::new();
@@ -196,7 +196,7 @@ pub async fn create(
         }
     }
     if code.is_empty() {
-        return Err(DbError::Conflict("err.try_again"));
+        return Err(CaseError::NoFreeCode);
     }
     let i = &new.input;
     let id: i64 = tx_run!(tx, c => sqlx::query_scalar(
@@ -458,11 +458,42 @@ pub async fn counts(
     Ok((row.0, row.1.unwrap_or(0), row.2.unwrap_or(0)))
 }
 
-fn changed(n: u64) -> DbResult<()> {
+/// Why a step of a case's workflow was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The case is no longer in the state the step starts from (another official moved it).
+    #[error("the case changed in the meantime")]
+    Changed,
+    /// No free case code was found after several draws.
+    #[error("no free case code")]
+    NoFreeCode,
+    /// Forwarding without a body to forward to.
+    #[error("no body to forward to")]
+    NoForwardTarget,
+    /// The citizen already rated the answer.
+    #[error("the answer is already rated")]
+    AlreadyRated,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+crate::from_sqlx!(CaseError);
+
+/// For code that handles only the data layer's errors (the demo, sessions turning a question
+/// into a case).
+impl From<CaseError> for DbError {
+    fn from(e: CaseError) -> Self {
+        match e {
+            CaseError::Db(e) => e,
+            _ => DbError::Inconsistent("a case step was refused"),
+        }
+    }
+}
+
+fn changed(n: u64) -> Result<(), CaseError> {
     if n == 1 {
         Ok(())
     } else {
-        Err(DbError::Conflict("err.case_changed"))
+        Err(CaseError::Changed)
     }
 }
 
@@ -472,7 +503,7 @@ pub async fn assign(
     actor: i64,
     case: &Case,
     assignee: Option<(i64, String)>,
-) -> DbResult<()> {
+) -> Result<(), CaseError> {
     let now = super::now();
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET assignee_id = $1, updated_at = $2
@@ -481,7 +512,7 @@ pub async fn assign(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
     let name = assignee.map(|a| a.1).unwrap_or_default();
-    mark(tx, case, Some(actor), "assigned", &name, None, false).await
+    Ok(mark(tx, case, Some(actor), "assigned", &name, None, false).await?)
 }
 
 /// Where an "outside our competence" case goes.
@@ -505,7 +536,7 @@ pub async fn classify(
     cal: &Calendar,
     s: &Settings,
     today: NaiveDate,
-) -> DbResult<()> {
+) -> Result<(), CaseError> {
     let now = super::now();
     let late = today > case.forward_due;
     match class {
@@ -595,7 +626,7 @@ pub async fn classify(
                     )
                     .await?;
                 }
-                None => return Err(DbError::Conflict("err.forward_target")),
+                None => return Err(CaseError::NoForwardTarget),
             }
         }
     }
@@ -671,7 +702,7 @@ pub async fn answer(
     text: &str,
     s: &Settings,
     today: NaiveDate,
-) -> DbResult<()> {
+) -> Result<(), CaseError> {
     let now = super::now();
     if s.approval_required {
         let n = tx_run!(tx, c => sqlx::query(
@@ -681,26 +712,31 @@ pub async fn answer(
             .bind(text).bind(now).bind(case.id).bind(actor).bind(&case.answer).bind(&case.public_extra)
             .execute(&mut *c).await.map(|r| r.rows_affected()))?;
         changed(n)?;
-        mark(tx, case, Some(actor), "answer_submitted", "", None, false).await
+        Ok(mark(tx, case, Some(actor), "answer_submitted", "", None, false).await?)
     } else {
         publish(tx, actor, case, text, today, "processing").await
     }
 }
 
 /// A leader approves the answer waiting for approval: it is published.
-pub async fn approve(tx: &mut Tx, actor: i64, case: &Case, today: NaiveDate) -> DbResult<()> {
+pub async fn approve(
+    tx: &mut Tx,
+    actor: i64,
+    case: &Case,
+    today: NaiveDate,
+) -> Result<(), CaseError> {
     mark(tx, case, Some(actor), "approved", "", None, false).await?;
     publish(tx, actor, case, &case.answer, today, "awaiting_approval").await
 }
 
 /// A leader sends the answer back with a note; the case is handled again.
-pub async fn send_back(tx: &mut Tx, actor: i64, case: &Case, note: &str) -> DbResult<()> {
+pub async fn send_back(tx: &mut Tx, actor: i64, case: &Case, note: &str) -> Result<(), CaseError> {
     let now = super::now();
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'awaiting_approval'")
         .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
-    mark(tx, case, Some(actor), "returned", note, None, false).await
+    Ok(mark(tx, case, Some(actor), "returned", note, None, false).await?)
 }
 
 async fn publish(
@@ -710,7 +746,7 @@ async fn publish(
     text: &str,
     today: NaiveDate,
     from: &str,
-) -> DbResult<()> {
+) -> Result<(), CaseError> {
     let now = super::now();
     let late = today > case.due_on;
     let texts = PublicTexts::of(case, text, &case.extra_words());
@@ -733,7 +769,7 @@ async fn publish(
         &removed_detail(&texts, case),
     )
     .await?;
-    tell(
+    Ok(tell(
         tx,
         case,
         Some(actor),
@@ -743,7 +779,7 @@ async fn publish(
         "feedback.answered",
         serde_json::json!({ "code": case.code }),
     )
-    .await
+    .await?)
 }
 
 /// The search column of a published case: its code, procedure, unit and public texts, folded.
@@ -770,7 +806,7 @@ fn removed_detail(texts: &PublicTexts, case: &Case) -> String {
 }
 
 /// Saves the answer an official drafted (not published: it is reviewed first).
-pub async fn save_draft(tx: &mut Tx, case: &Case, text: &str) -> DbResult<()> {
+pub async fn save_draft(tx: &mut Tx, case: &Case, text: &str) -> Result<(), CaseError> {
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET answer = $1, updated_at = $2 WHERE id = $3 AND status = 'processing'")
         .bind(text).bind(super::now()).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
@@ -778,7 +814,7 @@ pub async fn save_draft(tx: &mut Tx, case: &Case, text: &str) -> DbResult<()> {
 }
 
 /// Saves the extra words of the review (one per line).
-pub async fn set_extra(tx: &mut Tx, case: &Case, extra: &[String]) -> DbResult<()> {
+pub async fn set_extra(tx: &mut Tx, case: &Case, extra: &[String]) -> Result<(), CaseError> {
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET public_extra = $1, updated_at = $2
           WHERE id = $3 AND status IN ('processing', 'awaiting_approval', 'answered', 'closed')")
@@ -788,7 +824,7 @@ pub async fn set_extra(tx: &mut Tx, case: &Case, extra: &[String]) -> DbResult<(
 
 /// A leader takes a published answer down: it leaves the public page (the citizen still sees
 /// it on their own page), with the reason on the internal timeline and in the audit log.
-pub async fn withdraw(tx: &mut Tx, actor: i64, case: &Case, reason: &str) -> DbResult<()> {
+pub async fn withdraw(tx: &mut Tx, actor: i64, case: &Case, reason: &str) -> Result<(), CaseError> {
     let now = super::now();
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET public_withdrawn_at = $1, public_withdrawn_by = $2, public_withdrawn_reason = $3,
@@ -797,7 +833,7 @@ pub async fn withdraw(tx: &mut Tx, actor: i64, case: &Case, reason: &str) -> DbR
         .bind(now).bind(actor).bind(reason).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
     mark(tx, case, Some(actor), "withdrawn", reason, None, false).await?;
-    audit::record(
+    Ok(audit::record(
         tx,
         Some(actor),
         "feedback.withdraw",
@@ -805,12 +841,12 @@ pub async fn withdraw(tx: &mut Tx, actor: i64, case: &Case, reason: &str) -> DbR
         Some(case.id),
         &case.code,
     )
-    .await
+    .await?)
 }
 
 /// A leader publishes again an answer taken down, after reviewing it (with the extra words
 /// saved on the case).
-pub async fn republish(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
+pub async fn republish(tx: &mut Tx, actor: i64, case: &Case) -> Result<(), CaseError> {
     let texts = PublicTexts::of(case, &case.answer, &case.extra_words());
     let (public_content, public_answer) = (texts.content.public_text(), texts.answer.public_text());
     let search = public_search(case, &public_content, &public_answer);
@@ -822,7 +858,7 @@ pub async fn republish(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
         .bind(super::now()).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
     mark(tx, case, Some(actor), "republished", "", None, false).await?;
-    audit::record(
+    Ok(audit::record(
         tx,
         Some(actor),
         "feedback.republish",
@@ -830,7 +866,7 @@ pub async fn republish(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
         Some(case.id),
         &removed_detail(&texts, case),
     )
-    .await
+    .await?)
 }
 
 /// Makes again, with the publication rules of this version, the public texts of every answer
@@ -855,31 +891,31 @@ pub async fn refresh_public_texts(db: &Db) -> DbResult<usize> {
 }
 
 /// Closes an answered case.
-pub async fn close(tx: &mut Tx, actor: i64, case: &Case) -> DbResult<()> {
+pub async fn close(tx: &mut Tx, actor: i64, case: &Case) -> Result<(), CaseError> {
     let now = super::now();
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET status = 'closed', closed_at = $1, updated_at = $1 WHERE id = $2 AND status = 'answered'")
         .bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     changed(n)?;
-    mark(tx, case, Some(actor), "closed", "", None, true).await
+    Ok(mark(tx, case, Some(actor), "closed", "", None, true).await?)
 }
 
 /// The citizen's rating of the answer: once, after it is published.
-pub async fn rate(tx: &mut Tx, case: &Case, satisfied: bool) -> DbResult<()> {
+pub async fn rate(tx: &mut Tx, case: &Case, satisfied: bool) -> Result<(), CaseError> {
     let now = super::now();
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE feedback_cases SET citizen_satisfied = $1, rated_at = $2, updated_at = $2
           WHERE id = $3 AND status IN ('answered', 'closed') AND rated_at IS NULL")
         .bind(satisfied).bind(now).bind(case.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("err.already_rated"));
+        return Err(CaseError::AlreadyRated);
     }
     let detail = if satisfied {
         "satisfied"
     } else {
         "dissatisfied"
     };
-    mark(tx, case, None, "rated", detail, None, true).await
+    Ok(mark(tx, case, None, "rated", detail, None, true).await?)
 }
 
 /// Sends an apology with a new date for every open case past its deadline that has not been

@@ -134,8 +134,24 @@ async fn insert_theme(tx: &mut Tx, t: &Theme, position: i32) -> DbResult<i64> {
         .bind(super::now()).fetch_one(&mut *c).await)?)
 }
 
+/// Why a comment theme could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// Another theme has this code.
+    #[error("the theme code is taken")]
+    CodeTaken,
+    #[error(transparent)]
+    Db(#[from] super::DbError),
+}
+crate::from_sqlx!(ThemeError);
+
 /// Saves a theme (a new one when `id` is `None`), with its audit entry.
-pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> DbResult<i64> {
+pub async fn save_theme(
+    tx: &mut Tx,
+    actor: i64,
+    id: Option<i64>,
+    t: &Theme,
+) -> Result<i64, ThemeError> {
     let id = match id {
         Some(id) => {
             let n = tx_run!(tx, c => sqlx::query(
@@ -144,7 +160,7 @@ pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> 
                 .bind(&t.name_vi).bind(&t.name_en).bind(t.keywords.join("\n")).bind(super::now()).bind(id).bind(&t.code)
                 .execute(&mut *c).await.map(|r| r.rows_affected()))?;
             if n == 0 {
-                return Err(super::DbError::NotFound);
+                return Err(super::DbError::NotFound.into());
             }
             id
         }
@@ -154,7 +170,7 @@ pub async fn save_theme(tx: &mut Tx, actor: i64, id: Option<i64>, t: &Theme) -> 
             let exists: Option<i64> = tx_run!(tx, c => sqlx::query_scalar(
                 "SELECT id FROM comment_themes WHERE code = $1").bind(&t.code).fetch_optional(&mut *c).await)?;
             if exists.is_some() {
-                return Err(super::DbError::Conflict("theme.err_code_taken"));
+                return Err(ThemeError::CodeTaken);
             }
             insert_theme(tx, t, pos as i32).await?
         }

@@ -211,7 +211,34 @@ pub async fn new_draft(db: &Db, actor: Option<i64>, code: &str) -> DbResult<i64>
     Ok(id)
 }
 
-async fn require_draft(tx: &mut Tx, instrument_id: i64) -> DbResult<()> {
+/// Why a questionnaire could not be changed or published.
+#[derive(Debug, thiserror::Error)]
+pub enum InstrumentError {
+    /// Only a draft nobody has answered yet can change.
+    #[error("the questionnaire is published or already answered")]
+    Locked,
+    /// A questionnaire without criteria cannot be published.
+    #[error("the questionnaire has no criteria")]
+    Empty,
+    /// Another criterion of this questionnaire has the code.
+    #[error("the criterion code is taken")]
+    CodeTaken(#[source] DbError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+crate::from_sqlx!(InstrumentError);
+
+/// For code that handles only the data layer's errors (the demo, start-up).
+impl From<InstrumentError> for DbError {
+    fn from(e: InstrumentError) -> Self {
+        match e {
+            InstrumentError::Db(e) | InstrumentError::CodeTaken(e) => e,
+            _ => DbError::Inconsistent("a questionnaire change was refused"),
+        }
+    }
+}
+
+async fn require_draft(tx: &mut Tx, instrument_id: i64) -> Result<(), InstrumentError> {
     let status: String =
         tx_run!(tx, c => sqlx::query_scalar("SELECT status FROM instruments WHERE id = $1")
         .bind(instrument_id).fetch_optional(&mut *c).await)?
@@ -219,7 +246,7 @@ async fn require_draft(tx: &mut Tx, instrument_id: i64) -> DbResult<()> {
     let used: i64 = tx_run!(tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM ratings WHERE instrument_id = $1")
         .bind(instrument_id).fetch_one(&mut *c).await)?;
     if status != "draft" || used > 0 {
-        return Err(DbError::Conflict("err.instrument_locked"));
+        return Err(InstrumentError::Locked);
     }
     Ok(())
 }
@@ -232,13 +259,13 @@ pub async fn edit_criterion(
     criterion_id: i64,
     vi: &str,
     en: &str,
-) -> DbResult<()> {
+) -> Result<(), InstrumentError> {
     let mut tx = db.begin().await?;
     require_draft(&mut tx, instrument_id).await?;
     let n = tx_run!(&mut tx, c => sqlx::query("UPDATE instrument_criteria SET text_vi = $1, text_en = $2 WHERE id = $3 AND instrument_id = $4")
         .bind(vi).bind(en).bind(criterion_id).bind(instrument_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::NotFound);
+        return Err(DbError::NotFound.into());
     }
     audit::record(
         &mut tx,
@@ -249,7 +276,7 @@ pub async fn edit_criterion(
         &format!("criterion {criterion_id}"),
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Adds a criterion at the end of an element of a draft.
@@ -261,13 +288,21 @@ pub async fn add_criterion(
     code: &str,
     vi: &str,
     en: &str,
-) -> DbResult<i64> {
+) -> Result<i64, InstrumentError> {
     let mut tx = db.begin().await?;
     require_draft(&mut tx, instrument_id).await?;
     let pos: i32 = tx_run!(&mut tx, c => sqlx::query_scalar(
         "SELECT COALESCE(MAX(position), 0) + 1 FROM instrument_criteria WHERE element_id = $1 AND instrument_id = $2")
         .bind(element_id).bind(instrument_id).fetch_one(&mut *c).await)?;
-    let id = insert_criterion(&mut tx, instrument_id, element_id, pos, code, vi, en).await?;
+    let id = insert_criterion(&mut tx, instrument_id, element_id, pos, code, vi, en)
+        .await
+        .map_err(|e| {
+            if e.violates("instrument_criteria", "instrument_id") {
+                InstrumentError::CodeTaken(e)
+            } else {
+                InstrumentError::Db(e)
+            }
+        })?;
     audit::record(
         &mut tx,
         actor,
@@ -287,7 +322,7 @@ pub async fn remove_criterion(
     actor: Option<i64>,
     instrument_id: i64,
     criterion_id: i64,
-) -> DbResult<()> {
+) -> Result<(), InstrumentError> {
     let mut tx = db.begin().await?;
     require_draft(&mut tx, instrument_id).await?;
     tx_run!(&mut tx, c => sqlx::query("DELETE FROM instrument_criteria WHERE id = $1 AND instrument_id = $2")
@@ -301,11 +336,15 @@ pub async fn remove_criterion(
         &format!("-{criterion_id}"),
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Publishes a draft: new answers are given under it from now on; the previous version is retired.
-pub async fn publish(db: &Db, actor: Option<i64>, instrument_id: i64) -> DbResult<()> {
+pub async fn publish(
+    db: &Db,
+    actor: Option<i64>,
+    instrument_id: i64,
+) -> Result<(), InstrumentError> {
     let mut tx = db.begin().await?;
     require_draft(&mut tx, instrument_id).await?;
     let code: String = tx_run!(&mut tx, c => sqlx::query_scalar("SELECT code FROM instruments WHERE id = $1")
@@ -313,7 +352,7 @@ pub async fn publish(db: &Db, actor: Option<i64>, instrument_id: i64) -> DbResul
     let empty: i64 = tx_run!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM instrument_criteria WHERE instrument_id = $1")
         .bind(instrument_id).fetch_one(&mut *c).await)?;
     if empty == 0 {
-        return Err(DbError::Conflict("err.instrument_empty"));
+        return Err(InstrumentError::Empty);
     }
     let now = super::now();
     tx_run!(&mut tx, c => sqlx::query("UPDATE instruments SET status = 'retired' WHERE code = $1 AND status = 'published'")
@@ -329,5 +368,5 @@ pub async fn publish(db: &Db, actor: Option<i64>, instrument_id: i64) -> DbResul
         &code,
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }

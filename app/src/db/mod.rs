@@ -42,8 +42,10 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    /// A write the stored data refuses for a reason of the data layer itself (a row that
+    /// should be there is not, a hash could not be computed): logged, answered as an error.
+    #[error("inconsistent data: {0}")]
+    Inconsistent(&'static str),
     #[error("unknown database URL scheme in {0:?}: use sqlite:PATH (the embedded default) or postgres://USER@HOST/DB")]
     UnknownScheme(String),
 }
@@ -104,14 +106,51 @@ impl DbError {
         }
     }
 
-    /// Whether the error is a unique-constraint violation (a duplicate code or name).
+    /// Whether the error is a unique-constraint violation (a duplicate code or name), of any
+    /// constraint. Feature code asks [`DbError::violates`] to know which one.
     pub fn is_unique_violation(&self) -> bool {
         match self {
             DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
-            DbError::Conflict(_) => true,
             _ => false,
         }
     }
+
+    /// Whether the error is the violation of the unique constraint on `table.column` (the
+    /// first column of a composite key): PostgreSQL names the table and the key in its detail
+    /// ("Key (code)=(…) already exists."), SQLite in its message ("UNIQUE constraint failed:
+    /// units.code"). A violation of another constraint of the same table is not this one.
+    pub fn violates(&self, table: &str, column: &str) -> bool {
+        let DbError::Sqlx(sqlx::Error::Database(e)) = self else {
+            return false;
+        };
+        if !e.is_unique_violation() {
+            return false;
+        }
+        if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            pg.table() == Some(table)
+                && pg.detail().is_some_and(|d| {
+                    d.starts_with(&format!("Key ({column})"))
+                        || d.starts_with(&format!("Key ({column},"))
+                })
+        } else {
+            let m = e.message();
+            m.split_once("constraint failed: ")
+                .and_then(|(_, cols)| cols.split(", ").next())
+                .is_some_and(|first| first == format!("{table}.{column}"))
+        }
+    }
+}
+
+/// A feature's error enum (with a `Db(DbError)` variant) built from sqlx's errors by `?`.
+#[macro_export]
+macro_rules! from_sqlx {
+    ($t:ty) => {
+        impl From<sqlx::Error> for $t {
+            fn from(e: sqlx::Error) -> Self {
+                <$t>::Db(e.into())
+            }
+        }
+    };
 }
 
 pub type DbResult<T> = Result<T, DbError>;

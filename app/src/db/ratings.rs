@@ -270,9 +270,12 @@ pub async fn save_batch(
         }
         Err(e) => {
             tracing::error!(error = %e, "rating not saved");
-            jobs.iter()
-                .map(|_| Err(SaveError::Db(DbError::Conflict("err.internal"))))
-                .collect()
+            // Here the batch held at most one answer: it gets the cause itself.
+            if jobs.is_empty() {
+                Vec::new()
+            } else {
+                vec![Err(SaveError::Db(e))]
+            }
         }
     }
 }
@@ -1047,7 +1050,9 @@ impl<'a> Batch<'a> {
                 let (r, at) = (&jobs[row.i].0, jobs[row.i].1);
                 let id = *by_key
                     .get(&(r.unit_id, row.seq))
-                    .ok_or(DbError::Conflict("err.internal"))?;
+                    .ok_or(DbError::Inconsistent(
+                        "a rating written in this batch was not read back",
+                    ))?;
                 insert_details(tx, id, &row.hash, &r.answers, &r.comment, at).await?;
                 match self.suspicion[row.i] {
                     Some(s) => self.flags.push((id, r.unit_id, s, at)),
@@ -1240,7 +1245,9 @@ impl<'a> Batch<'a> {
         })?;
         if moved != list.len() as u64 {
             self.rules.memory.forget_heads();
-            return Err(DbError::Conflict("err.chain_moved"));
+            return Err(DbError::Inconsistent(
+                "a unit's chain head moved during the batch",
+            ));
         }
         Ok(())
     }
@@ -1497,7 +1504,9 @@ async fn append_flag_events(tx: &mut Tx, events: &[FlagEvent]) -> DbResult<()> {
         q.execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     if moved != list.len() as u64 {
-        return Err(DbError::Conflict("err.chain_moved"));
+        return Err(DbError::Inconsistent(
+            "a unit's flag chain head moved during the batch",
+        ));
     }
     Ok(())
 }
@@ -1638,6 +1647,23 @@ async fn insert_details(
     Ok(())
 }
 
+/// Why the kiosk's second step was not added.
+#[derive(Debug, thiserror::Error)]
+pub enum DetailsError {
+    /// No rating of this kiosk has this id.
+    #[error("no such rating at this kiosk")]
+    NotFound,
+    /// More than ten minutes after the rating.
+    #[error("the second step came more than ten minutes after the rating")]
+    Late,
+    /// The rating already has its second step.
+    #[error("the rating already has its second step")]
+    Done,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+crate::from_sqlx!(DetailsError);
+
 /// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, within
 /// ten minutes of the rating, from the same kiosk.
 pub async fn add_kiosk_details(
@@ -1646,21 +1672,21 @@ pub async fn add_kiosk_details(
     kiosk_id: i64,
     answers: &[(i64, Option<i64>, i32)],
     comment: &str,
-) -> DbResult<()> {
+) -> Result<(), DetailsError> {
     let mut tx = db.begin().await?;
     let row: Option<(String, DateTime<Utc>)> = tx_run!(&mut tx, c => sqlx::query_as(
         "SELECT hash, created_at FROM ratings WHERE id = $1 AND kiosk_id = $2").bind(rating_id).bind(kiosk_id).fetch_optional(&mut *c).await)?;
     let Some((hash, created)) = row else {
-        return Err(DbError::NotFound);
+        return Err(DetailsError::NotFound);
     };
     if Utc::now() - created > chrono::Duration::minutes(10) {
-        return Err(DbError::Conflict("err.kiosk_details_late"));
+        return Err(DetailsError::Late);
     }
     let has: i64 = tx_run!(&mut tx, c => sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM rating_answers WHERE rating_id = $1) + (SELECT COUNT(*) FROM rating_comments WHERE rating_id = $1)")
         .bind(rating_id).fetch_one(&mut *c).await)?;
     if has > 0 {
-        return Err(DbError::Conflict("err.kiosk_details_done"));
+        return Err(DetailsError::Done);
     }
     insert_details(&mut tx, rating_id, &hash, answers, comment, now_micros()).await?;
     if super::rollup::counts(&mut tx, rating_id, None).await? {
@@ -1670,7 +1696,7 @@ pub async fn add_kiosk_details(
             super::rollup::apply(&mut tx, &[d]).await?;
         }
     }
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// One rating as officials see it.

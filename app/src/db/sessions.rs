@@ -145,14 +145,60 @@ pub async fn create(tx: &mut Tx, actor: i64, s: &NewSession) -> DbResult<i64> {
     Ok(id)
 }
 
-pub async fn publish(tx: &mut Tx, actor: i64, id: i64) -> DbResult<()> {
+/// Why a step of a session (publishing, check-in, minutes, a question made a case) was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session is not a draft")]
+    NotDraft,
+    #[error("the sign-up is already cancelled")]
+    AlreadyCancelled,
+    #[error("no sign-up of this session has this code")]
+    CheckinUnknown,
+    #[error("the sign-up was cancelled")]
+    CheckinCancelled,
+    #[error("the sign-up is on the waiting list")]
+    CheckinWaiting,
+    #[error("the sign-up is already checked in")]
+    CheckinTwice,
+    #[error("the sign-up has no result to return")]
+    NoResult,
+    #[error("the session cannot be cancelled")]
+    CannotCancel,
+    #[error("the minutes changed since they were reviewed")]
+    MinutesChanged,
+    #[error("the minutes cannot be published yet")]
+    MinutesNotReady,
+    #[error("the minutes are not public")]
+    NotPublic,
+    #[error("the question is already a case")]
+    AlreadyCase,
+    #[error("the question has no contact a case needs")]
+    CaseContact,
+    #[error("the session kind code is taken")]
+    KindCodeTaken(#[source] DbError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+crate::from_sqlx!(SessionError);
+
+/// For code that handles only the data layer's errors (the demo).
+impl From<SessionError> for DbError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::Db(e) | SessionError::KindCodeTaken(e) => e,
+            _ => DbError::Inconsistent("a session step was refused"),
+        }
+    }
+}
+
+pub async fn publish(tx: &mut Tx, actor: i64, id: i64) -> Result<(), SessionError> {
     let n = tx_run!(tx, c => sqlx::query(
         "UPDATE dialogue_sessions SET status = 'published', updated_at = $1 WHERE id = $2 AND status = 'draft'")
         .bind(super::now()).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_not_draft"));
+        return Err(SessionError::NotDraft);
     }
-    audit::record(tx, Some(actor), "session.publish", "session", Some(id), "").await
+    Ok(audit::record(tx, Some(actor), "session.publish", "session", Some(id), "").await?)
 }
 
 pub async fn get(db: &Db, id: i64) -> DbResult<Session> {
@@ -279,6 +325,9 @@ pub enum SignupError {
     /// Every slot of the session is booked.
     #[error("every slot is booked")]
     Full,
+    /// No free sign-up code was found after several draws.
+    #[error("no free sign-up code")]
+    NoFreeCode,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -367,7 +416,7 @@ pub async fn sign_up(
         }
     }
     if code.is_empty() {
-        return Err(SignupError::Db(DbError::Conflict("err.try_again")));
+        return Err(SignupError::NoFreeCode);
     }
     let inserted = tx_run!(&mut tx, c => sqlx::query(
         "INSERT INTO session_signups (session_id, code, name, phone, id_number, topic, procedure_id, slot_start, status, lang, created_at)
@@ -442,12 +491,12 @@ async fn tell(
 
 /// Cancels a sign-up (by its code and phone number). A confirmed place goes to the first on the
 /// waiting list, who is told. Returns the code of the one promoted, if any.
-pub async fn cancel(db: &Db, code: &str, phone: &str) -> DbResult<Option<String>> {
+pub async fn cancel(db: &Db, code: &str, phone: &str) -> Result<Option<String>, SessionError> {
     let Some(su) = signup_by_code(db, code).await? else {
-        return Err(DbError::NotFound);
+        return Err(DbError::NotFound.into());
     };
     if su.phone != phone {
-        return Err(DbError::NotFound);
+        return Err(DbError::NotFound.into());
     }
     let s = get(db, su.session_id).await?;
     let now = super::now();
@@ -456,7 +505,7 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> DbResult<Option<String>
         "UPDATE session_signups SET status = 'cancelled', cancelled_at = $1 WHERE id = $2 AND status IN ('confirmed', 'waiting')")
         .bind(now).bind(su.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_already_cancelled"));
+        return Err(SessionError::AlreadyCancelled);
     }
     let mut promoted = None;
     if su.status == "confirmed" {
@@ -503,18 +552,23 @@ pub fn code_from_scan(s: &str) -> String {
 }
 
 /// Checks a confirmed sign-up in at the door of session `session_id`.
-pub async fn check_in(db: &Db, actor: i64, session_id: i64, code: &str) -> DbResult<Signup> {
+pub async fn check_in(
+    db: &Db,
+    actor: i64,
+    session_id: i64,
+    code: &str,
+) -> Result<Signup, SessionError> {
     let su = signup_by_code(db, code)
         .await?
         .filter(|s| s.session_id == session_id)
-        .ok_or(DbError::Conflict("ses.err_checkin_unknown"))?;
+        .ok_or(SessionError::CheckinUnknown)?;
     match su.status.as_str() {
-        "cancelled" => return Err(DbError::Conflict("ses.err_checkin_cancelled")),
-        "waiting" => return Err(DbError::Conflict("ses.err_checkin_waiting")),
+        "cancelled" => return Err(SessionError::CheckinCancelled),
+        "waiting" => return Err(SessionError::CheckinWaiting),
         _ => {}
     }
     if su.checked_in_at.is_some() {
-        return Err(DbError::Conflict("ses.err_checkin_twice"));
+        return Err(SessionError::CheckinTwice);
     }
     let mut tx = db.begin().await?;
     let n = tx_run!(&mut tx, c => sqlx::query(
@@ -522,28 +576,33 @@ pub async fn check_in(db: &Db, actor: i64, session_id: i64, code: &str) -> DbRes
           WHERE id = $3 AND status = 'confirmed' AND checked_in_at IS NULL")
         .bind(super::now()).bind(actor).bind(su.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_checkin_twice"));
+        return Err(SessionError::CheckinTwice);
     }
     tx.commit().await?;
     Ok(su)
 }
 
 /// No-wait Thursday: the result was handed back now.
-pub async fn result_returned(db: &Db, session_id: i64, signup_id: i64) -> DbResult<()> {
+pub async fn result_returned(db: &Db, session_id: i64, signup_id: i64) -> Result<(), SessionError> {
     let mut tx = db.begin().await?;
     let n = tx_run!(&mut tx, c => sqlx::query(
         "UPDATE session_signups SET result_at = $1
           WHERE id = $2 AND session_id = $3 AND checked_in_at IS NOT NULL AND result_at IS NULL")
         .bind(super::now()).bind(signup_id).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_result"));
+        return Err(SessionError::NoResult);
     }
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// The unit cancels a session (draft or published, not yet over): everyone signed up or waiting
 /// is told, once, with the reason.
-pub async fn cancel_session(db: &Db, actor: i64, id: i64, reason: &str) -> DbResult<usize> {
+pub async fn cancel_session(
+    db: &Db,
+    actor: i64,
+    id: i64,
+    reason: &str,
+) -> Result<usize, SessionError> {
     let now = super::now();
     let mut tx = db.begin().await?;
     let n = tx_run!(&mut tx, c => sqlx::query(
@@ -551,7 +610,7 @@ pub async fn cancel_session(db: &Db, actor: i64, id: i64, reason: &str) -> DbRes
           WHERE id = $3 AND status IN ('draft', 'published') AND ends_at > $2")
         .bind(reason).bind(now).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_cannot_cancel"));
+        return Err(SessionError::CannotCancel);
     }
     let s = {
         let sql = format!("{SELECT} WHERE s.id = $1");
@@ -849,7 +908,11 @@ pub async fn set_minutes_extra(db: &Db, session_id: i64, extra: &[String]) -> Db
 
 /// Writes the public texts of `review` in one transaction: each question as reviewed, refused
 /// (nothing written) if one was changed meanwhile.
-async fn write_minutes(tx: &mut Tx, review: &MinutesReview, at: DateTime<Utc>) -> DbResult<()> {
+async fn write_minutes(
+    tx: &mut Tx,
+    review: &MinutesReview,
+    at: DateTime<Utc>,
+) -> Result<(), SessionError> {
     for item in &review.items {
         let q = &item.question;
         let [pq, pa, pb, pf] = &item.texts;
@@ -861,7 +924,7 @@ async fn write_minutes(tx: &mut Tx, review: &MinutesReview, at: DateTime<Utc>) -
             .bind(q.id).bind(&q.question).bind(&q.answer).bind(&q.answered_by).bind(&q.follow_up)
             .execute(&mut *c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
-            return Err(DbError::Conflict("pub.err_changed"));
+            return Err(SessionError::MinutesChanged);
         }
     }
     Ok(())
@@ -875,11 +938,11 @@ pub async fn publish_minutes(
     actor: i64,
     session_id: i64,
     reviewed: Option<&str>,
-) -> DbResult<()> {
+) -> Result<(), SessionError> {
     let s = get(db, session_id).await?;
     let review = review_minutes(db, &s).await?;
     if reviewed.is_some_and(|r| r != review.fingerprint()) {
-        return Err(DbError::Conflict("pub.err_changed"));
+        return Err(SessionError::MinutesChanged);
     }
     let now = super::now();
     let mut tx = db.begin().await?;
@@ -890,7 +953,7 @@ pub async fn publish_minutes(
             AND EXISTS (SELECT 1 FROM session_questions q WHERE q.session_id = $2)")
         .bind(now).bind(session_id).bind(publish::RULES_VERSION).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_minutes_publish"));
+        return Err(SessionError::MinutesNotReady);
     }
     write_minutes(&mut tx, &review, now).await?;
     audit::record(
@@ -906,12 +969,17 @@ pub async fn publish_minutes(
         ),
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// A leader takes published minutes down (the reason goes to the audit log); they come back
 /// only when published again.
-pub async fn withdraw_minutes(db: &Db, actor: i64, session_id: i64, reason: &str) -> DbResult<()> {
+pub async fn withdraw_minutes(
+    db: &Db,
+    actor: i64,
+    session_id: i64,
+    reason: &str,
+) -> Result<(), SessionError> {
     let now = super::now();
     let mut tx = db.begin().await?;
     let n = tx_run!(&mut tx, c => sqlx::query(
@@ -920,7 +988,7 @@ pub async fn withdraw_minutes(db: &Db, actor: i64, session_id: i64, reason: &str
           WHERE id = $4 AND minutes_published_at IS NOT NULL AND minutes_withdrawn_at IS NULL")
         .bind(now).bind(actor).bind(reason).bind(session_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("pub.err_not_public"));
+        return Err(SessionError::NotPublic);
     }
     audit::record(
         &mut tx,
@@ -931,7 +999,7 @@ pub async fn withdraw_minutes(db: &Db, actor: i64, session_id: i64, reason: &str
         reason,
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// The published minutes of a session (what the public page shows): the questions published,
@@ -979,11 +1047,11 @@ pub async fn question_to_case(
     settings: &crate::domain::feedback::Settings,
     actor: i64,
     question_id: i64,
-) -> DbResult<(i64, String)> {
+) -> Result<(i64, String), SessionError> {
     use crate::domain::feedback::{parse_input, Channel};
     let q = question(db, question_id).await?;
     if q.case_id.is_some() {
-        return Err(DbError::Conflict("ses.err_already_case"));
+        return Err(SessionError::AlreadyCase);
     }
     let s = get(db, q.session_id).await?;
     let (phone, lang) = match q.signup_id {
@@ -1000,7 +1068,7 @@ pub async fn question_to_case(
         phone
     };
     let input = parse_input(&q.asker, &phone, "", &q.asker_address, &q.question, true)
-        .map_err(|_| DbError::Conflict("ses.err_case_contact"))?;
+        .map_err(|_| SessionError::CaseContact)?;
     let received_on = super::local_date(s.starts_at);
     let new = super::feedback::NewCase {
         unit_id: s.unit_id,
@@ -1015,12 +1083,14 @@ pub async fn question_to_case(
         code: None,
     };
     let mut tx = db.begin().await?;
-    let (case_id, code) = super::feedback::create(&mut tx, cal, settings, &new).await?;
+    let (case_id, code) = super::feedback::create(&mut tx, cal, settings, &new)
+        .await
+        .map_err(DbError::from)?;
     let n = tx_run!(&mut tx, c => sqlx::query(
         "UPDATE session_questions SET case_id = $1, updated_at = $2 WHERE id = $3 AND case_id IS NULL")
         .bind(case_id).bind(super::now()).bind(question_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     if n == 0 {
-        return Err(DbError::Conflict("ses.err_already_case"));
+        return Err(SessionError::AlreadyCase);
     }
     tx.commit().await?;
     Ok((case_id, code))
@@ -1041,17 +1111,20 @@ pub async fn add_kind(
     name_vi: &str,
     name_en: &str,
     slots: bool,
-) -> DbResult<i64> {
+) -> Result<i64, SessionError> {
     let mut tx = db.begin().await?;
     let id: Result<i64, sqlx::Error> = tx_run!(&mut tx, c => sqlx::query_scalar(
         "INSERT INTO session_kinds (code, name_vi, name_en, slots, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(code).bind(name_vi).bind(name_en).bind(slots).bind(super::now()).fetch_one(&mut *c).await);
     let id = match id {
         Ok(id) => id,
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(DbError::Conflict("ses.err_kind_code_taken"))
+        Err(e) => {
+            let e = DbError::from(e);
+            if e.violates("session_kinds", "code") {
+                return Err(SessionError::KindCodeTaken(e));
+            }
+            return Err(e.into());
         }
-        Err(e) => return Err(e.into()),
     };
     audit::record(
         &mut tx,

@@ -115,7 +115,7 @@ pub async fn count(db: &Db) -> DbResult<i64> {
 }
 
 /// Creates a unit under `input.parent_id` and returns its id.
-pub async fn create(tx: &mut Tx, actor: Option<i64>, input: &UnitInput) -> DbResult<i64> {
+pub async fn create(tx: &mut Tx, actor: Option<i64>, input: &UnitInput) -> Result<i64, UnitError> {
     let now = super::now();
     let parent_path = match input.parent_id {
         Some(pid) => Some(get_tx(tx, pid).await?.unit_path()),
@@ -126,7 +126,7 @@ pub async fn create(tx: &mut Tx, actor: Option<i64>, input: &UnitInput) -> DbRes
          VALUES ($1, $2, $3, $4, $5, '/', $6, $7, $8, $9, $9) RETURNING id")
         .bind(input.parent_id).bind(input.group_id).bind(&input.code).bind(&input.name).bind(&input.kind)
         .bind(&input.address).bind(input.effective_from).bind(input.effective_to).bind(now)
-        .fetch_one(&mut *c).await)?;
+        .fetch_one(&mut *c).await).map_err(code_taken)?;
     let path = match parent_path {
         Some(p) => p.child(id),
         None => UnitPath::root(id),
@@ -145,9 +145,60 @@ pub async fn create(tx: &mut Tx, actor: Option<i64>, input: &UnitInput) -> DbRes
     Ok(id)
 }
 
+/// Why a unit could not be saved or merged.
+#[derive(Debug, thiserror::Error)]
+pub enum UnitError {
+    /// Moving a unit under itself or one of its own descendants.
+    #[error("a unit cannot move under itself or one of its descendants")]
+    Cycle,
+    /// The province (the root) has no parent; no other unit may lose its parent.
+    #[error("the root unit cannot move, and no other unit can become a root")]
+    Root,
+    /// Another unit has this code (the `units.code` unique key).
+    #[error("the unit code is taken")]
+    CodeTaken(#[source] DbError),
+    /// A merge without predecessors.
+    #[error("a merge needs at least one predecessor")]
+    NoPredecessor,
+    /// A merge date with no day before it.
+    #[error("the merge date has no day before it")]
+    BadDate,
+    /// A predecessor not in force on the day before the merge.
+    #[error("a predecessor is not in force the day before the merge")]
+    NotInForce,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+crate::from_sqlx!(UnitError);
+
+/// For code that handles only the data layer's errors (the demo, the command line).
+impl From<UnitError> for DbError {
+    fn from(e: UnitError) -> Self {
+        match e {
+            UnitError::Db(e) | UnitError::CodeTaken(e) => e,
+            _ => DbError::Inconsistent("a unit was refused"),
+        }
+    }
+}
+
+/// A write that broke the unit code's unique key is [`UnitError::CodeTaken`].
+fn code_taken(e: sqlx::Error) -> UnitError {
+    let e = DbError::from(e);
+    if e.violates("units", "code") {
+        UnitError::CodeTaken(e)
+    } else {
+        UnitError::Db(e)
+    }
+}
+
 /// Edits a unit. Moving it under another parent moves its whole subtree; a unit cannot move
 /// under itself or one of its own descendants.
-pub async fn update(tx: &mut Tx, actor: Option<i64>, id: i64, input: &UnitInput) -> DbResult<()> {
+pub async fn update(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    id: i64,
+    input: &UnitInput,
+) -> Result<(), UnitError> {
     let current = get_tx(tx, id).await?;
     let old_path = current.unit_path();
     if input.parent_id != current.parent_id {
@@ -155,11 +206,11 @@ pub async fn update(tx: &mut Tx, actor: Option<i64>, id: i64, input: &UnitInput)
             Some(pid) => {
                 let parent = get_tx(tx, pid).await?.unit_path();
                 if old_path.contains(&parent) {
-                    return Err(DbError::Conflict("err.unit_cycle"));
+                    return Err(UnitError::Cycle);
                 }
                 parent.child(id)
             }
-            None => return Err(DbError::Conflict("err.unit_root")),
+            None => return Err(UnitError::Root),
         };
         let like = format!("{}%", old_path.as_str());
         let rows: Vec<(i64, String)> = tx_run!(tx, c => sqlx::query_as("SELECT id, path FROM units WHERE path LIKE $1")
@@ -177,7 +228,7 @@ pub async fn update(tx: &mut Tx, actor: Option<i64>, id: i64, input: &UnitInput)
                 effective_from = $7, effective_to = $8, updated_at = $9 WHERE id = $10")
         .bind(input.parent_id).bind(input.group_id).bind(&input.code).bind(&input.name).bind(&input.kind)
         .bind(&input.address).bind(input.effective_from).bind(input.effective_to).bind(now).bind(id)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .execute(&mut *c).await.map(|r| r.rows_affected())).map_err(code_taken)?;
     audit::record(
         tx,
         actor,
@@ -201,16 +252,16 @@ pub async fn merge(
     successor: &UnitInput,
     move_staff: bool,
     note: &str,
-) -> DbResult<i64> {
+) -> Result<i64, UnitError> {
     if predecessors.is_empty() {
-        return Err(DbError::Conflict("err.merge_none"));
+        return Err(UnitError::NoPredecessor);
     }
     let on = successor.effective_from;
-    let last_day = on.pred_opt().ok_or(DbError::Conflict("err.date_format"))?;
+    let last_day = on.pred_opt().ok_or(UnitError::BadDate)?;
     for pid in predecessors {
         let p = get_tx(tx, *pid).await?;
         if p.effective_to.is_some_and(|to| to < last_day) || p.effective_from > last_day {
-            return Err(DbError::Conflict("err.merge_not_in_force"));
+            return Err(UnitError::NotInForce);
         }
     }
     let new_id = create(tx, actor, successor).await?;
