@@ -7,7 +7,7 @@
 
 use crate::db::{Db, DbResult};
 use crate::i18n::Lang;
-use crate::{db_run, tx_run};
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// Chooses the TLS implementation (aws-lc-rs) for every HTTPS and SMTPS client of the process.
@@ -81,45 +81,6 @@ pub const EVENTS: [&str; 15] = [
     "report.periodic",
 ];
 
-/// Saves an administrator's template; an empty body goes back to the app's own.
-pub async fn save_template(
-    tx: &mut crate::db::Tx,
-    actor: Option<i64>,
-    event: &str,
-    lang: Lang,
-    subject: &str,
-    body: &str,
-) -> DbResult<()> {
-    let now = Utc::now();
-    if body.trim().is_empty() {
-        tx_run!(tx, c => sqlx::query("DELETE FROM message_templates WHERE event = $1 AND lang = $2")
-            .bind(event).bind(lang.code()).execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    } else {
-        tx_run!(tx, c => sqlx::query(
-            "INSERT INTO message_templates (event, lang, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (event, lang) DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = excluded.updated_at")
-            .bind(event).bind(lang.code()).bind(subject).bind(body).bind(now)
-            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    }
-    crate::db::audit::record(
-        tx,
-        actor,
-        "notify.template",
-        "template",
-        None,
-        &format!("{event} {}", lang.code()),
-    )
-    .await
-}
-
-/// Whether the administrator has changed this template.
-pub async fn is_custom(db: &Db, event: &str, lang: Lang) -> DbResult<bool> {
-    let n: i64 = db_run!(db, c => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM message_templates WHERE event = $1 AND lang = $2")
-        .bind(event).bind(lang.code()).fetch_one(c).await)?;
-    Ok(n > 0)
-}
-
 /// Queues, once a day, an e-mail to each leader with an e-mail address whose units have feedback
 /// cases due soon or overdue. Safe to call often and from several instances (one per leader and
 /// day, by its dedupe key). Returns how many were queued.
@@ -158,9 +119,9 @@ pub async fn queue_digests(db: &Db, base_url: &str, today: NaiveDate) -> DbResul
             .collect::<Vec<_>>()
             .join("\n");
         let mut tx = db.begin().await?;
-        let id = crate::db::outbox::enqueue(
+        let id = crate::db::notify::enqueue(
             &mut tx,
-            &crate::db::outbox::Message {
+            &crate::db::notify::Message {
                 event: "feedback.digest",
                 entity: "account",
                 entity_id: a.id,
@@ -268,20 +229,8 @@ impl Channels {
     }
 }
 
-/// One claimed message.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Claimed {
-    pub id: i64,
-    pub event: String,
-    pub channel: String,
-    pub recipient: String,
-    pub lang: String,
-    pub params: String,
-    pub attempts: i32,
-}
+pub use crate::db::notify::{claim, Claimed, LEASE_SECONDS};
 
-/// The longest a worker holds a message before another may take it.
-pub const LEASE_SECONDS: i64 = 120;
 /// Attempts before a message is given up (marked failed, shown in the delivery log).
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -289,36 +238,6 @@ pub const MAX_ATTEMPTS: i32 = 8;
 pub fn backoff(attempts: i32) -> Duration {
     let secs = 30i64.saturating_mul(1 << attempts.clamp(1, 8).saturating_sub(1));
     Duration::seconds(secs.min(3600))
-}
-
-/// Claims up to `limit` messages due at `now` for `worker`.
-pub async fn claim(
-    db: &Db,
-    worker: &str,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> DbResult<Vec<Claimed>> {
-    let until = now + Duration::seconds(LEASE_SECONDS);
-    let lock = match db {
-        Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        Db::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1
-          WHERE id IN (SELECT id FROM outbox
-                        WHERE (status = 'pending' AND next_attempt_at <= $3)
-                           OR (status = 'sending' AND claimed_until < $3)
-                        ORDER BY id LIMIT $4 {lock})
-         RETURNING id, event, channel, recipient, lang, params, attempts"
-    );
-    let mut tx = db.begin().await?;
-    let rows = tx_run!(&mut tx, c => sqlx::query_as::<_, Claimed>(&sql)
-        .bind(worker).bind(until).bind(now).bind(limit).fetch_all(&mut *c).await)?;
-    tx.commit().await?;
-    // UPDATE … RETURNING gives no order: send in the order the events happened.
-    let mut rows = rows;
-    rows.sort_by_key(|r| r.id);
-    Ok(rows)
 }
 
 /// Records how a claimed message went; only the worker holding it may.
@@ -354,13 +273,21 @@ pub async fn finish(
         let params: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
         (text.subject.clone(), mask_links(&text.body, &params))
     };
-    db_run!(db, c => sqlx::query(
-        "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, subject = $5, body = $6,
-                claimed_until = NULL, recipient = $9
-          WHERE id = $7 AND claimed_by = $8 AND status = 'sending'")
-        .bind(status).bind(next).bind(&error).bind(sent_at).bind(&subject).bind(&body)
-        .bind(m.id).bind(worker).bind(&recipient).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    crate::db::notify::record_outcome(
+        db,
+        worker,
+        m.id,
+        &crate::db::notify::Outcome {
+            status,
+            next_attempt_at: next,
+            error: &error,
+            sent_at,
+            subject: &subject,
+            body: &body,
+            recipient: &recipient,
+        },
+    )
+    .await
 }
 
 /// The text with the one-time links of its values (`url` of a survey invitation or a session's
@@ -408,16 +335,15 @@ pub fn fill(template: &str, params: &serde_json::Value) -> String {
 /// The template of `event` in `lang`: the administrator's version if there is one, else the
 /// app's own.
 pub async fn template(db: &Db, event: &str, lang: Lang) -> DbResult<Rendered> {
-    let own: Option<(String, String)> = db_run!(db, c => sqlx::query_as(
-        "SELECT subject, body FROM message_templates WHERE event = $1 AND lang = $2")
-        .bind(event).bind(lang.code()).fetch_optional(c).await)?;
-    Ok(match own {
-        Some((subject, body)) => Rendered { subject, body },
-        None => Rendered {
-            subject: lang.t(&format!("msg.{event}.subject")),
-            body: lang.t(&format!("msg.{event}.body")),
+    Ok(
+        match crate::db::notify::own_template(db, event, lang.code()).await? {
+            Some((subject, body)) => Rendered { subject, body },
+            None => Rendered {
+                subject: lang.t(&format!("msg.{event}.subject")),
+                body: lang.t(&format!("msg.{event}.body")),
+            },
         },
-    })
+    )
 }
 
 /// Renders a claimed message: its template with its values, plus the link to follow it.

@@ -306,9 +306,9 @@ async fn handle_dossier(
     // A completed dossier with a phone number: the citizen is invited by SMS, once. The number
     // stays in the outbox only until the message is sent.
     if let (Some(phone), Some(_)) = (&body.citizen_phone, input.completed_at) {
-        langnghe_app::db::outbox::enqueue(
+        langnghe_app::db::notify::enqueue(
             &mut tx,
-            &langnghe_app::db::outbox::Message {
+            &langnghe_app::db::notify::Message {
                 event: "survey.invitation",
                 entity: "dossier",
                 entity_id: id,

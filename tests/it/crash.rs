@@ -1295,7 +1295,7 @@ langnghe_tests::both_databases!(
             "no survey path in the log at all:\n{log}"
         );
         let db = open(&p).await;
-        let row = langnghe_app::db::outbox::log(&db, false, 10)
+        let row = langnghe_app::db::notify::log(&db, false, 10)
             .await
             .expect("delivery log")
             .into_iter()

@@ -2,7 +2,7 @@
 //! working-day calendar, apologies, access between units, the public page and attachments.
 
 use chrono::NaiveDate;
-use langnghe_app::db::{calendar, feedback as fb, outbox};
+use langnghe_app::db::{calendar, feedback as fb, notify};
 use langnghe_tests::{both_databases, location, TestApp};
 use reqwest::multipart::{Form, Part};
 use reqwest::Response;
@@ -124,7 +124,7 @@ both_databases!(
         assert_eq!(case.channel, "web");
         assert_eq!(case.citizen_phone, "0912345678");
         assert_eq!(fb::attachments(&app.db, case.id).await.unwrap().len(), 1);
-        let queued = outbox::for_entity(&app.db, "feedback", case.id)
+        let queued = notify::for_entity(&app.db, "feedback", case.id)
             .await
             .unwrap();
         assert_eq!(queued.len(), 1, "one receipt notice");
@@ -421,7 +421,7 @@ both_databases!(
             inbox.contains("1 phản ánh thuộc thẩm quyền: trả lời đúng hạn 100 %; không bị đánh giá không hài lòng hay quá hạn 0 %"),
             "766 ratios on the inbox"
         );
-        let events: Vec<String> = outbox::for_entity(&app.db, "feedback", id)
+        let events: Vec<String> = notify::for_entity(&app.db, "feedback", id)
             .await
             .unwrap()
             .into_iter()
@@ -679,7 +679,7 @@ both_databases!(
                 body.contains("Thư xin lỗi và hẹn lại") && body.contains(&new_date),
                 "{body}"
             );
-            let sent: Vec<String> = outbox::for_entity(&app.db, "feedback", id)
+            let sent: Vec<String> = notify::for_entity(&app.db, "feedback", id)
                 .await
                 .unwrap()
                 .into_iter()

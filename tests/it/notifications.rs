@@ -2,7 +2,7 @@
 //! by the test on localhost.
 
 use chrono::{Duration, Utc};
-use langnghe_app::db::{feedback as fb, outbox, settings};
+use langnghe_app::db::{feedback as fb, settings};
 use langnghe_app::notify;
 use langnghe_tests::sinks::{HttpSink, SmtpSink};
 use langnghe_tests::{both_databases, TestApp};
@@ -223,11 +223,13 @@ both_databases!(
             .iter()
             .all(|h| h.idempotency_key == hits[0].idempotency_key));
         let id = fb::by_code(&app.db, &code).await.unwrap().unwrap().id;
-        let log = outbox::log(&app.db, false, 10).await.unwrap();
+        let log = langnghe_app::db::notify::log(&app.db, false, 10)
+            .await
+            .unwrap();
         let row = log.iter().find(|d| d.event == "feedback.received").unwrap();
         assert_eq!((row.status.as_str(), row.attempts), ("sent", 3));
         assert!(
-            outbox::for_entity(&app.db, "feedback", id)
+            langnghe_app::db::notify::for_entity(&app.db, "feedback", id)
                 .await
                 .unwrap()
                 .len()
@@ -267,7 +269,9 @@ both_databases!(
             hits[0].idempotency_key, hits[1].idempotency_key,
             "the receiver can drop the copy"
         );
-        let log = outbox::log(&app.db, false, 10).await.unwrap();
+        let log = langnghe_app::db::notify::log(&app.db, false, 10)
+            .await
+            .unwrap();
         assert_eq!(log[0].status, "sent");
         // The late worker's mark is ignored: the message is no longer its own.
         notify::finish(
@@ -281,7 +285,10 @@ both_databases!(
         .await
         .unwrap();
         assert_eq!(
-            outbox::log(&app.db, false, 10).await.unwrap()[0].status,
+            langnghe_app::db::notify::log(&app.db, false, 10)
+                .await
+                .unwrap()[0]
+                .status,
             "sent"
         );
     }
@@ -296,9 +303,9 @@ both_databases!(
         // Sixty citizens (one number would meet the daily cap of visitor-caused texts).
         let numbers: Vec<String> = (0..60).map(|i| format!("09123456{i:02}")).collect();
         for i in 0..60 {
-            outbox::enqueue(
+            langnghe_app::db::notify::enqueue(
                 &mut tx,
-                &outbox::Message {
+                &langnghe_app::db::notify::Message {
                     event: "feedback.received",
                     entity: "feedback",
                     entity_id: i,
@@ -375,7 +382,9 @@ both_databases!(
         let text = hits[0].body["text"].as_str().unwrap();
         assert!(text.contains("HS-77") && text.contains(&url), "{text}");
         // After sending, the outbox keeps only the masked number.
-        let log = outbox::log(&app.db, false, 5).await.unwrap();
+        let log = langnghe_app::db::notify::log(&app.db, false, 5)
+            .await
+            .unwrap();
         assert_eq!(log[0].recipient, "…678");
     }
 );

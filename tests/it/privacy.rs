@@ -6,7 +6,7 @@
 
 use crate::limits::{form_pages, forms_of, post, ADMIN, KIOSK};
 use chrono::Utc;
-use langnghe_app::db::{audit, feedback as fb, outbox, procedures, sessions};
+use langnghe_app::db::{audit, feedback as fb, notify, procedures, sessions};
 use langnghe_tests::{both_databases, form_value, location, TestApp};
 use reqwest::multipart::{Form, Part};
 use scraper::{Html, Selector};
@@ -351,7 +351,7 @@ both_databases!(
         }
         let case = fb::get(&app.db, id).await.unwrap();
         assert_eq!(case.status, "answered");
-        let answered: Vec<String> = outbox::for_entity(&app.db, "feedback", id)
+        let answered: Vec<String> = notify::for_entity(&app.db, "feedback", id)
             .await
             .unwrap()
             .into_iter()
@@ -1073,7 +1073,7 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(n, 1);
-        let log = outbox::log(&app.db, false, 10).await.unwrap();
+        let log = notify::log(&app.db, false, 10).await.unwrap();
         let row = log.iter().find(|d| d.event == "survey.invitation").unwrap();
         assert_eq!(row.status, "unsent");
         assert_eq!(

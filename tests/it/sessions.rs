@@ -1,7 +1,7 @@
 //! Dialogue sessions: capacity under concurrent sign-ups, the waiting list, slots.
 
 use chrono::{Duration, Utc};
-use langnghe_app::db::{outbox, sessions};
+use langnghe_app::db::{notify, sessions};
 use langnghe_tests::{both_databases, location, TestApp, SECRET};
 
 async fn session(app: &TestApp, kind: &str, capacity: i32, slot_minutes: Option<i32>) -> i64 {
@@ -95,7 +95,7 @@ both_databases!(
             "the first waiting is promoted"
         );
         assert_eq!(status(code(&c)).await, "waiting");
-        let told: Vec<String> = outbox::for_entity(&app.db, "session", id)
+        let told: Vec<String> = notify::for_entity(&app.db, "session", id)
             .await
             .unwrap()
             .into_iter()
@@ -415,7 +415,7 @@ both_databases!(
         let again = sessions::queue_messages(&app.db, SECRET.as_bytes(), &base, now)
             .await
             .unwrap();
-        let sent: Vec<_> = outbox::for_entity(&app.db, "session", id)
+        let sent: Vec<_> = notify::for_entity(&app.db, "session", id)
             .await
             .unwrap()
             .into_iter()
@@ -525,7 +525,7 @@ both_databases!(
         let events = |e: &'static str| {
             let db = app.db.clone();
             async move {
-                outbox::for_entity(&db, "session", id)
+                notify::for_entity(&db, "session", id)
                     .await
                     .unwrap()
                     .into_iter()
@@ -572,7 +572,7 @@ both_databases!(
             told,
             vec!["0912000001".to_string(), "0912000002".to_string()]
         );
-        let msgs = outbox::for_entity(&app.db, "session", id).await.unwrap();
+        let msgs = notify::for_entity(&app.db, "session", id).await.unwrap();
         assert!(msgs
             .iter()
             .any(|m| m.0 == "session.cancelled" && m.3.contains("Hội trường sửa chữa đột xuất")));

@@ -2,7 +2,7 @@
 //! per ID number in a session, also when the requests race, and a daily cap on the texts that
 //! anyone can make the system send to one number.
 
-use langnghe_app::db::{outbox, sessions};
+use langnghe_app::db::{notify, sessions};
 use langnghe_tests::{both_databases, location, TestApp};
 
 async fn sign_up(app: &TestApp, id: i64, name: &str, phone: &str, id_number: &str) -> String {
@@ -157,7 +157,7 @@ both_databases!(
         let texts = |event: &'static str| {
             let db = app.db.clone();
             async move {
-                outbox::for_entity(&db, "session", id)
+                notify::for_entity(&db, "session", id)
                     .await
                     .unwrap()
                     .into_iter()
@@ -167,7 +167,7 @@ both_databases!(
         };
         assert_eq!(
             texts("session.confirmed").await as i64,
-            outbox::VISITOR_MESSAGES_PER_DAY,
+            notify::VISITOR_MESSAGES_PER_DAY,
             "every sign-up is kept, the texts stop at the day's cap"
         );
         assert_eq!(active(&app, id).await.len(), 0);
@@ -190,7 +190,7 @@ both_databases!(
         let other = app.published_session("saturday", 20, None).await;
         let to = sign_up(&app, other, "Người khác", "0912000666", "").await;
         assert!(to.starts_with("/sessions/signup/DT"));
-        let queued = outbox::for_entity(&app.db, "session", other)
+        let queued = notify::for_entity(&app.db, "session", other)
             .await
             .unwrap()
             .into_iter()

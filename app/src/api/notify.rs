@@ -145,7 +145,15 @@ pub async fn save_template(
         let subject = errs.take("subject", validate::optional_text(&subject, 200));
         errs.check()?;
         let mut tx = cx.db().begin().await?;
-        notify::save_template(&mut tx, Some(user.id), event, lang, &subject, &body).await?;
+        crate::db::notify::save_template(
+            &mut tx,
+            Some(user.id),
+            event,
+            lang.code(),
+            &subject,
+            &body,
+        )
+        .await?;
         tx.commit().await?;
         Ok(
             Done::to(format!("/admin/notifications#tpl-{event}-{}", lang.code()))

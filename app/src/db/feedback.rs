@@ -3,7 +3,7 @@
 //! public list of answered cases. Every step that changes a case checks the status it expects in
 //! its `UPDATE`, so two officials acting at once cannot both move the same case.
 
-use super::outbox::{self, Message};
+use super::notify::{self, Message};
 use super::{audit, Db, DbError, DbResult, Tx};
 use crate::domain::calendar::Calendar;
 use crate::domain::feedback::{self, CaseInput, Channel, Class, FileKind, Settings, Status};
@@ -269,7 +269,7 @@ async fn notify(
     } else {
         return Ok(());
     };
-    outbox::enqueue(
+    notify::enqueue(
         tx,
         &Message {
             event,

@@ -17,7 +17,7 @@ pub mod indices;
 pub mod insight;
 pub mod instruments;
 pub mod kiosks;
-pub mod outbox;
+pub mod notify;
 pub mod procedures;
 pub mod ratings;
 pub mod rollup;

@@ -1228,22 +1228,7 @@ impl<'a> Batch<'a> {
                 )
             })
             .collect();
-        let sql = values_update_sql(
-            self.dialect,
-            "chain_heads",
-            "unit_id",
-            &[("seq", "BIGINT"), ("hash", "TEXT")],
-            Some(("seq", "BIGINT")),
-            list.len(),
-        );
-        let moved = tx_run!(tx, c => {
-            let mut q = sqlx::query(&sql);
-            for (u, seq, hash, old) in &list {
-                q = q.bind(*u).bind(*seq).bind(hash).bind(*old);
-            }
-            q.execute(&mut *c).await.map(|r| r.rows_affected())
-        })?;
-        if moved != list.len() as u64 {
+        if !advance_heads(tx, "chain_heads", &list).await? {
             self.rules.memory.forget_heads();
             return Err(DbError::Inconsistent(
                 "a unit's chain head moved during the batch",
@@ -1488,9 +1473,24 @@ async fn append_flag_events(tx: &mut Tx, events: &[FlagEvent]) -> DbResult<()> {
         .into_iter()
         .map(|(u, (seq, hash))| (u, seq, hash, read.get(&u).copied().unwrap_or(-1)))
         .collect();
+    if !advance_heads(tx, "flag_heads", &list).await? {
+        return Err(DbError::Inconsistent(
+            "a unit's flag chain head moved during the batch",
+        ));
+    }
+    Ok(())
+}
+
+/// Moves each chain head of `table` (unit, new seq, new hash, seq it was read at) on from the
+/// sequence it was read at, in one statement: false when another writer moved any of them.
+async fn advance_heads(
+    tx: &mut Tx,
+    table: &str,
+    list: &[(i64, i64, String, i64)],
+) -> DbResult<bool> {
     let sql = values_update_sql(
         Dialect::of(tx),
-        "flag_heads",
+        table,
         "unit_id",
         &[("seq", "BIGINT"), ("hash", "TEXT")],
         Some(("seq", "BIGINT")),
@@ -1498,17 +1498,12 @@ async fn append_flag_events(tx: &mut Tx, events: &[FlagEvent]) -> DbResult<()> {
     );
     let moved = tx_run!(tx, c => {
         let mut q = sqlx::query(&sql);
-        for (u, seq, hash, old) in &list {
+        for (u, seq, hash, old) in list {
             q = q.bind(*u).bind(*seq).bind(hash).bind(*old);
         }
         q.execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
-    if moved != list.len() as u64 {
-        return Err(DbError::Inconsistent(
-            "a unit's flag chain head moved during the batch",
-        ));
-    }
-    Ok(())
+    Ok(moved == list.len() as u64)
 }
 
 /// Chains the flags a database had before flags were chained (once: the migration that

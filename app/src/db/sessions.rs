@@ -4,7 +4,7 @@
 //! capacity is never exceeded however many people sign up at once. Those who find it full join
 //! the waiting list; a cancellation promotes the first of it in the same transaction.
 
-use super::outbox::{self, Message};
+use super::notify::{self, Message};
 use super::{audit, Db, DbError, DbResult, Tx};
 use crate::domain::publish::{self, People, Publication};
 use crate::domain::session::{self, SignupInput};
@@ -472,7 +472,7 @@ async fn tell(
     for (k, v) in extra {
         params[*k] = serde_json::Value::String(v.clone());
     }
-    outbox::enqueue(
+    notify::enqueue(
         tx,
         &Message {
             event,

@@ -6,7 +6,7 @@ use super::PageResult;
 use crate::components::form::{hidden, input};
 use crate::components::layout::{fmt_time, page_head};
 use crate::ctx::Ctx;
-use crate::db::{outbox, settings};
+use crate::db::settings;
 use crate::domain::Permission;
 use crate::i18n::{t, tf, Lang};
 use crate::notify;
@@ -18,7 +18,7 @@ use leptos::prelude::*;
 pub async fn gateway_warning(ctx: &Ctx) -> Result<Option<impl IntoView>, crate::error::AppError> {
     let channels = notify::Channels::load(ctx.db(), &ctx.state.config.base_url).await?;
     let missing = channels.missing();
-    let unsent = outbox::unsent_count(ctx.db()).await?;
+    let unsent = crate::db::notify::unsent_count(ctx.db()).await?;
     if missing.is_empty() && unsent == 0 {
         return Ok(None);
     }
@@ -37,7 +37,7 @@ pub async fn gateway_warning(ctx: &Ctx) -> Result<Option<impl IntoView>, crate::
 pub async fn page(ctx: Ctx) -> PageResult {
     ctx.require(Permission::ManageNotifications, None)?;
     let failed_only = ctx.q("failed") == "1";
-    let log = outbox::log(ctx.db(), failed_only, 100).await?;
+    let log = crate::db::notify::log(ctx.db(), failed_only, 100).await?;
     let warning = gateway_warning(&ctx).await?;
     let stored = settings::with_prefix(ctx.db(), "outbox.").await?;
     let setting = |k: &str| {
@@ -66,7 +66,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
     for event in notify::EVENTS {
         for lang in [Lang::Vi, Lang::En] {
             let tpl = notify::template(ctx.db(), event, lang).await?;
-            let custom = notify::is_custom(ctx.db(), event, lang).await?;
+            let custom = crate::db::notify::is_custom(ctx.db(), event, lang.code()).await?;
             templates.push((event, lang, tpl, custom));
         }
     }

@@ -65,9 +65,9 @@ pub async fn queue_reports(db: &Db, base_url: &str, today: NaiveDate) -> ReportR
         if !db::insight::claim_period(&mut tx, account, &p.key()).await? {
             continue;
         }
-        db::outbox::enqueue(
+        db::notify::enqueue(
             &mut tx,
-            &db::outbox::Message {
+            &db::notify::Message {
                 event: "report.periodic",
                 entity: "account",
                 entity_id: account,

@@ -1,8 +1,10 @@
-//! The outbox: messages to send, written in the same transaction as the event that causes them,
-//! so that no message is lost when the event is saved and none is sent for an event rolled back.
+//! Messages in the database: the outbox (written in the same transaction as the event that causes
+//! them, so that no message is lost when the event is saved and none is sent for an event rolled
+//! back), its claims and outcomes, and the administrator's templates.
 
-use super::{DbResult, Tx};
-use crate::tx_run;
+use super::{Db, DbResult, Tx};
+use crate::{db_run, tx_run};
+use chrono::{DateTime, Utc};
 
 /// A message to queue.
 pub struct Message<'a> {
@@ -114,4 +116,119 @@ pub async fn for_entity(
         "SELECT event, channel, recipient, params FROM outbox WHERE entity = $1 AND entity_id = $2 ORDER BY id")
         .bind(entity).bind(entity_id).fetch_all(c).await)?,
     )
+}
+
+/// Saves an administrator's template; an empty body goes back to the app's own.
+pub async fn save_template(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    event: &str,
+    lang: &str,
+    subject: &str,
+    body: &str,
+) -> DbResult<()> {
+    let now = Utc::now();
+    if body.trim().is_empty() {
+        tx_run!(tx, c => sqlx::query("DELETE FROM message_templates WHERE event = $1 AND lang = $2")
+            .bind(event).bind(lang).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    } else {
+        tx_run!(tx, c => sqlx::query(
+            "INSERT INTO message_templates (event, lang, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (event, lang) DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_at = excluded.updated_at")
+            .bind(event).bind(lang).bind(subject).bind(body).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    super::audit::record(
+        tx,
+        actor,
+        "notify.template",
+        "template",
+        None,
+        &format!("{event} {lang}"),
+    )
+    .await
+}
+
+/// Whether the administrator has changed this template.
+pub async fn is_custom(db: &Db, event: &str, lang: &str) -> DbResult<bool> {
+    let n: i64 = db_run!(db, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_templates WHERE event = $1 AND lang = $2")
+        .bind(event).bind(lang).fetch_one(c).await)?;
+    Ok(n > 0)
+}
+
+/// The longest a worker holds a message before another may take it.
+pub const LEASE_SECONDS: i64 = 120;
+
+/// One claimed message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: i64,
+    pub event: String,
+    pub channel: String,
+    pub recipient: String,
+    pub lang: String,
+    pub params: String,
+    pub attempts: i32,
+}
+
+/// Claims up to `limit` messages due at `now` for `worker`.
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> DbResult<Vec<Claimed>> {
+    let until = now + chrono::Duration::seconds(LEASE_SECONDS);
+    let lock = match db {
+        Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', claimed_by = $1, claimed_until = $2, attempts = attempts + 1
+          WHERE id IN (SELECT id FROM outbox
+                        WHERE (status = 'pending' AND next_attempt_at <= $3)
+                           OR (status = 'sending' AND claimed_until < $3)
+                        ORDER BY id LIMIT $4 {lock})
+         RETURNING id, event, channel, recipient, lang, params, attempts"
+    );
+    let mut tx = db.begin().await?;
+    let rows = tx_run!(&mut tx, c => sqlx::query_as::<_, Claimed>(&sql)
+        .bind(worker).bind(until).bind(now).bind(limit).fetch_all(&mut *c).await)?;
+    tx.commit().await?;
+    // UPDATE … RETURNING gives no order: send in the order the events happened.
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// How a claimed message went, as the delivery log keeps it.
+pub struct Outcome<'a> {
+    /// `sent`, `unsent`, `pending` (to retry) or `failed`.
+    pub status: &'a str,
+    pub next_attempt_at: DateTime<Utc>,
+    pub error: &'a str,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub recipient: &'a str,
+}
+
+/// Records how a claimed message went; only the worker holding it may.
+pub async fn record_outcome(db: &Db, worker: &str, id: i64, o: &Outcome<'_>) -> DbResult<()> {
+    db_run!(db, c => sqlx::query(
+        "UPDATE outbox SET status = $1, next_attempt_at = $2, last_error = $3, sent_at = $4, subject = $5, body = $6,
+                claimed_until = NULL, recipient = $9
+          WHERE id = $7 AND claimed_by = $8 AND status = 'sending'")
+        .bind(o.status).bind(o.next_attempt_at).bind(o.error).bind(o.sent_at).bind(o.subject).bind(o.body)
+        .bind(id).bind(worker).bind(o.recipient).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The administrator's version of a template (subject, body), if there is one.
+pub async fn own_template(db: &Db, event: &str, lang: &str) -> DbResult<Option<(String, String)>> {
+    let own = db_run!(db, c => sqlx::query_as(
+        "SELECT subject, body FROM message_templates WHERE event = $1 AND lang = $2")
+        .bind(event).bind(lang).fetch_optional(c).await)?;
+    Ok(own)
 }

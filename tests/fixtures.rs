@@ -1,0 +1,98 @@
+//! Shared steps of several test modules: the run's figures, form fields, publishing an answer.
+
+use crate::TestApp;
+use reqwest::StatusCode;
+
+/// Records a figure of the run (`target/figures/<name>.txt`, one line per call) for `.ci/run`
+/// to print at the end and the README to quote.
+pub fn figure(name: &str, line: &str) {
+    use std::io::Write;
+    let dir = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("figures");
+    let _ = std::fs::create_dir_all(&dir);
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{name}.txt")))
+    {
+        let _ = writeln!(f, "{line}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Publication (issue 17): an answer or the minutes go public from their review, as an official
+// does it in the browser: the review form carries the fingerprint of what was shown.
+
+/// The value of the field `name` in the form of `html` that posts to `action`.
+pub fn form_value(html: &str, action: &str, name: &str) -> Option<String> {
+    let doc = scraper::Html::parse_document(html);
+    let forms = scraper::Selector::parse("form").ok()?;
+    let field = scraper::Selector::parse(&format!("[name=\"{name}\"]")).ok()?;
+    doc.select(&forms)
+        .filter(|f| f.value().attr("action") == Some(action))
+        .find_map(|f| {
+            f.select(&field).next().map(|e| match e.value().name() {
+                "textarea" => e.text().collect(),
+                _ => e.value().attr("value").unwrap_or("").to_string(),
+            })
+        })
+}
+
+impl TestApp {
+    /// Drafts `answer` for case `id` and publishes it from its review (or sends it for
+    /// approval, when approval is required): the final status and page.
+    pub async fn answer_and_publish(&self, id: i64, answer: &str) -> (StatusCode, String) {
+        let page = format!("/feedback/cases/{id}");
+        let (_, body) = self
+            .submit(
+                &page,
+                "/api/feedback/answer",
+                &[("id", &id.to_string()), ("answer", answer)],
+            )
+            .await;
+        assert!(
+            body.contains("/api/feedback/review"),
+            "the draft is shown for review"
+        );
+        self.review_and_publish(&page, "/api/feedback/review", "")
+            .await
+    }
+
+    /// On `page`, adds `extra` words to remove in the review form that posts to `action` (and
+    /// looks at the result), then presses its "publish" button: the final status and page.
+    pub async fn review_and_publish(
+        &self,
+        page: &str,
+        action: &str,
+        extra: &str,
+    ) -> (StatusCode, String) {
+        let (_, mut body) = self.page(page).await;
+        let id = form_value(&body, action, "id")
+            .unwrap_or_else(|| panic!("no review form posting to {action} on {page}"));
+        if !extra.is_empty() {
+            let (_, shown) = self
+                .submit(
+                    page,
+                    action,
+                    &[("id", &id), ("extra", extra), ("step", "preview")],
+                )
+                .await;
+            body = shown;
+        }
+        let reviewed = form_value(&body, action, "reviewed").expect("the review's fingerprint");
+        let extra = form_value(&body, action, "extra").unwrap_or_default();
+        self.submit(
+            page,
+            action,
+            &[
+                ("id", &id),
+                ("extra", &extra),
+                ("reviewed", &reviewed),
+                ("step", "publish"),
+            ],
+        )
+        .await
+    }
+}
