@@ -49,6 +49,20 @@ pub async fn get(db: &Db, id: i64) -> DbResult<Procedure> {
         .ok_or(DbError::NotFound)
 }
 
+/// The procedures of `ids` (any order; unknown ids are left out), in one query.
+pub async fn get_many(db: &Db, ids: &[i64]) -> DbResult<Vec<Procedure>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{SELECT} WHERE id IN ({list})");
+    Ok(db_run!(db, c => sqlx::query_as::<_, Procedure>(&sql).fetch_all(c).await)?)
+}
+
 pub async fn count(db: &Db) -> DbResult<i64> {
     Ok(
         db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM procedures").fetch_one(c).await)?,

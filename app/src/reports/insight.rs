@@ -3,7 +3,8 @@
 //! month. Computed here from the database through `domain::insight`; pages only draw it.
 
 use super::{subtree_ids, PeriodData, ReportResult};
-use crate::db::{self, insight::Comment, units::Unit, Db};
+use crate::db::{self, indices::DossierCounts, insight::Comment, units::Unit, Db};
+use crate::domain::feedback::{judge_766, Counts766 as Feedback766};
 use crate::domain::index::{self, Score766, Tally};
 use crate::domain::insight::{
     change, drop_test, recent_window, themes_of, Change, DropRule, Theme, Week,
@@ -313,17 +314,30 @@ pub async fn g766_by_month(
 ) -> ReportResult<Vec<(NaiveDate, Score766)>> {
     let all = db::units::all(db).await?;
     let ids = subtree_ids(&all, &root.path);
-    let (spans, links) = db::units::spans_and_successions(db).await?;
     let rules = db::indices::rules(db).await?;
     let today = db::today();
+    let year = Period::twelve_months_to(end);
+    // The subtree's feedback of the whole year in one read, judged month by month (the rule
+    // keeps a case in a month by its deadline or its answer falling in it).
+    let facts = db::feedback::facts_766(db, &root.path, year.from, year.to).await?;
     let mut out = Vec::new();
-    for m in Period::twelve_months_to(end).months() {
+    for m in year.months() {
         use chrono::Datelike;
         let Some(p) = Period::month(m.year(), m.month()) else {
             continue;
         };
-        let d = PeriodData::load(db, &p, &spans, &links, today).await?;
-        out.push((m, index::score_766(&d.counts_766_of(&ids), &rules.w766)));
+        let mut f = Feedback766::default();
+        for c in facts.iter().filter(|c| ids.contains(&c.unit_id)) {
+            if let Some(v) = judge_766(&c.facts, p.from, p.to, today) {
+                f.add(v);
+            }
+        }
+        let dossiers = db::indices::dossiers(db, &p).await?;
+        let d: DossierCounts = ids.iter().filter_map(|u| dossiers.get(u)).copied().sum();
+        out.push((
+            m,
+            index::score_766(&f.with_dossiers(d.completed, d.bad), &rules.w766),
+        ));
     }
     Ok(out)
 }

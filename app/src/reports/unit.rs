@@ -130,18 +130,24 @@ pub async fn unit_report(db: &Db, unit: Unit, p: &Period, lang: Lang) -> ReportR
         .map(|(k, t)| (k, names(k), t))
         .collect();
     counters.sort_by(|a, b| b.2.n().cmp(&a.2.n()).then(a.1.cmp(&b.1)));
-    let mut procedures: Vec<Line> = Vec::new();
-    for (pid, t) in db::indices::by_dim(db, &members, "procedure", p).await? {
-        let name = if pid == 0 {
-            lang.t("idx.no_procedure")
-        } else {
-            db::procedures::get(db, pid)
-                .await
-                .map(|p| format!("{} — {}", p.code, p.name))
-                .unwrap_or_else(|_| pid.to_string())
-        };
-        procedures.push((pid, name, t));
-    }
+    let by_procedure = db::indices::by_dim(db, &members, "procedure", p).await?;
+    let ids: Vec<i64> = by_procedure.keys().copied().filter(|&x| x != 0).collect();
+    let known: std::collections::HashMap<i64, String> = db::procedures::get_many(db, &ids)
+        .await?
+        .into_iter()
+        .map(|x| (x.id, format!("{} — {}", x.code, x.name)))
+        .collect();
+    let mut procedures: Vec<Line> = by_procedure
+        .into_iter()
+        .map(|(pid, t)| {
+            let name = if pid == 0 {
+                lang.t("idx.no_procedure")
+            } else {
+                known.get(&pid).cloned().unwrap_or_else(|| pid.to_string())
+            };
+            (pid, name, t)
+        })
+        .collect();
     procedures.sort_by(|a, b| b.2.n().cmp(&a.2.n()).then(a.1.cmp(&b.1)));
     Ok(UnitReport {
         unit,
