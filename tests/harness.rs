@@ -232,6 +232,11 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 
 /// A client with its own cookie jar, redirects not followed, asking for HTML.
 fn new_client() -> (Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    client_from(None)
+}
+
+/// [`new_client`], its connections made from `local` when given.
+fn client_from(local: Option<std::net::IpAddr>) -> (Client, std::sync::Arc<reqwest::cookie::Jar>) {
     let mut headers = HeaderMap::new();
     headers.insert(
         ACCEPT,
@@ -242,6 +247,7 @@ fn new_client() -> (Client, std::sync::Arc<reqwest::cookie::Jar>) {
         .cookie_provider(jar.clone())
         .redirect(redirect::Policy::none())
         .default_headers(headers)
+        .local_address(local)
         .build()
         .expect("client");
     (client, jar)
@@ -609,19 +615,7 @@ impl TestApp {
     pub fn visitor_from(&self, ip: &str) -> TestApp {
         let addr: std::net::IpAddr = ip.parse().expect("an IP address");
         assert!(addr.is_loopback(), "only loopback addresses: {ip}");
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            ACCEPT,
-            HeaderValue::from_static("text/html,application/xhtml+xml"),
-        );
-        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-        let client = Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(redirect::Policy::none())
-            .default_headers(headers)
-            .local_address(addr)
-            .build()
-            .expect("client");
+        let (client, jar) = client_from(Some(addr));
         TestApp {
             client,
             jar,
