@@ -15,6 +15,7 @@ pub mod dossiers;
 pub mod feedback;
 pub mod indices;
 pub mod insight;
+pub mod journey;
 pub mod instruments;
 pub mod kiosks;
 pub mod notify;
