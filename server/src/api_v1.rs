@@ -431,12 +431,7 @@ async fn handle_event(
     let code = langnghe_app::domain::text::nfc(code.trim());
     let scope = UnitPath::parse(&key.unit_path).unwrap_or_else(|| UnitPath::root(key.unit_id));
     let target = match journey::target(&state.db, &code).await? {
-        Some(t)
-            if UnitPath::parse(&t.unit_path)
-                .is_some_and(|p| scope.contains(&p)) =>
-        {
-            t
-        }
+        Some(t) if UnitPath::parse(&t.unit_path).is_some_and(|p| scope.contains(&p)) => t,
         _ => return Err(Refusal::NotFound),
     };
     let event = langnghe_app::domain::journey::parse_event(body, Utc::now())?;

@@ -99,7 +99,8 @@ pub async fn record(
         Tx::Postgres(_) => "SELECT received_at, due_at, completed_at, phone_hash FROM dossiers WHERE id = $1 FOR UPDATE",
         Tx::Sqlite(_) => "SELECT received_at, due_at, completed_at, phone_hash FROM dossiers WHERE id = $1",
     };
-    let s: Stored = tx_run!(tx, c => sqlx::query_as::<_, Stored>(select).bind(d.id).fetch_one(&mut *c).await)?;
+    let s: Stored =
+        tx_run!(tx, c => sqlx::query_as::<_, Stored>(select).bind(d.id).fetch_one(&mut *c).await)?;
     if let Some((_, hash, hint)) = phone {
         if !s.phone_hash.is_empty() && s.phone_hash != hash {
             return Err(JourneyError::OtherPhone);
@@ -124,25 +125,15 @@ pub async fn record(
                 .bind(status).bind(&e.papers).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         }
         EventKind::Ready => {
-            check_times(s.received_at, s.due_at, Some(e.at), now).map_err(|x| {
-                JourneyError::Times(Invalid {
-                    field: "at",
-                    ..x
-                })
-            })?;
+            check_times(s.received_at, s.due_at, Some(e.at), now)
+                .map_err(|x| JourneyError::Times(Invalid { field: "at", ..x }))?;
             tx_run!(tx, c => sqlx::query(
                 "UPDATE dossiers SET status = $1, ready_at = COALESCE(ready_at, $2), updated_at = $3 WHERE id = $4")
                 .bind(status).bind(e.at).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         }
         EventKind::Completed => {
-            check_times(s.received_at, s.due_at, s.completed_at.or(Some(e.at)), now).map_err(
-                |x| {
-                    JourneyError::Times(Invalid {
-                        field: "at",
-                        ..x
-                    })
-                },
-            )?;
+            check_times(s.received_at, s.due_at, s.completed_at.or(Some(e.at)), now)
+                .map_err(|x| JourneyError::Times(Invalid { field: "at", ..x }))?;
             tx_run!(tx, c => sqlx::query(
                 "UPDATE dossiers SET status = $1, ready_at = COALESCE(ready_at, $2), completed_at = COALESCE(completed_at, $2), updated_at = $3 WHERE id = $4")
                 .bind(status).bind(e.at).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
@@ -161,7 +152,8 @@ pub async fn record(
     }
     let mut text_queued = false;
     if let Some((number, _, _)) = phone {
-        let day = |t: Option<DateTime<Utc>>| t.map(|t| local_day(t).to_string()).unwrap_or_default();
+        let day =
+            |t: Option<DateTime<Utc>>| t.map(|t| local_day(t).to_string()).unwrap_or_default();
         let outbox_id = enqueue(
             tx,
             &Message {

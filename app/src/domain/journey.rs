@@ -323,9 +323,15 @@ mod tests {
     /// The seeded Tết 2027 holidays (migrations/*/0003): Thu 4, Fri 5, Mon 8, Tue 9, Wed 10 Feb.
     fn tet_2027() -> Calendar {
         Calendar::new(
-            ["2027-02-04", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10"]
-                .into_iter()
-                .map(|s| (d(s), DayKind::Holiday)),
+            [
+                "2027-02-04",
+                "2027-02-05",
+                "2027-02-08",
+                "2027-02-09",
+                "2027-02-10",
+            ]
+            .into_iter()
+            .map(|s| (d(s), DayKind::Holiday)),
         )
     }
 
@@ -391,7 +397,10 @@ mod tests {
             field(r#"{"event_id":"a","kind":"supplement_requested","papers":"  "}"#),
             "papers"
         );
-        assert_eq!(field(r#"{"event_id":"a","kind":"returned_late"}"#), "new_due_at");
+        assert_eq!(
+            field(r#"{"event_id":"a","kind":"returned_late"}"#),
+            "new_due_at"
+        );
         assert_eq!(
             field(r#"{"event_id":"a","kind":"ready","at":"2026-12-03T11:00:00+07:00"}"#),
             "at"
@@ -400,7 +409,10 @@ mod tests {
             field(r#"{"event_id":"a","kind":"ready","citizen_phone":"12"}"#),
             "citizen_phone"
         );
-        assert_eq!(field(r#"{"event_id":"a\u0000","kind":"ready"}"#), "event_id");
+        assert_eq!(
+            field(r#"{"event_id":"a\u0000","kind":"ready"}"#),
+            "event_id"
+        );
         assert_eq!(field("[]"), "body");
     }
 }
