@@ -63,7 +63,7 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 15] = [
+pub const EVENTS: [&str; 21] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
@@ -72,6 +72,12 @@ pub const EVENTS: [&str; 15] = [
     "feedback.apology",
     "feedback.digest",
     "survey.invitation",
+    "dossier.received",
+    "dossier.supplement",
+    "dossier.ready",
+    "dossier.completed",
+    "dossier.late",
+    "dossier.apology",
     "session.confirmed",
     "session.waiting",
     "session.promoted",

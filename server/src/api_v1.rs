@@ -12,6 +12,7 @@ use langnghe_app::db::dossiers::{self, DossierError, DossierInput};
 use langnghe_app::db::throttle;
 use langnghe_app::db::{kiosks, procedures, units};
 pub use langnghe_app::domain::dossier::DossierIn;
+pub use langnghe_app::domain::journey::{EventIn, EventKind};
 use langnghe_app::domain::UnitPath;
 use langnghe_app::AppState;
 use serde::{Deserialize, Serialize};
@@ -67,6 +68,10 @@ enum Refusal {
     Conflict,
     /// The key had too many conflicts lately; retry after the seconds given.
     TooMany(i64),
+    /// No dossier with this code in the key's scope (whether it exists elsewhere is not said).
+    NotFound,
+    /// The event id was already used by this key for another dossier or kind.
+    EventReused,
     Unavailable(String),
 }
 
@@ -100,6 +105,20 @@ impl IntoResponse for Refusal {
                 Some("code"),
                 "This dossier code is already registered for another unit; nothing was changed.",
                 "Mã hồ sơ này đã được đăng ký cho một đơn vị khác; không có gì thay đổi.",
+            ),
+            Refusal::NotFound => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Some("code"),
+                "No dossier with this code in the key's scope.",
+                "Không có hồ sơ với mã này trong phạm vi của khóa API.",
+            ),
+            Refusal::EventReused => (
+                StatusCode::CONFLICT,
+                "conflict",
+                Some("event_id"),
+                "This event id was already used for another event; nothing was changed.",
+                "Mã sự kiện này đã được dùng cho một sự kiện khác; không có gì thay đổi.",
             ),
             Refusal::TooMany(secs) => {
                 let body = ApiError {
@@ -344,11 +363,139 @@ async fn handle_dossier(
     ))
 }
 
+/// What an event did. A replay of its event id answers the same, with `replayed` true.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub event_id: String,
+    pub dossier_id: i64,
+    pub code: String,
+    pub kind: EventKind,
+    /// The dossier's status after the event: `received`, `supplement`, `ready`, `completed`
+    /// or `late`.
+    pub status: String,
+    /// A text to the citizen was queued (the event carried the dossier's phone number).
+    pub text_queued: bool,
+    /// The event id was already recorded: nothing changed and nothing was sent again.
+    pub replayed: bool,
+}
+
+/// Reports what happened to a dossier; each event updates it and queues one text to the
+/// citizen (when the event carries the dossier's phone), in one transaction. Idempotent by
+/// `event_id` per API key.
+#[utoipa::path(
+    post,
+    path = "/api/v1/dossiers/{code}/events",
+    params(("code" = String, Path, description = "The dossier code, as posted to /api/v1/dossiers")),
+    request_body = EventIn,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Event recorded", body = EventOut),
+        (status = 200, description = "The event id was already recorded: the first answer, nothing sent again", body = EventOut),
+        (status = 401, description = "Missing or unknown API key", body = ApiError),
+        (status = 404, description = "No dossier with this code in the key's scope", body = ApiError),
+        (status = 409, description = "The event id was used for another dossier or kind", body = ApiError),
+        (status = 413, description = "The body is larger than 64 KiB", body = ApiError),
+        (status = 422, description = "A field is missing or malformed, the phone is not the dossier's, or a time is impossible", body = ApiError),
+        (status = 503, description = "The database is unavailable; retry", body = ApiError),
+    )
+)]
+pub async fn post_event(
+    State(state): State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match handle_event(&state, &headers, &code, &body).await {
+        Ok((status, out)) => (status, Json(out)).into_response(),
+        Err(r) => r.into_response(),
+    }
+}
+
+async fn handle_event(
+    state: &AppState,
+    headers: &HeaderMap,
+    code: &str,
+    body: &[u8],
+) -> Result<(StatusCode, EventOut), Refusal> {
+    use langnghe_app::db::journey::{self, JourneyError};
+    let key = api_key(headers).ok_or(Refusal::Unauthorized {
+        en: "An API key is required (header X-API-Key or Authorization: Bearer).",
+        vi: "Cần khóa API (tiêu đề X-API-Key hoặc Authorization: Bearer).",
+    })?;
+    let key = dossiers::authenticate_key(&state.db, &key)
+        .await?
+        .ok_or(Refusal::Unauthorized {
+            en: "Unknown or revoked API key.",
+            vi: "Khóa API không đúng hoặc đã bị thu hồi.",
+        })?;
+    let code = langnghe_app::domain::text::nfc(code.trim());
+    let scope = UnitPath::parse(&key.unit_path).unwrap_or_else(|| UnitPath::root(key.unit_id));
+    let target = match journey::target(&state.db, &code).await? {
+        Some(t) if UnitPath::parse(&t.unit_path).is_some_and(|p| scope.contains(&p)) => t,
+        _ => return Err(Refusal::NotFound),
+    };
+    let event = langnghe_app::domain::journey::parse_event(body, Utc::now())?;
+    let phone = event.citizen_phone.as_ref().map(|p| {
+        (
+            p.clone(),
+            langnghe_app::survey::phone_hash(&state.config, p),
+            p[p.len().saturating_sub(3)..].to_string(),
+        )
+    });
+    // The body as stored: without the phone number.
+    let mut payload: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    if let Some(map) = payload.as_object_mut() {
+        map.remove("citizen_phone");
+    }
+    let mut tx = state.db.begin().await?;
+    let recorded = match journey::record(
+        &mut tx,
+        key.id,
+        &target,
+        &event,
+        phone
+            .as_ref()
+            .map(|(p, h, t)| (p.as_str(), h.as_str(), t.as_str())),
+        &payload.to_string(),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(JourneyError::OtherPhone) => {
+            return Err(invalid(
+                "citizen_phone",
+                "is not the dossier's phone number",
+                "không phải số điện thoại của hồ sơ",
+            ))
+        }
+        Err(JourneyError::Times(e)) => return Err(e.into()),
+        Err(JourneyError::Reused) => return Err(Refusal::EventReused),
+        Err(JourneyError::Db(e)) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    Ok((
+        if recorded.replayed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        EventOut {
+            event_id: event.event_id,
+            dossier_id: recorded.dossier_id,
+            code: target.code,
+            kind: recorded.kind,
+            status: recorded.kind.status().to_string(),
+            text_queued: recorded.text_queued,
+            replayed: recorded.replayed,
+        },
+    ))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lắng Nghe API", description = "Dossiers from the one-stop software; each gets a one-time satisfaction survey link."),
-    paths(post_dossier, get_indices),
-    components(schemas(DossierIn, DossierOut, SurveyLink, ApiError, IndicesOut, GroupIndex, UnitIndex)),
+    paths(post_dossier, post_event, get_indices),
+    components(schemas(DossierIn, DossierOut, EventIn, EventKind, EventOut, SurveyLink, ApiError, IndicesOut, GroupIndex, UnitIndex)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -553,6 +700,12 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/dossiers",
             post(post_dossier).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                DOSSIER_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/dossiers/{code}/events",
+            post(post_event).layer(tower_http::limit::RequestBodyLimitLayer::new(
                 DOSSIER_BODY_LIMIT,
             )),
         )

@@ -15,6 +15,7 @@ mod feedback;
 mod holes;
 mod indices;
 mod insight;
+mod journey;
 mod kiosk_guard;
 mod limits;
 mod notifications;

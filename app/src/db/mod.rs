@@ -16,6 +16,7 @@ pub mod feedback;
 pub mod indices;
 pub mod insight;
 pub mod instruments;
+pub mod journey;
 pub mod kiosks;
 pub mod notify;
 pub mod procedures;

@@ -8,6 +8,7 @@ pub mod feedback;
 pub mod index;
 pub mod index_rules;
 pub mod insight;
+pub mod journey;
 pub mod kiosk_guard;
 pub mod period;
 pub mod procedure;
