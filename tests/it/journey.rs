@@ -240,3 +240,78 @@ both_databases!(
         assert_eq!(events_stored(&app).await, 2);
     }
 );
+
+/// Runs the worker as if it were `at` (Vietnam time, RFC 3339); returns the texts sent.
+async fn texts_at(app: &TestApp, sms: &HttpSink, at: &str) -> Vec<String> {
+    let now = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let before = sms.hits().len();
+    let http = reqwest::Client::new();
+    while notify::run_once_at(&app.db, &app.base, &http, "test-worker", now)
+        .await
+        .unwrap()
+        > 0
+    {}
+    sms.hits()[before..]
+        .iter()
+        .map(|h| h.body["text"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+both_databases!(
+    the_apology_fires_once_at_1730_on_the_working_day_before_across_tet_2027,
+    |app: TestApp| async move {
+        let sms = HttpSink::start().await;
+        plug(&app, &sms).await;
+        let key = app.api_key("PHT").await;
+        // Both due Thursday 11 Feb 2027. The seeded Tết holidays are 4, 5, 8, 9 and 10 Feb,
+        // with the weekend of 6–7 Feb between: the working day before is Wednesday 3 Feb.
+        for code in ["TET-LATE", "TET-READY"] {
+            register(&app, &key, code, "PHT").await;
+            let (s, v) = event(
+                &app,
+                &key,
+                code,
+                &json!({"event_id": format!("{code}-r"),
+                "kind": "received", "due_at": "2027-02-11T17:00:00+07:00",
+                "citizen_phone": "0912345678"}),
+            )
+            .await;
+            assert_eq!(s, 201, "{v}");
+        }
+        assert_eq!(texts(&app, &sms).await.len(), 2, "the two reception texts");
+        // TET-READY is ready in time.
+        let (s, _) = event(
+            &app,
+            &key,
+            "TET-READY",
+            &json!({"event_id": "TET-READY-ok",
+            "kind": "ready", "citizen_phone": "0912345678"}),
+        )
+        .await;
+        assert_eq!(s, 201);
+        assert_eq!(texts(&app, &sms).await.len(), 1, "the ready text");
+        // Nothing on Tuesday 2 Feb nor at 17:29 on the 3rd.
+        assert!(texts_at(&app, &sms, "2027-02-02T17:30:00+07:00")
+            .await
+            .is_empty());
+        assert!(texts_at(&app, &sms, "2027-02-03T17:29:00+07:00")
+            .await
+            .is_empty());
+        // 17:30 on Wednesday 3 Feb: one apology, for TET-LATE only.
+        let sent = texts_at(&app, &sms, "2027-02-03T17:30:00+07:00").await;
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(
+            sent[0].contains("TET-LATE")
+                && sent[0].contains("xin lỗi")
+                && sent[0].contains("11/02/2027"),
+            "{}",
+            sent[0]
+        );
+        // Never again.
+        assert!(texts_at(&app, &sms, "2027-02-10T17:30:00+07:00")
+            .await
+            .is_empty());
+    }
+);

@@ -1,10 +1,10 @@
 //! A dossier's journey: the events the one-stop software posts (idempotent by its event id),
 //! each updating the dossier and queuing the citizen's text in the same transaction.
 
-use super::notify::{enqueue, Message};
+use super::notify::{enqueue, enqueue_at, Message};
 use super::{Db, DbError, Tx};
 use crate::domain::dossier::{check_times, Invalid};
-use crate::domain::journey::{local_day, Event, EventKind};
+use crate::domain::journey::{apology_moment, default_apology_time, local_day, Event, EventKind};
 use crate::{db_run, tx_run};
 use chrono::{DateTime, Utc};
 
@@ -150,6 +150,40 @@ pub async fn record(
                 .bind(status).bind(e.new_due_at).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         }
     }
+    // The apology (Circular 01/2018/TT-VPCP): queued now for 17:30 on the working day before
+    // the due date, taken back when the dossier is ready, completed or given a new date in
+    // time (a message that has left is never taken back: it fires once).
+    let apology_key = format!("dossier-apology:{}", d.id);
+    match e.kind {
+        EventKind::Received => {
+            super::notify::cancel(tx, &apology_key).await?;
+            if let (Some((number, _, _)), Some(due)) = (phone, e.due_at) {
+                let cal = calendar_in(tx).await?;
+                let moment = apology_moment(&cal, due, default_apology_time());
+                enqueue_at(
+                    tx,
+                    &Message {
+                        event: "dossier.apology",
+                        entity: "dossier",
+                        entity_id: d.id,
+                        channel: "sms",
+                        recipient: number,
+                        lang: "vi",
+                        params: serde_json::json!({
+                            "dossier": d.code, "unit": d.unit_name, "due": local_day(due).to_string(),
+                        }),
+                        dedupe_key: Some(apology_key.clone()),
+                    },
+                    moment,
+                )
+                .await?;
+            }
+        }
+        EventKind::Ready | EventKind::Completed | EventKind::ReturnedLate => {
+            super::notify::cancel(tx, &apology_key).await?;
+        }
+        EventKind::SupplementRequested => {}
+    }
     let mut text_queued = false;
     if let Some((number, _, _)) = phone {
         let day =
@@ -183,4 +217,14 @@ pub async fn record(
         text_queued,
         replayed: false,
     })
+}
+
+/// The working-day calendar, read inside the transaction.
+async fn calendar_in(tx: &mut Tx) -> Result<crate::domain::calendar::Calendar, JourneyError> {
+    use crate::domain::calendar::{Calendar, DayKind};
+    let days: Vec<(chrono::NaiveDate, String)> = tx_run!(tx, c => sqlx::query_as(
+        "SELECT day, kind FROM calendar_days").fetch_all(&mut *c).await)?;
+    Ok(Calendar::new(days.into_iter().map(|(d, k)| {
+        (d, DayKind::parse(&k).unwrap_or(DayKind::Holiday))
+    })))
 }

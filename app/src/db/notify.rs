@@ -52,6 +52,12 @@ async fn within_daily_cap(tx: &mut Tx, recipient: &str) -> DbResult<bool> {
 /// A visitor-caused message past its recipient's daily cap ([`VISITOR_EVENTS`]) is not queued
 /// either (`None`; the event itself is saved as usual).
 pub async fn enqueue(tx: &mut Tx, m: &Message<'_>) -> DbResult<Option<i64>> {
+    enqueue_at(tx, m, super::now()).await
+}
+
+/// Like [`enqueue`], for a message not to be sent before `at` (an apology due at 17:30 on a
+/// later day); until then [`cancel`] can take it back.
+pub async fn enqueue_at(tx: &mut Tx, m: &Message<'_>, at: DateTime<Utc>) -> DbResult<Option<i64>> {
     if m.channel != "log"
         && VISITOR_EVENTS.contains(&m.event)
         && !within_daily_cap(tx, m.recipient).await?
@@ -66,11 +72,21 @@ pub async fn enqueue(tx: &mut Tx, m: &Message<'_>) -> DbResult<Option<i64>> {
     let params = m.params.to_string();
     Ok(tx_run!(tx, c => sqlx::query_scalar::<_, i64>(
         "INSERT INTO outbox (event, entity, entity_id, channel, recipient, lang, params, next_attempt_at, created_at, dedupe_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $9)
          ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id")
         .bind(m.event).bind(m.entity).bind(m.entity_id).bind(m.channel).bind(m.recipient).bind(m.lang)
-        .bind(&params).bind(now).bind(m.dedupe_key.as_deref())
+        .bind(&params).bind(at).bind(m.dedupe_key.as_deref()).bind(now)
         .fetch_optional(&mut *c).await)?)
+}
+
+/// Takes back the message with this dedupe key if it has not left yet (still pending); returns
+/// whether one was taken back.
+pub async fn cancel(tx: &mut Tx, dedupe_key: &str) -> DbResult<bool> {
+    Ok(
+        tx_run!(tx, c => sqlx::query("DELETE FROM outbox WHERE dedupe_key = $1 AND status = 'pending'")
+        .bind(dedupe_key).execute(&mut *c).await.map(|r| r.rows_affected()))?
+            > 0,
+    )
 }
 
 /// One line of the delivery log.
