@@ -104,8 +104,9 @@ both_databases!(
         assert_eq!(other.due_on, d(2027, 3, 11), "a closed case keeps its date");
         assert!(deadline_messages(&app, closed).await.is_empty());
 
-        // The step is on the public timeline, in words.
-        let (_, page) = app.another_visitor().page(&format!("/feedback/track/{code}")).await;
+        // The step is on the case's timeline, in words.
+        let (_, page) = app.page(&format!("/feedback/cases/{open}")).await;
+        assert!(page.contains(&code));
         assert!(
             page.contains("Hạn chuyển từ 11/03/2027 sang 12/03/2027 vì ngày 09/03/2027 là ngày nghỉ (Nghỉ thử)"),
             "timeline step"
@@ -119,10 +120,18 @@ both_databases!(
         app.submit(
             "/admin/calendar",
             "/api/calendar/set",
-            &[("day", "2027-03-09"), ("kind", "holiday"), ("name", "Nghỉ thử 2")],
+            &[
+                ("day", "2027-03-09"),
+                ("kind", "holiday"),
+                ("name", "Nghỉ thử 2"),
+            ],
         )
         .await;
-        let steps = |evs: Vec<fb::Event>| evs.into_iter().filter(|e| e.kind == "deadline_moved").count();
+        let steps = |evs: Vec<fb::Event>| {
+            evs.into_iter()
+                .filter(|e| e.kind == "deadline_moved")
+                .count()
+        };
         assert_eq!(steps(fb::events(&app.db, open, false).await.unwrap()), 1);
 
         // Removing it brings the date back (earlier): a step, but no new message.

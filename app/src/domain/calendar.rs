@@ -330,18 +330,33 @@ mod tests {
         let new = Calendar::new([(d(2026, 3, 10), DayKind::Holiday)]);
         // Thu 5/3/2026 + 5 = Thu 12/3 (Fri 6, Mon 9, Tue 10, Wed 11, Thu 12); with Tue 10 off:
         // Fri 6, Mon 9, Wed 11, Thu 12, Fri 13.
-        assert_eq!(recount(&old, &new, d(2026, 3, 5), d(2026, 3, 12)), d(2026, 3, 13));
+        assert_eq!(
+            recount(&old, &new, d(2026, 3, 5), d(2026, 3, 12)),
+            d(2026, 3, 13)
+        );
         // And back again when the day is removed.
-        assert_eq!(recount(&new, &old, d(2026, 3, 5), d(2026, 3, 13)), d(2026, 3, 12));
+        assert_eq!(
+            recount(&new, &old, d(2026, 3, 5), d(2026, 3, 13)),
+            d(2026, 3, 12)
+        );
         // A date the old calendar cannot give (a Saturday) stays.
-        assert_eq!(recount(&old, &new, d(2026, 3, 5), d(2026, 3, 14)), d(2026, 3, 14));
+        assert_eq!(
+            recount(&old, &new, d(2026, 3, 5), d(2026, 3, 14)),
+            d(2026, 3, 14)
+        );
         // A holiday after the deadline changes nothing.
         let later = Calendar::new([(d(2026, 3, 20), DayKind::Holiday)]);
-        assert_eq!(recount(&old, &later, d(2026, 3, 5), d(2026, 3, 12)), d(2026, 3, 12));
+        assert_eq!(
+            recount(&old, &later, d(2026, 3, 5), d(2026, 3, 12)),
+            d(2026, 3, 12)
+        );
         // A make-up Saturday inside the period brings it one day earlier: Fri 6, Sat 7, Mon 9,
         // Tue 10, Wed 11.
         let sat = Calendar::new([(d(2026, 3, 7), DayKind::Workday)]);
-        assert_eq!(recount(&old, &sat, d(2026, 3, 5), d(2026, 3, 12)), d(2026, 3, 11));
+        assert_eq!(
+            recount(&old, &sat, d(2026, 3, 5), d(2026, 3, 12)),
+            d(2026, 3, 11)
+        );
     }
 
     #[test]
