@@ -63,13 +63,14 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 21] = [
+pub const EVENTS: [&str; 22] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
     "feedback.forwarded",
     "feedback.answered",
     "feedback.apology",
+    "feedback.deadline_moved",
     "feedback.digest",
     "survey.invitation",
     "dossier.received",

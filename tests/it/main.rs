@@ -6,6 +6,7 @@ mod accounts_kiosks;
 mod auth;
 mod backup;
 mod browser;
+mod calendar;
 mod cli;
 mod connections;
 mod crash;

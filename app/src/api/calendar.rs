@@ -14,11 +14,18 @@ fn back_to(day: chrono::NaiveDate) -> String {
 
 /// Lists a day as a holiday or a make-up working day (or changes it).
 #[server(endpoint = "calendar/set")]
-pub async fn set_day(day: String, kind: String, name: String) -> Result<(), ServerFnError> {
+pub async fn set_day(
+    day: String,
+    kind: String,
+    name: String,
+    basis: Option<String>,
+) -> Result<(), ServerFnError> {
+    let basis = basis.unwrap_or_default();
     let values = [
         ("day", day.clone()),
         ("kind", kind.clone()),
         ("name", name.clone()),
+        ("basis", basis.clone()),
     ];
     finish("day", &values, "/admin/calendar", |cx| async move {
         let user = cx.require(Permission::ManageCalendar, None)?.clone();
@@ -29,12 +36,13 @@ pub async fn set_day(day: String, kind: String, name: String) -> Result<(), Serv
             DayKind::parse(kind.trim()).map(Some).ok_or("err.choose"),
         );
         let name = errs.take("name", validate::required_text(&name, 120));
+        let basis = errs.take("basis", validate::optional_text(&basis, 300));
         errs.check()?;
         let (Some(d), Some(k)) = (d, k) else {
             return Err(Fail::Msg("err.bad_request"));
         };
         let mut tx = cx.db().begin().await?;
-        calendar::set_day(&mut tx, Some(user.id), d, k, &name).await?;
+        calendar::set_day(&mut tx, Some(user.id), d, k, &name, &basis).await?;
         tx.commit().await?;
         Ok(Done::to(back_to(d))
             .with(Flash::ok("cal.flash_set").arg("day", crate::components::layout::fmt_date(d))))

@@ -1082,3 +1082,96 @@ pub async fn facts_766(
         )
         .collect())
 }
+
+/// An open deadline that a change of the calendar moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedDeadline {
+    pub case_id: i64,
+    pub code: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// The open cases (received, processing or awaiting approval) whose deadline moves when the
+/// calendar goes from `old` to `new`: each deadline is recounted from the day its unit received
+/// the case with the number of working days it was given (`domain::calendar::recount`). The
+/// apology's promised date is a promise already made and is not recounted.
+pub async fn moved_deadlines(
+    tx: &mut Tx,
+    old: &Calendar,
+    new: &Calendar,
+) -> DbResult<Vec<MovedDeadline>> {
+    let rows: Vec<(i64, String, NaiveDate, NaiveDate)> = tx_run!(tx, c => sqlx::query_as(
+        "SELECT id, code, unit_received_on, due_on FROM feedback_cases
+          WHERE status IN ('received', 'processing', 'awaiting_approval') ORDER BY id")
+        .fetch_all(&mut *c).await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(case_id, code, start, from)| {
+            let to = crate::domain::calendar::recount(old, new, start, from);
+            (to != from).then_some(MovedDeadline {
+                case_id,
+                code,
+                from,
+                to,
+            })
+        })
+        .collect())
+}
+
+/// Writes the moves of [`moved_deadlines`] in the caller's transaction: the new deadline (and
+/// the forward limit of a case not classified yet), a public step on each timeline saying why
+/// (`why`: the change of the calendar, see `pages::feedback::event_text`), and a message to the
+/// citizen when the date moves later. A case that changed in between is left alone.
+pub async fn apply_moved_deadlines(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    moves: &[MovedDeadline],
+    why: &str,
+) -> DbResult<usize> {
+    let now = super::now();
+    let mut n = 0;
+    for m in moves {
+        let changed = tx_run!(tx, c => sqlx::query(
+            "UPDATE feedback_cases
+                SET forward_due = CASE WHEN status = 'received' THEN $1 ELSE forward_due END,
+                    due_on = $1, updated_at = $2
+              WHERE id = $3 AND due_on = $4 AND status IN ('received', 'processing', 'awaiting_approval')")
+            .bind(m.to).bind(now).bind(m.case_id).bind(m.from)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        if changed == 0 {
+            continue;
+        }
+        n += 1;
+        let case_row: (i64, String, String, String) = tx_run!(tx, c => sqlx::query_as(
+            "SELECT unit_id, citizen_phone, citizen_email, lang FROM feedback_cases WHERE id = $1")
+            .bind(m.case_id).fetch_one(&mut *c).await)?;
+        let (unit_id, phone, email, lang) = case_row;
+        let detail = format!("{}|{why}", m.from);
+        add_event(
+            tx,
+            m.case_id,
+            actor,
+            unit_id,
+            "deadline_moved",
+            &detail,
+            Some(m.to),
+            true,
+        )
+        .await?;
+        if m.to > m.from {
+            let day = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+            notify(
+                tx,
+                "feedback.deadline_moved",
+                m.case_id,
+                &phone,
+                &email,
+                &lang,
+                serde_json::json!({ "code": m.code, "from": day(m.from), "to": day(m.to) }),
+            )
+            .await?;
+        }
+    }
+    Ok(n)
+}

@@ -70,7 +70,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     <h2>{tf("cal.year_heading", &[("year", &year.to_string())])}</h2>
                     <div class="table-wrap" tabindex="0" role="region" aria-label=tf("cal.year_heading", &[("year", &year.to_string())])>
                         <table class="data">
-                            <thead><tr><th>{t("cal.day")}</th><th>{t("cal.kind")}</th><th>{t("cal.name")}</th><th><span class="visually-hidden">{t("shell.actions")}</span></th></tr></thead>
+                            <thead><tr><th>{t("cal.day")}</th><th>{t("cal.kind")}</th><th>{t("cal.name")}</th><th>{t("cal.basis")}</th><th><span class="visually-hidden">{t("shell.actions")}</span></th></tr></thead>
                             <tbody>
                                 {listed.into_iter().map(|d| {
                                     let kind = d.kind();
@@ -82,7 +82,10 @@ pub async fn page(ctx: Ctx) -> PageResult {
                                         <tr>
                                             <td class="nowrap">{t(weekday_key(d.day))}" "{fmt_date(d.day)}</td>
                                             <td><span class=badge>{t(if kind == DayKind::Holiday { "cal.kind.holiday" } else { "cal.kind.workday" })}</span></td>
-                                            <td>{d.name.clone()}</td>
+                                            <td>{d.name.clone()}
+                                                {d.provisional.then(|| view! { " " <span class="badge badge-warn" title=t("cal.provisional_note")>{t("cal.provisional")}</span> })}
+                                            </td>
+                                            <td class="small">{d.basis.clone()}</td>
                                             <td>
                                                 <form method="post" action="/api/calendar/remove">
                                                     {hidden("day", d.day.to_string())}
@@ -102,6 +105,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             {select(&f_day, "kind", "cal.kind", kinds, "holiday", true)}
                         </div>
                         {input(&f_day, "name", "cal.name", "text", "", true, Some(t("cal.name_hint")))}
+                        {input(&f_day, "basis", "cal.basis", "text", "", false, Some(t("cal.basis_hint")))}
                         <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
                     </form>
                 </section>
@@ -117,6 +121,10 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             {checkbox(&f_settings, "approval_required", "cal.approval_required", settings.approval_required)}
                             <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
                         </form>
+                    </section>
+                    <section class="card" id="counting-rule">
+                        <h2>{t("cal.rule_heading")}</h2>
+                        <p>{t("cal.rule_text")}</p>
                     </section>
                     <section class="card">
                         <h2>{t("cal.check")}</h2>

@@ -120,6 +120,30 @@ fn event_text(e: &Event) -> String {
                 .unwrap_or_default();
             tf("fb.ev.apology", &[("due", &due), ("date", &date)])
         }
+        "deadline_moved" => {
+            // detail: "<from>|<holiday|workday|remove|import>|<day or year>|<name>"
+            let mut parts = e.detail.splitn(4, '|');
+            let from = parts.next().unwrap_or_default();
+            let op = parts.next().unwrap_or_default();
+            let day = parts.next().unwrap_or_default();
+            let name = parts.next().unwrap_or_default();
+            let fmt = |s: &str| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(fmt_date)
+                    .unwrap_or_else(|_| s.to_string())
+            };
+            let why = match op {
+                "holiday" | "workday" | "remove" | "import" => tf(
+                    &format!("cal.why.{op}"),
+                    &[("day", &fmt(day)), ("name", name)],
+                ),
+                _ => String::new(),
+            };
+            tf(
+                "fb.ev.deadline_moved",
+                &[("from", &fmt(from)), ("to", &date), ("why", &why)],
+            )
+        }
         "rated" if e.detail == "satisfied" => t("fb.ev.rated_yes"),
         "rated" => t("fb.ev.rated_no"),
         other => other.to_string(),
