@@ -660,3 +660,117 @@ both_databases!(
         assert_eq!(sessions::kinds(&app.db).await.unwrap().len(), 4);
     }
 );
+
+/// A session of `kind` on `day` from `from` to `to` (local hours, Asia/Ho_Chi_Minh), published.
+async fn session_at(
+    app: &TestApp,
+    kind: &str,
+    day: chrono::NaiveDate,
+    (from, to): (u32, u32),
+    slot_minutes: Option<i32>,
+) -> i64 {
+    use chrono::TimeZone;
+    let local = |h: u32| {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let kinds = sessions::kinds(&app.db).await.unwrap();
+    let admin = app.account_id("quantri").await;
+    let new = sessions::NewSession {
+        unit_id: app.unit_id("XAPL").await,
+        kind_id: kinds.iter().find(|k| k.code == kind).unwrap().id,
+        title: "Tiếp nhận hồ sơ không hẹn".into(),
+        starts_at: local(from),
+        ends_at: local(to),
+        place: "Bộ phận một cửa".into(),
+        capacity: 10,
+        description: String::new(),
+        slot_minutes,
+        procedures: vec![],
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let id = sessions::create(&mut tx, admin, &new).await.unwrap();
+    sessions::publish(&mut tx, admin, id).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Points the SMS channel at `sms` and sends everything due now; returns the texts received.
+async fn sms_texts(app: &TestApp, sms: &langnghe_tests::sinks::HttpSink) -> Vec<String> {
+    let mut tx = app.db.begin().await.unwrap();
+    langnghe_app::db::settings::put(&mut tx, "outbox.sms_url", &sms.url)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let http = reqwest::Client::new();
+    while langnghe_app::notify::run_once_at(&app.db, &app.base, &http, "test-worker", Utc::now())
+        .await
+        .unwrap()
+        > 0
+    {}
+    sms.hits()
+        .iter()
+        .map(|h| h.body["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+both_databases!(
+    every_message_about_a_slot_gives_the_slot_time,
+    |app: TestApp| async move {
+        use langnghe_tests::sinks::HttpSink;
+        let sms = HttpSink::start().await;
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let tomorrow = today + Duration::days(1);
+        // No-wait Thursday tomorrow 08:00–11:00 in slots of an hour: 08:00, 09:00, 10:00.
+        let id = session_at(&app, "thursday", tomorrow, (8, 11), Some(60)).await;
+        let nine = {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&tomorrow.and_hms_opt(9, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let to = sign_up(&app, id, "Phạm Thị Hoa", "0912000009", &nine.to_rfc3339()).await;
+        assert!(to.starts_with("/sessions/signup/DT"), "{to}");
+        let day = tomorrow.format("%d/%m/%Y").to_string();
+        // The confirmation.
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].contains(&format!("09:00 {day}")), "{}", texts[0]);
+        assert!(!texts[0].contains("08:00"), "{}", texts[0]);
+        // The reminder, queued the day before at noon.
+        let noon = {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&today.and_hms_opt(12, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let (reminders, _) = sessions::queue_messages(&app.db, SECRET.as_bytes(), &app.base, noon)
+            .await
+            .unwrap();
+        assert_eq!(reminders, 1);
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[1].contains("nhắc"), "{}", texts[1]);
+        assert!(texts[1].contains(&format!("09:00 {day}")), "{}", texts[1]);
+        assert!(!texts[1].contains("08:00"), "{}", texts[1]);
+        // The unit cancels the session: the cancellation gives the slot too.
+        let admin = app.account_id("quantri").await;
+        sessions::cancel_session(&app.db, admin, id, "Mất điện")
+            .await
+            .unwrap();
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(texts[2].contains("Mất điện"), "{}", texts[2]);
+        assert!(texts[2].contains(&format!("09:00 {day}")), "{}", texts[2]);
+        assert!(!texts[2].contains("08:00"), "{}", texts[2]);
+        // Without a slot a message gives the session's start: the check above can tell them apart.
+        let other = session_at(&app, "saturday", tomorrow, (8, 11), None).await;
+        sign_up(&app, other, "Phạm Thị Hoa", "0912000009", "").await;
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        assert!(texts[3].contains(&format!("08:00 {day}")), "{}", texts[3]);
+    }
+);
