@@ -6,6 +6,7 @@ mod accounts_kiosks;
 mod auth;
 mod backup;
 mod browser;
+mod citizen;
 mod cli;
 mod connections;
 mod crash;

@@ -138,7 +138,7 @@ both_databases!(a_slot_cannot_be_booked_twice, |app: TestApp| async move {
     let (_, body) = other.page(&format!("/sessions/{id}")).await;
     assert!(body.contains("vừa có người đặt"), "slot taken");
     let (_, page) = app.page(&first).await;
-    assert!(page.contains("Khung giờ của bạn"));
+    assert!(page.contains("Khung giờ của ông/bà"));
     assert_eq!(sessions::get(&app.db, id).await.unwrap().confirmed_count, 1);
 });
 
@@ -740,6 +740,9 @@ both_databases!(
         assert_eq!(texts.len(), 1, "{texts:?}");
         assert!(texts[0].contains(&format!("09:00 {day}")), "{}", texts[0]);
         assert!(!texts[0].contains("08:00"), "{}", texts[0]);
+        // Addressed as every citizen text is: "ông/bà", never "bạn".
+        assert!(texts[0].contains("ông/bà đã đăng ký"), "{}", texts[0]);
+        assert!(!texts[0].contains("bạn"), "{}", texts[0]);
         // The reminder, queued the day before at noon.
         let noon = {
             use chrono::TimeZone;
@@ -772,5 +775,43 @@ both_databases!(
         let texts = sms_texts(&app, &sms).await;
         assert_eq!(texts.len(), 4, "{texts:?}");
         assert!(texts[3].contains(&format!("08:00 {day}")), "{}", texts[3]);
+    }
+);
+
+both_databases!(
+    an_official_scanning_a_sign_up_qr_gets_the_check_in,
+    |app: TestApp| async move {
+        let id = session(&app, "saturday", 10, None).await;
+        let to = sign_up(&app, id, "Vũ Thị Lan", "0912000044", "").await;
+        let code = to.trim_start_matches("/sessions/signup/").to_string();
+        // The citizen (not signed in) sees the confirmation with the QR.
+        let (status, page) = app.another_visitor().page(&to).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&code) && page.contains("class=\"qr\""));
+        // An official of the unit who scans it is taken to the check-in, the code filled in.
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let r = official.get(&to).await;
+        let there = location(&r);
+        assert_eq!(there, format!("/sessions/manage/{id}?code={code}#checkin"));
+        let (status, page) = official.page(there.trim_end_matches("#checkin")).await;
+        assert_eq!(status, 200);
+        let value = langnghe_tests::form_value(&page, "/api/sessions/checkin", "code");
+        assert_eq!(value.as_deref(), Some(code.as_str()));
+        // One press checks the citizen in.
+        let (_, body) = official
+            .submit(
+                there.trim_end_matches("#checkin"),
+                "/api/sessions/checkin",
+                &[("id", &id.to_string()), ("code", &code)],
+            )
+            .await;
+        assert!(body.contains("đã có mặt"), "checked in");
+        // An official of another unit gets the citizen's page, not the check-in.
+        let other = app.another_visitor();
+        other.login_as("canbo.stp").await;
+        let (status, page) = other.page(&to).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("class=\"qr\""));
     }
 );
