@@ -161,7 +161,7 @@ fn plain_error(page: ErrorPage) -> impl IntoView {
     view! {
         <html>
             <head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <title>{t(page.title_key)}</title><link rel="stylesheet" href="/style.css"/></head>
+                <title>{t(page.title_key)}</title><link rel="stylesheet" href=crate::components::layout::asset("style.css")/></head>
             <body class="fs-m"><main id="main" class="container">{error_body(page)}</main></body>
         </html>
     }

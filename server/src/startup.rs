@@ -14,6 +14,8 @@ use langnghe_app::{middleware as mw, pages, AppConfig, AppState};
 use leptos::prelude::provide_context;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use tower_http::compression::predicate::NotForContentType;
+use tower_http::compression::Predicate as _;
 use tower_http::services::ServeDir;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -294,11 +296,16 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         .with_same_site(SameSite::Lax)
         .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::hours(8)));
+    langnghe_app::components::layout::load_assets(&public_dir);
     let router = pages::router()
         .merge(crate::api_v1::router())
         .route("/healthz", get(healthz))
         .route("/api/{*fn_name}", post(server_fn))
-        .fallback_service(ServeDir::new(public_dir).fallback(get(not_found)))
+        .route("/static/{file}", get(fingerprinted_file))
+        .fallback_service(tower::ServiceExt::<Request<Body>>::map_response(
+            ServeDir::new(&public_dir).fallback(get(not_found)),
+            |res| plain_file_cache(res.map(Body::new)),
+        ))
         // Inside the body limit: form fields in Unicode NFC before any handler reads them.
         .layer(middleware::from_fn(mw::nfc_forms))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(4 * 1024 * 1024))
@@ -314,6 +321,15 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         .layer(middleware::from_fn_with_state(state.clone(), mw::error_pages))
         .layer(sessions)
         .layer(middleware::from_fn(mw::security_headers))
+        // HTML, CSS, JS and JSON go compressed to a client that accepts it (not images or
+        // spreadsheets, already compressed).
+        .layer(
+            tower_http::compression::CompressionLayer::new().compress_when(
+                tower_http::compression::DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/vnd"))
+                    .and(NotForContentType::const_new("application/zip")),
+            ),
+        )
         // A bug that panics in a handler answers 500 (the error page) instead of dropping the
         // connection; the panic is logged.
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
@@ -324,6 +340,51 @@ pub async fn app(state: AppState, public_dir: std::path::PathBuf) -> anyhow::Res
         )
         .with_state(state);
     Ok(router)
+}
+
+/// How long a browser keeps a static file fetched by its plain name (`/style.css`): a short
+/// time, since the name stays when the content changes.
+const PLAIN_FILE_CACHE: &str = "public, max-age=300";
+
+/// A static file by its fingerprinted name (`/static/style.<hash>.css`), kept for a year: the
+/// name changes with the content. An old fingerprint gets today's file with a short cache.
+async fn fingerprinted_file(
+    axum::extract::Path(file): axum::extract::Path<String>,
+    uri: Uri,
+) -> axum::response::Response {
+    use axum::http::header;
+    match langnghe_app::components::layout::fingerprinted(&file) {
+        Some((a, current)) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (
+                    header::CACHE_CONTROL,
+                    if current {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        PLAIN_FILE_CACHE
+                    },
+                ),
+            ],
+            a.bytes.clone(),
+        )
+            .into_response(),
+        None => not_found(uri).await.into_response(),
+    }
+}
+
+/// Adds the short cache to a static file served by its plain name (not to the 404 page).
+fn plain_file_cache(mut res: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    if (res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED)
+        && !res.headers().contains_key(header::CACHE_CONTROL)
+    {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PLAIN_FILE_CACHE),
+        );
+    }
+    res
 }
 
 async fn not_found(_uri: Uri) -> impl IntoResponse {

@@ -344,7 +344,7 @@ both_databases!(
                 .sum();
             assert_eq!(s.to_string(), row["answers"], "scores add up");
         }
-        // The public transparency page needs no sign-in (last complete quarter).
+        // The public transparency page needs no sign-in (the current quarter by default).
         let (status, page) = app.page("/transparency").await;
         assert_eq!(status, 200);
         assert!(page.contains("Công khai mức độ hài lòng") && page.contains("Xã An Phú Lạc"));

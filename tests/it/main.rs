@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod browser;
 mod calendar;
+mod citizen;
 mod cli;
 mod connections;
 mod crash;

@@ -138,7 +138,7 @@ both_databases!(a_slot_cannot_be_booked_twice, |app: TestApp| async move {
     let (_, body) = other.page(&format!("/sessions/{id}")).await;
     assert!(body.contains("vừa có người đặt"), "slot taken");
     let (_, page) = app.page(&first).await;
-    assert!(page.contains("Khung giờ của bạn"));
+    assert!(page.contains("Khung giờ của ông/bà"));
     assert_eq!(sessions::get(&app.db, id).await.unwrap().confirmed_count, 1);
 });
 
@@ -658,5 +658,160 @@ both_databases!(
             )
             .await;
         assert_eq!(sessions::kinds(&app.db).await.unwrap().len(), 4);
+    }
+);
+
+/// A session of `kind` on `day` from `from` to `to` (local hours, Asia/Ho_Chi_Minh), published.
+async fn session_at(
+    app: &TestApp,
+    kind: &str,
+    day: chrono::NaiveDate,
+    (from, to): (u32, u32),
+    slot_minutes: Option<i32>,
+) -> i64 {
+    use chrono::TimeZone;
+    let local = |h: u32| {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .from_local_datetime(&day.and_hms_opt(h, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let kinds = sessions::kinds(&app.db).await.unwrap();
+    let admin = app.account_id("quantri").await;
+    let new = sessions::NewSession {
+        unit_id: app.unit_id("XAPL").await,
+        kind_id: kinds.iter().find(|k| k.code == kind).unwrap().id,
+        title: "Tiếp nhận hồ sơ không hẹn".into(),
+        starts_at: local(from),
+        ends_at: local(to),
+        place: "Bộ phận một cửa".into(),
+        capacity: 10,
+        description: String::new(),
+        slot_minutes,
+        procedures: vec![],
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let id = sessions::create(&mut tx, admin, &new).await.unwrap();
+    sessions::publish(&mut tx, admin, id).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// Points the SMS channel at `sms` and sends everything due now; returns the texts received.
+async fn sms_texts(app: &TestApp, sms: &langnghe_tests::sinks::HttpSink) -> Vec<String> {
+    let mut tx = app.db.begin().await.unwrap();
+    langnghe_app::db::settings::put(&mut tx, "outbox.sms_url", &sms.url)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let http = reqwest::Client::new();
+    while langnghe_app::notify::run_once_at(&app.db, &app.base, &http, "test-worker", Utc::now())
+        .await
+        .unwrap()
+        > 0
+    {}
+    sms.hits()
+        .iter()
+        .map(|h| h.body["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+both_databases!(
+    every_message_about_a_slot_gives_the_slot_time,
+    |app: TestApp| async move {
+        use langnghe_tests::sinks::HttpSink;
+        let sms = HttpSink::start().await;
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let tomorrow = today + Duration::days(1);
+        // No-wait Thursday tomorrow 08:00–11:00 in slots of an hour: 08:00, 09:00, 10:00.
+        let id = session_at(&app, "thursday", tomorrow, (8, 11), Some(60)).await;
+        let nine = {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&tomorrow.and_hms_opt(9, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let to = sign_up(&app, id, "Phạm Thị Hoa", "0912000009", &nine.to_rfc3339()).await;
+        assert!(to.starts_with("/sessions/signup/DT"), "{to}");
+        let day = tomorrow.format("%d/%m/%Y").to_string();
+        // The confirmation.
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 1, "{texts:?}");
+        assert!(texts[0].contains(&format!("09:00 {day}")), "{}", texts[0]);
+        assert!(!texts[0].contains("08:00"), "{}", texts[0]);
+        // Addressed as every citizen text is: "ông/bà", never "bạn".
+        assert!(texts[0].contains("ông/bà đã đăng ký"), "{}", texts[0]);
+        assert!(!texts[0].contains("bạn"), "{}", texts[0]);
+        // The reminder, queued the day before at noon.
+        let noon = {
+            use chrono::TimeZone;
+            tz.from_local_datetime(&today.and_hms_opt(12, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let (reminders, _) = sessions::queue_messages(&app.db, SECRET.as_bytes(), &app.base, noon)
+            .await
+            .unwrap();
+        assert_eq!(reminders, 1);
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 2, "{texts:?}");
+        assert!(texts[1].contains("nhắc"), "{}", texts[1]);
+        assert!(texts[1].contains(&format!("09:00 {day}")), "{}", texts[1]);
+        assert!(!texts[1].contains("08:00"), "{}", texts[1]);
+        // The unit cancels the session: the cancellation gives the slot too.
+        let admin = app.account_id("quantri").await;
+        sessions::cancel_session(&app.db, admin, id, "Mất điện")
+            .await
+            .unwrap();
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(texts[2].contains("Mất điện"), "{}", texts[2]);
+        assert!(texts[2].contains(&format!("09:00 {day}")), "{}", texts[2]);
+        assert!(!texts[2].contains("08:00"), "{}", texts[2]);
+        // Without a slot a message gives the session's start: the check above can tell them apart.
+        let other = session_at(&app, "saturday", tomorrow, (8, 11), None).await;
+        sign_up(&app, other, "Phạm Thị Hoa", "0912000009", "").await;
+        let texts = sms_texts(&app, &sms).await;
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        assert!(texts[3].contains(&format!("08:00 {day}")), "{}", texts[3]);
+    }
+);
+
+both_databases!(
+    an_official_scanning_a_sign_up_qr_gets_the_check_in,
+    |app: TestApp| async move {
+        let id = session(&app, "saturday", 10, None).await;
+        let to = sign_up(&app, id, "Vũ Thị Lan", "0912000044", "").await;
+        let code = to.trim_start_matches("/sessions/signup/").to_string();
+        // The citizen (not signed in) sees the confirmation with the QR.
+        let (status, page) = app.another_visitor().page(&to).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&code) && page.contains("class=\"qr\""));
+        // An official of the unit who scans it is taken to the check-in, the code filled in.
+        let official = app.another_visitor();
+        official.login_as("canbo").await;
+        let r = official.get(&to).await;
+        let there = location(&r);
+        assert_eq!(there, format!("/sessions/manage/{id}?code={code}#checkin"));
+        let (status, page) = official.page(there.trim_end_matches("#checkin")).await;
+        assert_eq!(status, 200);
+        let value = langnghe_tests::form_value(&page, "/api/sessions/checkin", "code");
+        assert_eq!(value.as_deref(), Some(code.as_str()));
+        // One press checks the citizen in.
+        let (_, body) = official
+            .submit(
+                there.trim_end_matches("#checkin"),
+                "/api/sessions/checkin",
+                &[("id", &id.to_string()), ("code", &code)],
+            )
+            .await;
+        assert!(body.contains("đã có mặt"), "checked in");
+        // An official of another unit gets the citizen's page, not the check-in.
+        let other = app.another_visitor();
+        other.login_as("canbo.stp").await;
+        let (status, page) = other.page(&to).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("class=\"qr\""));
     }
 );

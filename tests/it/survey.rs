@@ -352,3 +352,95 @@ both_databases!(
         assert!(instruments::publish(&app.db, None, v2_id).await.is_err());
     }
 );
+
+both_databases!(
+    a_dossier_code_typed_in_small_letters_finds_the_dossier,
+    |app: TestApp| async move {
+        let path = survey_path(&app, "HS-2026-AB77").await;
+        for typed in ["hs-2026-ab77", " Hs-2026-aB77 ", "HS-2026-AB77"] {
+            let r = app
+                .another_visitor()
+                .post_form(
+                    "/survey",
+                    "/api/survey/find",
+                    &[("code", typed), ("phone", "0912 345 678")],
+                )
+                .await;
+            assert_eq!(location(&r), format!("{path}?via=web"), "typed {typed:?}");
+        }
+        // The phone still has to match.
+        let (_, body) = app
+            .submit(
+                "/survey",
+                "/api/survey/find",
+                &[("code", "hs-2026-ab77"), ("phone", "0999 999 999")],
+            )
+            .await;
+        assert!(body.contains("Không tìm thấy hồ sơ"));
+    }
+);
+
+both_databases!(
+    the_overall_question_and_the_criteria_run_the_same_way,
+    |app: TestApp| async move {
+        let path = survey_path(&app, "HS-SCALE-1").await;
+        let (_, html) = app.page(&path).await;
+        let doc = scraper::Html::parse_document(&html);
+        let values = |sel: &str| -> Vec<String> {
+            let s = scraper::Selector::parse(sel).unwrap();
+            doc.select(&s)
+                .filter_map(|e| e.value().attr("value").map(str::to_string))
+                .collect()
+        };
+        let overall = values("input[name=overall]");
+        assert_eq!(overall, ["1", "2", "3", "4", "5"]);
+        let s = scraper::Selector::parse(".criterion").unwrap();
+        let r = scraper::Selector::parse("input[type=radio]").unwrap();
+        let mut n = 0;
+        for c in doc.select(&s) {
+            let v: Vec<&str> = c
+                .select(&r)
+                .filter_map(|e| e.value().attr("value"))
+                .collect();
+            assert_eq!(v, overall, "a criterion runs as the overall question does");
+            n += 1;
+        }
+        assert!(n >= 5, "criteria on the page: {n}");
+    }
+);
+
+/// The words of the scale ("Rất hài lòng"…) are at least 16 px at every text size: every rule of
+/// the stylesheet that sizes them gives 16 px or more (a `max(…, 16px)` counts as its floor).
+#[test]
+fn the_scale_words_are_at_least_16_px() {
+    let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../public/style.css"))
+        .unwrap();
+    let mut sized = 0;
+    for rule in css.split('}') {
+        let Some((selector, body)) = rule.split_once('{') else {
+            continue;
+        };
+        if !selector.contains("scale-word") {
+            continue;
+        }
+        for decl in body.split(';') {
+            let Some((prop, value)) = decl.split_once(':') else {
+                continue;
+            };
+            if prop.trim() != "font-size" {
+                continue;
+            }
+            sized += 1;
+            let px: f64 = value
+                .split(|c: char| !(c.is_ascii_digit() || c == '.' || c.is_alphabetic()))
+                .filter_map(|tok| tok.strip_suffix("px")?.parse().ok())
+                .fold(0.0, f64::max);
+            let floor_of_max = value.trim().starts_with("max(");
+            assert!(
+                floor_of_max && px >= 16.0 || !value.contains("rem") && px >= 16.0,
+                "{selector} sets font-size:{value}"
+            );
+        }
+    }
+    assert!(sized >= 1, "the scale words are sized somewhere");
+}

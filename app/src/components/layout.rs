@@ -7,6 +7,72 @@ use crate::domain::Role;
 use crate::i18n::{t, Lang};
 use leptos::prelude::*;
 
+/// A static file read once at start-up, with the fingerprint of its content.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// The first 12 hex digits of the SHA-256 of the content.
+    pub hash: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The files the pages link to; each is served under a fingerprinted name.
+pub const ASSET_FILES: [&str; 4] = ["style.css", "kiosk.css", "kiosk.js", "favicon.svg"];
+
+static ASSETS: std::sync::OnceLock<std::collections::HashMap<&'static str, Asset>> =
+    std::sync::OnceLock::new();
+
+/// Reads and fingerprints the static files of `dir`, once per process (later calls keep the first
+/// reading). A file that cannot be read keeps its plain address.
+pub fn load_assets(dir: &std::path::Path) {
+    use sha2::{Digest, Sha256};
+    ASSETS.get_or_init(|| {
+        ASSET_FILES
+            .iter()
+            .filter_map(|name| {
+                let bytes = std::fs::read(dir.join(name)).ok()?;
+                let hash = hex::encode(Sha256::digest(&bytes))[..12].to_string();
+                let content_type = match name.rsplit('.').next() {
+                    Some("css") => "text/css; charset=utf-8",
+                    Some("js") => "text/javascript; charset=utf-8",
+                    Some("svg") => "image/svg+xml",
+                    _ => "application/octet-stream",
+                };
+                Some((
+                    *name,
+                    Asset {
+                        hash,
+                        content_type,
+                        bytes,
+                    },
+                ))
+            })
+            .collect()
+    });
+}
+
+/// The address of static file `name` ("style.css"): `/static/style.<hash>.css` once the files are
+/// loaded (cached for a year: the address changes with the content), else `/style.css`.
+pub fn asset(name: &str) -> String {
+    match ASSETS.get().and_then(|m| m.get(name)) {
+        Some(a) => match name.rsplit_once('.') {
+            Some((stem, ext)) => format!("/static/{stem}.{}.{ext}", a.hash),
+            None => format!("/static/{name}.{}", a.hash),
+        },
+        None => format!("/{name}"),
+    }
+}
+
+/// The loaded file behind a fingerprinted name ("style.<hash>.css"): the file and whether the
+/// hash is the current one (an old hash gets today's content, not to be kept for long).
+pub fn fingerprinted(file: &str) -> Option<(&'static Asset, bool)> {
+    let (stem_hash, ext) = file.rsplit_once('.')?;
+    let (stem, hash) = stem_hash.rsplit_once('.')?;
+    let name = format!("{stem}.{ext}");
+    let a = ASSETS.get()?.get(name.as_str())?;
+    Some((a, a.hash == hash))
+}
+
 /// One navigation link.
 #[derive(Debug, Clone)]
 pub struct NavItem {
@@ -131,8 +197,8 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <title>{full_title}</title>
-                <link rel="stylesheet" href="/style.css"/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" href=asset("style.css")/>
+                <link rel="icon" href=asset("favicon.svg") type="image/svg+xml"/>
             </head>
             <body class=body_class>
                 <a class="skip-link" href="#main">{t("shell.skip")}</a>

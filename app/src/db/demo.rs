@@ -290,7 +290,8 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
         return Ok(());
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(spec.seed.wrapping_add(1));
-    let today = Utc::now()
+    let now = Utc::now();
+    let today = now
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .date_naive();
     let instrument = instruments::published(db, sipas::CODE)
@@ -427,7 +428,10 @@ async fn generate_ratings(db: &Db, spec: &DemoSpec, ids: &HashMap<&str, i64>) ->
                     .flat_map(|(e, cs)| cs.iter().map(move |c| (e.id, Some(c.id))))
                     .map(|(e, c)| (e, c, (score + rng.gen_range(-1..=1)).clamp(1, 5)))
                     .collect();
-                list.push((r, completed + chrono::Duration::hours(rng.gen_range(1..48))));
+                // Answered a few hours after the result, and never later than now (a dossier
+                // completed yesterday is answered by now, not tomorrow).
+                let answered = completed + chrono::Duration::hours(rng.gen_range(1..48));
+                list.push((r, answered.min(now - chrono::Duration::minutes(1))));
             }
         }
     }

@@ -167,10 +167,21 @@ pub async fn find_by_code_and_phone(
     code: &str,
     phone_hash: &str,
 ) -> DbResult<Option<i64>> {
-    Ok(
-        db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT id FROM dossiers WHERE code = $1 AND phone_hash = $2 AND phone_hash <> ''")
-        .bind(code).bind(phone_hash).fetch_optional(c).await)?,
-    )
+    // A citizen types the code as they read it: as typed, then in capitals, then in small
+    // letters (each one a look-up by the unique code, so the index serves it).
+    let mut tried: Vec<String> = Vec::new();
+    for candidate in [code.to_string(), code.to_uppercase(), code.to_lowercase()] {
+        if tried.contains(&candidate) {
+            continue;
+        }
+        let found = db_run!(db, c => sqlx::query_scalar::<_, i64>("SELECT id FROM dossiers WHERE code = $1 AND phone_hash = $2 AND phone_hash <> ''")
+            .bind(&candidate).bind(phone_hash).fetch_optional(c).await)?;
+        if found.is_some() {
+            return Ok(found);
+        }
+        tried.push(candidate);
+    }
+    Ok(None)
 }
 
 pub async fn get(db: &Db, id: i64) -> DbResult<Dossier> {

@@ -440,6 +440,7 @@ pub async fn sign_up(
         code: &code,
         phone: &input.phone,
         lang,
+        slot,
     };
     tell(&mut tx, s, event, to, &[], None).await?;
     tx.commit().await?;
@@ -451,6 +452,8 @@ struct To<'a> {
     code: &'a str,
     phone: &'a str,
     lang: &'a str,
+    /// The sign-up's booked slot, if it has one: its messages give that time.
+    slot: Option<DateTime<Utc>>,
 }
 
 /// Queues an SMS about session `s` (`extra` adds template values; `dedupe` makes it once only).
@@ -462,8 +465,7 @@ async fn tell(
     extra: &[(&str, String)],
     dedupe: Option<String>,
 ) -> DbResult<()> {
-    let when = s
-        .starts_at
+    let when = session::message_time(s.starts_at, to.slot)
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
         .format("%H:%M %d/%m/%Y")
         .to_string();
@@ -513,12 +515,12 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> Result<Option<String>, 
             "UPDATE dialogue_sessions SET confirmed_count = confirmed_count - 1, updated_at = $1 WHERE id = $2")
             .bind(now).bind(s.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         // The first still waiting takes the place (a slot booking never waits).
-        let first: Option<(i64, String, String, String)> = tx_run!(&mut tx, c => sqlx::query_as(
-            "SELECT id, code, phone, lang FROM session_signups WHERE session_id = $1 AND status = 'waiting' ORDER BY id LIMIT 1")
+        let first: Option<(i64, String, String, String, Option<DateTime<Utc>>)> = tx_run!(&mut tx, c => sqlx::query_as(
+            "SELECT id, code, phone, lang, slot_start FROM session_signups WHERE session_id = $1 AND status = 'waiting' ORDER BY id LIMIT 1")
             .bind(s.id).fetch_optional(&mut *c).await)?;
         // The session row is locked by the decrement above, so cancellations of one session
         // take turns here and each waiting person is promoted once.
-        if let Some((wid, wcode, wphone, wlang)) = first {
+        if let Some((wid, wcode, wphone, wlang, wslot)) = first {
             let moved = tx_run!(&mut tx, c => sqlx::query(
                 "UPDATE session_signups SET status = 'confirmed', promoted_at = $1 WHERE id = $2 AND status = 'waiting'")
                 .bind(now).bind(wid).execute(&mut *c).await.map(|r| r.rows_affected()))?;
@@ -530,6 +532,7 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> Result<Option<String>, 
                     code: &wcode,
                     phone: &wphone,
                     lang: &wlang,
+                    slot: wslot,
                 };
                 tell(&mut tx, &s, "session.promoted", to, &[], None).await?;
                 promoted = Some(wcode);
@@ -616,11 +619,16 @@ pub async fn cancel_session(
         let sql = format!("{SELECT} WHERE s.id = $1");
         tx_run!(&mut tx, c => sqlx::query_as::<_, Session>(&sql).bind(id).fetch_one(&mut *c).await)?
     };
-    let people: Vec<(i64, String, String, String)> = tx_run!(&mut tx, c => sqlx::query_as(
-        "SELECT id, code, phone, lang FROM session_signups WHERE session_id = $1 AND status IN ('confirmed', 'waiting') ORDER BY id")
+    let people: Vec<(i64, String, String, String, Option<DateTime<Utc>>)> = tx_run!(&mut tx, c => sqlx::query_as(
+        "SELECT id, code, phone, lang, slot_start FROM session_signups WHERE session_id = $1 AND status IN ('confirmed', 'waiting') ORDER BY id")
         .bind(id).fetch_all(&mut *c).await)?;
-    for (sid, code, phone, lang) in &people {
-        let to = To { code, phone, lang };
+    for (sid, code, phone, lang, slot) in &people {
+        let to = To {
+            code,
+            phone,
+            lang,
+            slot: *slot,
+        };
         let extra = [("reason", reason.to_string())];
         let key = Some(format!("session.cancelled:{sid}"));
         tell(&mut tx, &s, "session.cancelled", to, &extra, key).await?;
@@ -689,6 +697,7 @@ pub async fn queue_messages(
                     code: &p.code,
                     phone: &p.phone,
                     lang: &p.lang,
+                    slot: p.slot_start,
                 };
                 if attended {
                     if p.checked_in_at.is_none() || p.rated_at.is_some() {

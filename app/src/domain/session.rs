@@ -81,6 +81,13 @@ pub fn slots(start: DateTime<Utc>, end: DateTime<Utc>, minutes: i64) -> Vec<Date
     out
 }
 
+/// The time a message about a sign-up gives: the booked slot's start when the sign-up has a slot
+/// (no-wait Thursday), the session's start otherwise. Every message about a sign-up
+/// (confirmation, waiting, promotion, reminder, cancellation, rating link) takes its time here.
+pub fn message_time(session_start: DateTime<Utc>, slot: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    slot.unwrap_or(session_start)
+}
+
 /// A question of the minutes as an official types it: who asked (name; phone and address only
 /// to make a feedback case of it, never published), the question, the answer given, by whom, and
 /// any follow-up promised. Errors are (field, i18n key).
@@ -139,6 +146,15 @@ pub fn parse_question(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_message_gives_the_slot_when_there_is_one() {
+        // A session opening at 08:00 (01:00 UTC) with a sign-up for the 09:00 slot (02:00 UTC).
+        let start = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+        let slot = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+        assert_eq!(message_time(start, Some(slot)), slot);
+        assert_eq!(message_time(start, None), start);
+    }
 
     #[test]
     fn signups_need_a_name_and_a_phone() {

@@ -526,7 +526,7 @@ pub async fn sent_on_kiosk(ctx: Ctx, Path(code): Path<String>) -> PageResult {
                 <p class="muted">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
                 <p><a class="btn btn-primary btn-big" href="/kiosk">{t("fb.back_to_kiosk")}</a></p>
             </section>
-            <script src="/kiosk.js" defer></script>
+            <script src=crate::components::layout::asset("kiosk.js") defer></script>
         }
     }))
 }

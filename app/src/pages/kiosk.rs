@@ -65,12 +65,12 @@ fn kiosk_html(
                     <meta name="viewport" content="width=device-width, initial-scale=1"/>
                     {refresh}
                     <title>{title}</title>
-                    <link rel="stylesheet" href="/style.css"/>
-                    <link rel="stylesheet" href="/kiosk.css"/>
+                    <link rel="stylesheet" href=crate::components::layout::asset("style.css")/>
+                    <link rel="stylesheet" href=crate::components::layout::asset("kiosk.css")/>
                 </head>
                 <body class="kiosk">
                     <main id="main" class="kiosk-main" data-return=return_secs data-return-to=return_to>{body}</main>
-                    <script src="/kiosk.js" defer></script>
+                    <script src=crate::components::layout::asset("kiosk.js") defer></script>
                 </body>
             </html>
         }

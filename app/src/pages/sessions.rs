@@ -259,6 +259,20 @@ pub async fn signup_page(ctx: Ctx, Path(code): Path<String>) -> PageResult {
         return Err(crate::error::AppError::NotFound);
     };
     let s = sessions::get(ctx.db(), su.session_id).await?;
+    // An official of the session's unit scanning the QR at the door gets the check-in form
+    // with this code filled in; the citizen (or anyone else) gets the confirmation.
+    let manages = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.can(Permission::ManageSessions, Some(&s.scope())));
+    if manages && s.status == "published" {
+        use axum::response::IntoResponse;
+        return Ok(axum::response::Redirect::to(&format!(
+            "/sessions/manage/{}?code={code}#checkin",
+            s.id
+        ))
+        .into_response());
+    }
     let qr = crate::components::qr::svg(&format!(
         "{}/sessions/signup/{code}",
         ctx.state.config.base_url
@@ -389,6 +403,13 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let confirmed = list.iter().filter(|x| x.status == "confirmed").count();
     let present = list.iter().filter(|x| x.checked_in_at.is_some()).count();
     let f = ctx.form("checkin");
+    // A code from a scanned sign-up QR (see `signup_page`), only letters and digits kept.
+    let scanned: String = ctx
+        .q("code")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect();
     let fq = ctx.form("question");
     let fc = ctx.form("cancel_session");
     let fm = ctx.form("minutes");
@@ -425,12 +446,12 @@ pub async fn manage_one(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                 {cancelled_notice(&s)}
             </section>
             {(s.status == "published").then(|| view! {
-                <section class="card">
+                <section class="card" id="checkin">
                     <h2>{t("ses.checkin")}</h2>
                     <p class="case-when">{attendance.clone()}</p>
                     <form class="form inline-form" method="post" action="/api/sessions/checkin">
                         {hidden("id", sid.clone())}
-                        {input(&f, "code", "ses.checkin_code", "text", "", true, Some(t("ses.checkin_hint")))}
+                        {input(&f, "code", "ses.checkin_code", "text", &scanned, true, Some(t("ses.checkin_hint")))}
                         <button class="btn btn-primary" type="submit">{t("ses.checkin_submit")}</button>
                     </form>
                 </section>

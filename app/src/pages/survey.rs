@@ -126,8 +126,9 @@ pub async fn survey_page(ctx: Ctx, Path(token): Path<String>) -> PageResult {
     }))
 }
 
-/// The one required question of every survey: the overall 1–5 faces, happiest first, asked
-/// with the question `question` (an i18n key: the service, or a dialogue session).
+/// The one required question of every survey: the overall 1–5 faces, asked with the question
+/// `question` (an i18n key: the service, or a dialogue session). The scale runs from 1 to 5 here
+/// as in the criteria below it and on the kiosk, so a citizen never meets it reversed.
 pub fn overall_scale(f: &crate::ctx::FormView, question: &'static str) -> impl IntoView {
     let overall = f.value("overall", "");
     let overall_err = f.error("overall");
@@ -141,7 +142,7 @@ pub fn overall_scale(f: &crate::ctx::FormView, question: &'static str) -> impl I
             <legend>{t(question)} " *"</legend>
             {overall_err.map(|e| view! { <p class="error-text">{e}</p> })}
             <div class="overall-options">
-                {(1..=5).rev().map(|s| {
+                {(1..=5).map(|s| {
                     let id = format!("overall-{s}");
                     let checked = overall == s.to_string();
                     view! {

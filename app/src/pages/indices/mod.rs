@@ -113,6 +113,40 @@ pub fn period_form(p: &Period, action: &str) -> impl IntoView {
     }
 }
 
+/// The citizen's period picker on `/transparency`: a list of the current quarter, the four before
+/// it, this year and the last (and the period shown, if it is another one), without typing.
+fn public_period_picker(p: &Period, today: chrono::NaiveDate, en: bool) -> impl IntoView {
+    use chrono::Datelike;
+    let mut choices = vec![Period::quarter_of(today)];
+    for _ in 0..4 {
+        let before = choices[choices.len() - 1].previous();
+        choices.push(before);
+    }
+    choices.extend(Period::year(today.year()));
+    choices.extend(Period::year(today.year() - 1));
+    if !choices.iter().any(|c| c.key() == p.key()) {
+        choices.insert(0, *p);
+    }
+    let shown = p.key();
+    view! {
+        <form class="form filters field-row" method="get" action="/transparency">
+            <div class="field">
+                <label for="f-period">{t("idx.period")}</label>
+                <select id="f-period" name="period">
+                    {choices.into_iter().map(|c| {
+                        let key = c.key();
+                        let selected = key == shown;
+                        view! { <option value=key selected=selected>{c.label(en)}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="actions">
+                <button class="btn btn-primary" type="submit">{t("idx.show_period")}</button>
+            </div>
+        </form>
+    }
+}
+
 fn change_view(r: &Ranked) -> impl IntoView {
     match r.change {
         Some(c) if c > 0 => {
@@ -375,15 +409,16 @@ pub async fn transparency(ctx: Ctx) -> PageResult {
     let root = crate::db::units::root(ctx.db())
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
-    let p =
-        Period::parse(&ctx.q("period")).unwrap_or_else(|| Period::last_quarter(crate::db::today()));
+    // The current quarter (so far) unless the visitor picks another period.
+    let today = crate::db::today();
+    let p = Period::parse(&ctx.q("period")).unwrap_or_else(|| Period::quarter_of(today));
     let groups = rankings(ctx.db(), &root.path, &p, ctx.lang).await?.groups;
     let en = ctx.lang == Lang::En;
     Ok(ctx.render(&ctx.lang.t("idx.public_title"), move || {
         let l = |k: &str| t(k);
         view! {
             {page_head(t("idx.public_title"), Some(tf("idx.public_lead", &[("period", &p.label(en))])))}
-            {period_form(&p, "/transparency")}
+            {public_period_picker(&p, today, en)}
             {groups.into_iter().map(|g| view! {
                 <section class="card">
                     <h2>{g.name.clone()}</h2>
