@@ -179,7 +179,11 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// The forms posted as `multipart/form-data` (they carry files).
-const MULTIPART_FORMS: [&str; 2] = ["/api/feedback/submit", "/api/procedures/import"];
+const MULTIPART_FORMS: [&str; 3] = [
+    "/api/feedback/submit",
+    "/api/procedures/import",
+    "/api/calendar/import",
+];
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> axum::response::Response {
     // An unknown action is a translated 404 page, not the framework's English text.

@@ -402,7 +402,7 @@ both_databases!(
                 &[("code", &case.code), ("satisfied", "no")],
             )
             .await;
-        assert!(body.contains("Bạn đã đánh giá: không hài lòng"));
+        assert!(body.contains("Ông/bà đã đánh giá: không hài lòng"));
         let (_, body) = citizen
             .submit(
                 &page,
@@ -410,7 +410,7 @@ both_databases!(
                 &[("code", &case.code), ("satisfied", "yes")],
             )
             .await;
-        assert!(body.contains("Bạn đã đánh giá câu trả lời này rồi"));
+        assert!(body.contains("Ông/bà đã đánh giá câu trả lời này rồi"));
         assert_eq!(
             fb::get(&app.db, id).await.unwrap().citizen_satisfied,
             Some(false)

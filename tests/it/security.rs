@@ -94,6 +94,18 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
     };
     let kiosk = ids("SELECT k.id FROM kiosks k JOIN counters c ON c.id = k.counter_id WHERE c.unit_id = $1 OR $1 > 0 ORDER BY k.id LIMIT 1").await;
     let procedure = ids("SELECT id FROM procedures WHERE $1 > 0 ORDER BY id LIMIT 1").await;
+    let quantri = ids("SELECT id FROM accounts WHERE username = 'quantri' AND $1 > 0").await;
+    let mut tx = app.db.begin().await.unwrap();
+    let cal_import = langnghe_app::db::calendar::save_import(
+        &mut tx,
+        quantri,
+        2027,
+        "lich.csv",
+        "2027-03-09,nghỉ,Nghỉ thử\n",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     let account = ids("SELECT id FROM accounts WHERE unit_id = $1 ORDER BY id LIMIT 1").await;
 
     let official = app.another_visitor();
@@ -185,6 +197,16 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
             root_admin,
         ),
         ("/admin/calendar", "/admin/calendar".into(), root_admin),
+        (
+            "/admin/calendar.ics",
+            "/admin/calendar.ics?year=2027".into(),
+            root_admin,
+        ),
+        (
+            "/admin/calendar/import/{id}",
+            format!("/admin/calendar/import/{cal_import}"),
+            root_admin,
+        ),
         (
             "/admin/notifications",
             "/admin/notifications".into(),

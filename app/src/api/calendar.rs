@@ -1,12 +1,14 @@
 //! The working-day calendar and the feedback deadlines, edited by the province administrator.
 
 use super::{finish, Done, Errors, Fail};
-use crate::ctx::Flash;
+use crate::ctx::{Flash, FlashKind};
 use crate::db::calendar;
 use crate::domain::calendar::DayKind;
+use crate::domain::calendar_file::read_days;
 use crate::domain::feedback::Settings;
 use crate::domain::{validate, Permission};
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 
 fn back_to(day: chrono::NaiveDate) -> String {
     format!("/admin/calendar?year={}", chrono::Datelike::year(&day))
@@ -111,6 +113,83 @@ pub async fn save_settings(
         calendar::save_feedback_settings(&mut tx, Some(user.id), &s).await?;
         tx.commit().await?;
         Ok(Done::to("/admin/calendar").with(Flash::ok("cal.flash_settings")))
+    })
+    .await
+}
+
+/// The largest calendar file accepted (a year's days are a few kilobytes).
+pub const MAX_CALENDAR_BYTES: usize = 256 * 1024;
+
+/// Receives a year's days as CSV or iCalendar and keeps the file for its preview at
+/// `/admin/calendar/import/{id}`: nothing in force changes until the administrator confirms.
+#[server(endpoint = "calendar/import", input = MultipartFormData)]
+pub async fn import_calendar(data: MultipartData) -> Result<(), ServerFnError> {
+    finish("import", &[], "/admin/calendar", |cx| async move {
+        let user = cx.require(Permission::ManageCalendar, None)?.clone();
+        let mut multipart = data.into_inner().ok_or(Fail::Msg("err.bad_request"))?;
+        let mut file: Option<(String, Vec<u8>)> = None;
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            if field.name() != Some("file") {
+                continue;
+            }
+            let name = field.file_name().unwrap_or_default().to_string();
+            let mut buf = Vec::new();
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|_| Fail::Msg("err.upload_failed"))?
+            {
+                if buf.len() + chunk.len() > MAX_CALENDAR_BYTES {
+                    return Err(Fail::Msg("cal.file_err_too_big"));
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            file = Some((name, buf));
+        }
+        let (name, bytes) = file
+            .filter(|(_, b)| !b.is_empty())
+            .ok_or(Fail::Msg("cal.file_err_empty"))?;
+        let text = String::from_utf8(bytes).map_err(|_| Fail::Msg("cal.file_err_encoding"))?;
+        let year = match read_days(&text) {
+            Ok((year, _)) => year,
+            Err((line, key)) => {
+                let flash = Flash::new(FlashKind::Error, key).arg("line", line.to_string());
+                return Ok(Done::to("/admin/calendar").with(flash));
+            }
+        };
+        let name: String = name.chars().filter(|c| !c.is_control()).take(120).collect();
+        let mut tx = cx.db().begin().await?;
+        let id = calendar::save_import(&mut tx, user.id, year, &name, &text).await?;
+        tx.commit().await?;
+        Ok(Done::to(format!("/admin/calendar/import/{id}")))
+    })
+    .await
+}
+
+/// Applies a previewed file once: the year's days become the file's and every open deadline is
+/// recounted, in one transaction.
+#[server(endpoint = "calendar/apply")]
+pub async fn apply_calendar(id: String) -> Result<(), ServerFnError> {
+    finish("apply", &[], "/admin/calendar", |cx| async move {
+        let user = cx.require(Permission::ManageCalendar, None)?.clone();
+        let id = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| Fail::Msg("err.bad_request"))?;
+        let import = calendar::get_import(cx.db(), id).await?;
+        let (_, days) = read_days(&import.content).map_err(|(_, key)| Fail::Msg(key))?;
+        let mut tx = cx.db().begin().await?;
+        let Some(moved) = calendar::apply_import(&mut tx, user.id, &import, &days).await? else {
+            return Err(Fail::Msg("cal.file_applied_already"));
+        };
+        tx.commit().await?;
+        Ok(
+            Done::to(format!("/admin/calendar?year={}", import.year)).with(
+                Flash::ok("cal.flash_imported")
+                    .arg("year", import.year.to_string())
+                    .arg("moved", moved.to_string()),
+            ),
+        )
     })
     .await
 }

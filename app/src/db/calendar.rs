@@ -1,11 +1,13 @@
 //! The working-day calendar and the settings of feedback handling, both edited by the
 //! administrator.
 
-use super::{audit, Db, DbResult, Tx};
+use super::feedback::MovedDeadline;
+use super::{audit, Db, DbError, DbResult, Tx};
 use crate::domain::calendar::{Calendar, DayKind};
+use crate::domain::calendar_file::FileDay;
 use crate::domain::feedback::Settings;
 use crate::{db_run, tx_run};
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CalendarDay {
@@ -121,4 +123,117 @@ pub async fn save_feedback_settings(tx: &mut Tx, actor: Option<i64>, s: &Setting
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     super::settings::save_group(tx, actor, "feedback.settings", "feedback.", &pairs).await
+}
+
+/// The year's listed days, as a file would give them.
+pub async fn year_days(db: &Db, year: i32) -> DbResult<Vec<FileDay>> {
+    Ok(days(db)
+        .await?
+        .into_iter()
+        .filter(|d| d.day.year() == year)
+        .map(|d| FileDay {
+            day: d.day,
+            kind: d.kind(),
+            name: d.name,
+            basis: d.basis,
+        })
+        .collect())
+}
+
+/// An uploaded calendar file waiting for the administrator's confirmation.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Import {
+    pub id: i64,
+    pub year: i32,
+    pub file_name: String,
+    pub content: String,
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+/// Keeps an uploaded file (already read: `year` is the year it lists) for its preview.
+pub async fn save_import(
+    tx: &mut Tx,
+    actor: i64,
+    year: i32,
+    file_name: &str,
+    content: &str,
+) -> DbResult<i64> {
+    let now = super::now();
+    Ok(tx_run!(tx, c => sqlx::query_scalar::<_, i64>(
+        "INSERT INTO calendar_imports (year, file_name, content, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(year).bind(file_name).bind(content).bind(actor).bind(now)
+        .fetch_one(&mut *c).await)?)
+}
+
+pub async fn get_import(db: &Db, id: i64) -> DbResult<Import> {
+    db_run!(db, c => sqlx::query_as::<_, Import>(
+        "SELECT id, year, file_name, content, applied_at FROM calendar_imports WHERE id = $1")
+        .bind(id).fetch_optional(c).await)?
+    .ok_or(DbError::NotFound)
+}
+
+/// The calendar with `year`'s listed days replaced by `file`.
+fn with_year(all: &[CalendarDay], year: i32, file: &[FileDay]) -> Calendar {
+    Calendar::new(
+        all.iter()
+            .filter(|d| d.day.year() != year)
+            .map(|d| (d.day, d.kind()))
+            .chain(file.iter().map(|d| (d.day, d.kind))),
+    )
+}
+
+/// The open deadlines that replacing `year`'s days by `file` would move (nothing is written).
+pub async fn import_moves(db: &Db, year: i32, file: &[FileDay]) -> DbResult<Vec<MovedDeadline>> {
+    let all = days(db).await?;
+    let old = Calendar::new(all.iter().map(|d| (d.day, d.kind())));
+    let new = with_year(&all, year, file);
+    let mut tx = db.begin().await?;
+    let moves = super::feedback::moved_deadlines(&mut tx, &old, &new).await?;
+    drop(tx); // only read: dropping it rolls back
+    Ok(moves)
+}
+
+/// Applies an uploaded file once: the year's listed days become the file's, and every open
+/// deadline is recounted in the same transaction. `None` when it was applied already.
+pub async fn apply_import(
+    tx: &mut Tx,
+    actor: i64,
+    import: &Import,
+    file: &[FileDay],
+) -> DbResult<Option<usize>> {
+    let now = super::now();
+    let claimed = tx_run!(tx, c => sqlx::query(
+        "UPDATE calendar_imports SET applied_at = $1 WHERE id = $2 AND applied_at IS NULL")
+        .bind(now).bind(import.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if claimed == 0 {
+        return Ok(None);
+    }
+    let old = load_tx(tx).await?;
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(import.year, 1, 1).ok_or(DbError::NotFound)?,
+        NaiveDate::from_ymd_opt(import.year, 12, 31).ok_or(DbError::NotFound)?,
+    );
+    tx_run!(tx, c => sqlx::query("DELETE FROM calendar_days WHERE day >= $1 AND day <= $2")
+        .bind(from).bind(to).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    for d in file.iter().filter(|d| d.day.year() == import.year) {
+        tx_run!(tx, c => sqlx::query(
+            "INSERT INTO calendar_days (day, kind, name, basis, provisional, updated_at)
+             VALUES ($1, $2, $3, $4, FALSE, $5)")
+            .bind(d.day).bind(d.kind.as_str()).bind(&d.name).bind(&d.basis).bind(now)
+            .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    }
+    let detail = format!("{} {} ({} days)", import.year, import.file_name, file.len());
+    audit::record(
+        tx,
+        Some(actor),
+        "calendar.import",
+        "calendar",
+        None,
+        &detail,
+    )
+    .await?;
+    let n =
+        recount_open_deadlines(tx, Some(actor), &old, &format!("import|{}|", import.year)).await?;
+    Ok(Some(n))
 }

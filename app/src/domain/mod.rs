@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod calendar_file;
 pub mod dossier;
 pub mod feedback;
 pub mod index;

@@ -203,6 +203,9 @@ mod tests {
             "session.minutes",
             "session.publish_minutes",
             "session.kind",
+            // static files of the kiosk, not keys
+            "kiosk.js",
+            "kiosk.css",
         ];
         let mut missing = Vec::new();
         let mut stack = vec![std::path::PathBuf::from(concat!(

@@ -7,6 +7,7 @@ use crate::components::layout::{fmt_date, page_head};
 use crate::ctx::Ctx;
 use crate::db::calendar;
 use crate::domain::calendar::DayKind;
+use crate::domain::calendar_file::{changes, read_days, to_ics, DayChange, FileDay};
 use crate::domain::{validate, Permission};
 use crate::i18n::{t, tf};
 use chrono::Datelike;
@@ -122,6 +123,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
                         </form>
                     </section>
+                    {import_card(year)}
                     <section class="card" id="counting-rule">
                         <h2>{t("cal.rule_heading")}</h2>
                         <p>{t("cal.rule_text")}</p>
@@ -149,4 +151,132 @@ pub async fn page(ctx: Ctx) -> PageResult {
             </div>
         }
     }))
+}
+
+/// Import a year's file (to a preview) and export a year as iCalendar.
+fn import_card(year: i32) -> AnyView {
+    view! {
+        <section class="card" id="import">
+            <h2>{t("cal.import_heading")}</h2>
+            <p><a class="btn btn-secondary" href=format!("/admin/calendar.ics?year={year}") download="">{tf("cal.export", &[("year", &year.to_string())])}</a></p>
+            <form class="form" method="post" action="/api/calendar/import" enctype="multipart/form-data">
+                <div class="field">
+                    <label for="cal-file">{t("cal.import_file")}</label>
+                    <input id="cal-file" name="file" type="file" accept=".csv,.ics,text/csv,text/calendar" required=true/>
+                    <p class="hint">{t("cal.import_hint")}</p>
+                </div>
+                <pre class="report">"2026-08-22;làm bù;Làm bù cho ngày 31/08;Thông báo của Bộ Nội vụ\n2026-08-31;nghỉ;Nghỉ hoán đổi dịp Quốc khánh;Thông báo của Bộ Nội vụ"</pre>
+                <div class="actions"><button class="btn btn-primary" type="submit">{t("cal.import_submit")}</button></div>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// `GET /admin/calendar/import/{id}`: what an uploaded file changes, before it applies.
+pub async fn import_preview(
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> PageResult {
+    ctx.require(Permission::ManageCalendar, None)?;
+    let import = calendar::get_import(ctx.db(), super::path_id(&id)?).await?;
+    let (_, file) = read_days(&import.content).map_err(|_| crate::error::AppError::NotFound)?;
+    let current = calendar::year_days(ctx.db(), import.year).await?;
+    let changes = changes(&current, &file);
+    let moves = if import.applied_at.is_none() {
+        calendar::import_moves(ctx.db(), import.year, &file).await?
+    } else {
+        Vec::new()
+    };
+    let year = import.year.to_string();
+    let title = tf("cal.preview_title", &[("year", &year)]);
+    let head = title.clone();
+    Ok(ctx.render(&title, move || {
+        let kind_text = |d: &FileDay| t(if d.kind == DayKind::Holiday { "cal.kind.holiday" } else { "cal.kind.workday" });
+        let day_cell = |d: &FileDay| format!("{} — {} ({})", fmt_date(d.day), d.name, kind_text(d));
+        let change_rows = changes.iter().map(|c| {
+            let (what, text) = match c {
+                DayChange::Added(d) => (t("cal.change.added"), day_cell(d)),
+                DayChange::Removed(d) => (t("cal.change.removed"), day_cell(d)),
+                DayChange::Changed { old, new } => (t("cal.change.changed"), format!("{} → {}", day_cell(old), day_cell(new))),
+            };
+            view! { <tr><td>{what}</td><td>{text}</td></tr> }
+        }).collect_view();
+        let days_view = if changes.is_empty() {
+            view! { <p id="no-change">{t("cal.preview_no_change")}</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("cal.preview_days")>
+                    <table class="data" id="day-changes"><tbody>{change_rows}</tbody></table>
+                </div>
+            }.into_any()
+        };
+        let moves_view = if moves.is_empty() {
+            view! { <p id="no-moves">{t("cal.preview_no_moves")}</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-wrap" tabindex="0" role="region" aria-label=t("cal.preview_moves")>
+                    <table class="data" id="moves">
+                        <thead><tr><th>{t("cal.case_code")}</th><th>{t("cal.move_from")}</th><th>{t("cal.move_to")}</th></tr></thead>
+                        <tbody>{moves.iter().map(|m| view! {
+                            <tr><td>{m.code.clone()}</td><td>{fmt_date(m.from)}</td><td>{fmt_date(m.to)}</td></tr>
+                        }).collect_view()}</tbody>
+                    </table>
+                </div>
+            }.into_any()
+        };
+        let action = match import.applied_at {
+            Some(at) => view! { <p class="notice">{tf("cal.applied_on", &[("at", &crate::components::layout::fmt_time(at))])}</p> }.into_any(),
+            None => view! {
+                <form method="post" action="/api/calendar/apply">
+                    {hidden("id", import.id.to_string())}
+                    <div class="actions"><button class="btn btn-primary" type="submit">{t("cal.apply")}</button></div>
+                </form>
+            }.into_any(),
+        };
+        view! {
+            {page_head(head.clone(), Some(tf("cal.preview_lead", &[("file", &import.file_name), ("year", &year)])))}
+            <section class="card">
+                <h2>{t("cal.preview_days")}</h2>
+                {days_view}
+                <h2>{t("cal.preview_moves")}</h2>
+                {moves_view}
+                {action}
+            </section>
+            <p><a href=format!("/admin/calendar?year={year}")>{t("cal.title")}</a></p>
+        }
+    }))
+}
+
+/// `GET /admin/calendar.ics?year=`: a year's listed days for staff calendars (and to import
+/// again: the round trip changes nothing).
+pub async fn ics(ctx: Ctx) -> PageResult {
+    use axum::response::IntoResponse;
+    ctx.require(Permission::ManageCalendar, None)?;
+    let year = ctx
+        .q("year")
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(crate::db::today().year());
+    let days = calendar::year_days(ctx.db(), year).await?;
+    let body = to_ics(year, &days);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"lich-ngay-nghi-{year}.ics\""),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -76,6 +76,11 @@ pub fn router() -> Router<AppState> {
         .route("/admin/instruments", get(admin_instruments::list))
         .route("/admin/instruments/{id}", get(admin_instruments::show))
         .route("/admin/calendar", get(admin_calendar::page))
+        .route("/admin/calendar.ics", get(admin_calendar::ics))
+        .route(
+            "/admin/calendar/import/{id}",
+            get(admin_calendar::import_preview),
+        )
         .route("/admin/notifications", get(admin_notifications::page))
         .route("/admin/themes", get(admin_themes::page))
         .route("/feedback/new", get(feedback::new_case))
