@@ -437,7 +437,7 @@ fn the_scale_words_are_at_least_16_px() {
                 .fold(0.0, f64::max);
             let floor_of_max = value.trim().starts_with("max(");
             assert!(
-                floor_of_max && px >= 16.0 || !value.contains("rem") && px >= 16.0,
+                (floor_of_max || !value.contains("rem")) && px >= 16.0,
                 "{selector} sets font-size:{value}"
             );
         }

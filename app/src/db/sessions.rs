@@ -12,6 +12,9 @@ use crate::{db_run, tx_run};
 use chrono::{DateTime, Utc};
 use rand::Rng;
 
+/// A sign-up as the messages about it need it.
+type SignupRow = (i64, String, String, String, Option<DateTime<Utc>>);
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Kind {
     pub id: i64,
@@ -515,7 +518,7 @@ pub async fn cancel(db: &Db, code: &str, phone: &str) -> Result<Option<String>, 
             "UPDATE dialogue_sessions SET confirmed_count = confirmed_count - 1, updated_at = $1 WHERE id = $2")
             .bind(now).bind(s.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         // The first still waiting takes the place (a slot booking never waits).
-        let first: Option<(i64, String, String, String, Option<DateTime<Utc>>)> = tx_run!(&mut tx, c => sqlx::query_as(
+        let first: Option<SignupRow> = tx_run!(&mut tx, c => sqlx::query_as(
             "SELECT id, code, phone, lang, slot_start FROM session_signups WHERE session_id = $1 AND status = 'waiting' ORDER BY id LIMIT 1")
             .bind(s.id).fetch_optional(&mut *c).await)?;
         // The session row is locked by the decrement above, so cancellations of one session
@@ -619,7 +622,7 @@ pub async fn cancel_session(
         let sql = format!("{SELECT} WHERE s.id = $1");
         tx_run!(&mut tx, c => sqlx::query_as::<_, Session>(&sql).bind(id).fetch_one(&mut *c).await)?
     };
-    let people: Vec<(i64, String, String, String, Option<DateTime<Utc>>)> = tx_run!(&mut tx, c => sqlx::query_as(
+    let people: Vec<SignupRow> = tx_run!(&mut tx, c => sqlx::query_as(
         "SELECT id, code, phone, lang, slot_start FROM session_signups WHERE session_id = $1 AND status IN ('confirmed', 'waiting') ORDER BY id")
         .bind(id).fetch_all(&mut *c).await)?;
     for (sid, code, phone, lang, slot) in &people {

@@ -149,6 +149,16 @@ fn ics_date(v: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(v.get(..8)?, "%Y%m%d").ok()
 }
 
+/// An event being read: its first line, start, end, summary, description, kind.
+type Event = (
+    usize,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    String,
+    String,
+    Option<DayKind>,
+);
+
 fn read_ics(text: &str) -> Result<Vec<(usize, FileDay)>, FileError> {
     // Unfold (a line starting with a space or a tab continues the one before), keeping the
     // number of each logical line's first physical line.
@@ -162,14 +172,7 @@ fn read_ics(text: &str) -> Result<Vec<(usize, FileDay)>, FileError> {
     }
     let mut out = Vec::new();
     // The event being read: its first line, start, end, summary, description, kind.
-    let mut ev: Option<(
-        usize,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-        String,
-        String,
-        Option<DayKind>,
-    )> = None;
+    let mut ev: Option<Event> = None;
     for (line, l) in lines {
         let Some((head, value)) = l.split_once(':') else {
             continue;

@@ -256,7 +256,7 @@ pub fn parse_event(body: &[u8], now: DateTime<Utc>) -> Result<Event, Invalid> {
 
 /// Vietnam's offset (UTC+7, no daylight saving).
 fn vietnam() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap())
+    chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc))
 }
 
 /// The local (Vietnam) day of an instant.
