@@ -106,7 +106,7 @@ fn blank_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
 
 /// A time field: an RFC 3339 string (any offset), `None` when absent or null. A blank string
 /// is refused like any other malformed time (the document says `date-time` or null).
-fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+pub(crate) fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(s) => DateTime::parse_from_rfc3339(&s)

@@ -4,10 +4,10 @@
 //! on the working day before its due date gets one apology text.
 
 use super::calendar::Calendar;
-use super::dossier::{check_times, Invalid};
+use super::dossier::{check_times, rfc3339, Invalid};
 use super::validate;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 fn invalid(field: &'static str, en: &'static str, vi: &'static str) -> Invalid {
     Invalid { field, en, vi }
@@ -112,15 +112,6 @@ pub struct EventIn {
     #[cfg_attr(feature = "ssr", schema(example = "0912345678"))]
     #[serde(default)]
     pub citizen_phone: Option<String>,
-}
-
-fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match Option::<String>::deserialize(d)? {
-        None => Ok(None),
-        Some(s) => DateTime::parse_from_rfc3339(&s)
-            .map(|t| Some(t.with_timezone(&Utc)))
-            .map_err(serde::de::Error::custom),
-    }
 }
 
 const FIELDS: [&str; 7] = [
