@@ -449,7 +449,7 @@ both_databases!(
 both_databases!(
     ordinary_demo_traffic_is_never_flagged,
     |app: TestApp| async move {
-        // A new database with the whole demo: sixty days of kiosk answers and surveys.
+        // A new database with the whole demo: fifteen months of kiosk answers, and surveys.
         let dir = langnghe_tests::temp_data_dir();
         let url = langnghe_tests::fresh_database_url(app.backend, &dir)
             .await

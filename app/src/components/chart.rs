@@ -72,12 +72,14 @@ pub fn TrendChart(
         })
         .collect_view();
     view! {
+        <div class="chart-scroll from-end" role="region" tabindex="0" aria-label=title.clone()>
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
             <title>{alt}</title>
             {grid}
             {marks}
             <path d=path class="line"/>
         </svg>
+        </div>
     }
 }
 
@@ -181,6 +183,7 @@ pub fn FunnelPlot(
     );
     let [l_target, l_95, l_998] = legend;
     view! {
+        <div class="chart-scroll" role="region" tabindex="0" aria-label=title.clone()>
         <svg class="chart funnel" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
             <title>{alt}</title>
             {ticks_y.into_iter().map(|v| view! {
@@ -218,6 +221,7 @@ pub fn FunnelPlot(
                 <text x=left y=h - 6.0 class="axis">{l_target.clone()}</text>
             </g>
         </svg>
+        </div>
     }
 }
 
@@ -302,11 +306,13 @@ pub fn HeatMap(
         })
         .collect_view();
     view! {
-        <svg class="chart heatmap" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
+        <div class="chart-scroll" role="region" tabindex="0" aria-label=title.clone()>
+        <svg class="chart heatmap" viewBox=format!("0 0 {w} {h}") width=format!("{w}") height=format!("{h}") role="img" xmlns="http://www.w3.org/2000/svg">
             <title>{alt}</title>
             {head}
             {rows}
         </svg>
+        </div>
     }
 }
 
@@ -411,11 +417,13 @@ pub fn SeriesChart(
         .collect_view();
     let h = h + 14.0 * (series.len().saturating_sub(1) / 4) as f64;
     view! {
+        <div class="chart-scroll from-end" role="region" tabindex="0" aria-label=title.clone()>
         <svg class="chart series" viewBox=format!("0 0 {w} {h}") role="img" xmlns="http://www.w3.org/2000/svg">
             <title>{alt}</title>
             {grid}
             {ticks}
             {lines}
         </svg>
+        </div>
     }
 }

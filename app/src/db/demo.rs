@@ -40,9 +40,9 @@ impl Default for DemoSpec {
         DemoSpec {
             synthetic_units: 0,
             seed: 2026,
-            ratings: 600,
+            ratings: 2800,
             dossiers: 60,
-            days: 60,
+            days: 450,
             secret: None,
             feedback: true,
         }

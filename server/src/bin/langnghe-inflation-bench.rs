@@ -525,6 +525,9 @@ async fn run_backend(
     let spec = demo::DemoSpec {
         secret: Some(bench::SECRET.as_bytes().to_vec()),
         feedback: false,
+        // The history the README's figures were measured with: sixty days, 600 kiosk answers.
+        ratings: 600,
+        days: 60,
         ..demo::DemoSpec::default()
     };
     langnghe_server::startup::seed_demo_if_empty(&db, &spec).await?;
