@@ -139,23 +139,58 @@ impl std::iter::Sum for DossierCounts {
 
 /// Dossiers completed in the period, per unit.
 pub async fn dossiers(db: &Db, p: &Period) -> DbResult<HashMap<i64, DossierCounts>> {
+    Ok(dossier_counts(db, p, None)
+        .await?
+        .into_iter()
+        .map(|(_, u, d)| (u, d))
+        .collect())
+}
+
+/// Dossiers completed in the period, per calendar month (its first day) and unit: what
+/// [`dossiers`] gives for each month, read in one query.
+pub async fn dossiers_by_month(
+    db: &Db,
+    p: &Period,
+) -> DbResult<HashMap<NaiveDate, HashMap<i64, DossierCounts>>> {
+    let month = db.local_month_sql("d.completed_at");
+    let mut out: HashMap<NaiveDate, HashMap<i64, DossierCounts>> = HashMap::new();
+    for (m, u, d) in dossier_counts(db, p, Some(&month)).await? {
+        if let Ok(first) = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
+            out.entry(first).or_default().insert(u, d);
+        }
+    }
+    Ok(out)
+}
+
+/// The dossiers completed in `p` (local days), counted per unit and, with `key`, per value of
+/// that SQL expression too.
+async fn dossier_counts(
+    db: &Db,
+    p: &Period,
+    key: Option<&str>,
+) -> DbResult<Vec<(String, i64, DossierCounts)>> {
     let from = super::local_noon(p.from) - chrono::Duration::hours(12);
     let to = super::local_noon(p.to) + chrono::Duration::hours(12);
     let late = "(d.due_at IS NOT NULL AND d.completed_at > d.due_at)";
+    let (select, group) = match key {
+        Some(k) => (k.to_string(), format!("{k}, d.unit_id")),
+        None => ("'all'".to_string(), "d.unit_id".to_string()),
+    };
     let sql = format!(
-        "SELECT d.unit_id, COUNT(*), CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT),
+        "SELECT {select}, d.unit_id, COUNT(*), CAST(SUM(CASE WHEN {late} THEN 1 ELSE 0 END) AS BIGINT),
                 CAST(SUM(CASE WHEN {late} OR d.complained
                     OR EXISTS (SELECT 1 FROM ratings r {} AND r.dossier_id = d.id AND r.score <= 2)
                     THEN 1 ELSE 0 END) AS BIGINT)
-           FROM dossiers d WHERE d.completed_at >= $1 AND d.completed_at < $2 GROUP BY d.unit_id",
+           FROM dossiers d WHERE d.completed_at >= $1 AND d.completed_at < $2 GROUP BY {group}",
         super::rollup::COUNTED
     );
-    let rows: Vec<(i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
+    let rows: Vec<(String, i64, i64, i64, i64)> = db_run!(db, c => sqlx::query_as(&sql)
         .bind(from).bind(to).fetch_all(c).await)?;
     Ok(rows
         .into_iter()
-        .map(|(u, completed, late, bad)| {
+        .map(|(k, u, completed, late, bad)| {
             (
+                k,
                 u,
                 DossierCounts {
                     completed,

@@ -257,6 +257,17 @@ impl Db {
         m.iter().map(|m| m.version).collect()
     }
 
+    /// The Vietnam calendar month of a timestamp column, as `'YYYY-MM'` text, in this
+    /// database's dialect (for grouping by month in one query).
+    pub fn local_month_sql(&self, column: &str) -> String {
+        match self {
+            Db::Sqlite(_) => format!("strftime('%Y-%m', {column}, '+7 hours')"),
+            Db::Postgres(_) => {
+                format!("to_char({column} AT TIME ZONE 'Asia/Ho_Chi_Minh', 'YYYY-MM')")
+            }
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",

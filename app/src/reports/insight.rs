@@ -320,6 +320,7 @@ pub async fn g766_by_month(
     // The subtree's feedback of the whole year in one read, judged month by month (the rule
     // keeps a case in a month by its deadline or its answer falling in it).
     let facts = db::feedback::facts_766(db, &root.path, year.from, year.to).await?;
+    let dossiers_by_month = db::indices::dossiers_by_month(db, &year).await?;
     let mut out = Vec::new();
     for m in year.months() {
         use chrono::Datelike;
@@ -332,8 +333,10 @@ pub async fn g766_by_month(
                 f.add(v);
             }
         }
-        let dossiers = db::indices::dossiers(db, &p).await?;
-        let d: DossierCounts = ids.iter().filter_map(|u| dossiers.get(u)).copied().sum();
+        let d: DossierCounts = dossiers_by_month
+            .get(&p.from)
+            .map(|month| ids.iter().filter_map(|u| month.get(u)).copied().sum())
+            .unwrap_or_default();
         out.push((
             m,
             index::score_766(&f.with_dossiers(d.completed, d.bad), &rules.w766),

@@ -38,6 +38,7 @@ pub type ReportResult<T> = Result<T, ReportError>;
 
 /// Everything counted in one period, per unit as recorded, with the fold that carries ended
 /// units' figures to their successors.
+#[derive(Debug, Clone)]
 pub struct PeriodData {
     pub period: Period,
     /// Counted answers per unit.

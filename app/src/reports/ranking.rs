@@ -75,6 +75,9 @@ pub struct Rankings {
     pub period: Period,
     pub rules: IndexRules,
     pub groups: Vec<GroupRanking>,
+    /// The period's figures of every unit the ranks were computed from (a unit's page reads
+    /// its own and its subtree's from here instead of counting again).
+    pub data: PeriodData,
 }
 
 impl Rankings {
@@ -198,5 +201,6 @@ pub async fn rankings(db: &Db, scope: &str, p: &Period, lang: Lang) -> ReportRes
         period: *p,
         rules,
         groups: out,
+        data: cur,
     })
 }

@@ -76,8 +76,7 @@ pub async fn unit_report(db: &Db, unit: Unit, p: &Period, lang: Lang) -> ReportR
     let row = ranking.row(unit.id).map(|(g, r)| (g.clone(), r.clone()));
     let all = db::units::all(db).await?;
     let (spans, links) = db::units::spans_and_successions(db).await?;
-    let tallies = db::indices::unit_tallies(db, p).await?;
-    let dossiers = db::indices::dossiers(db, p).await?;
+    let (tallies, dossiers) = (&ranking.data.tallies, &ranking.data.dossiers);
     let own_t = tallies.get(&unit.id).copied().unwrap_or_default();
     let own_d = dossiers.get(&unit.id).copied().unwrap_or_default();
     let own = index::headline(&own_t, own_d.completed, &sample);
