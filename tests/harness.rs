@@ -192,6 +192,24 @@ pub async fn fresh_database_url(backend: Backend, data_dir: &std::path::Path) ->
     }
 }
 
+/// Throws away what [`fresh_database_url`] made: the PostgreSQL database (the pool on it must be
+/// closed first) and the data folder.
+pub async fn drop_fresh_database(url: &str, data_dir: &std::path::Path) {
+    if let (true, Some(i)) = (url.starts_with("postgres"), url.rfind('/')) {
+        let admin = format!("{}/postgres", &url[..i]);
+        if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
+            let _ = sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                &url[i + 1..]
+            ))
+            .execute(&mut c)
+            .await;
+            let _ = sqlx::Connection::close(c).await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
 /// Boots the app on `backend` against a fresh database filled with the demo province's
 /// structure; `None` when PostgreSQL is wanted but unreachable (see [`fresh_database_url`]).
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {

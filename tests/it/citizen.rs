@@ -290,18 +290,7 @@ both_databases!(
         let future: Vec<_> = times.iter().filter(|t| **t > now).collect();
         assert!(future.is_empty(), "ratings dated after {now}: {future:?}");
         db.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
-        if app.backend == langnghe_tests::Backend::Postgres {
-            let name = url.rsplit('/').next().unwrap_or_default().to_string();
-            let admin = format!("{}/postgres", &url[..url.rfind('/').unwrap()]);
-            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut c)
-                .await
-                .unwrap();
-        }
+        langnghe_tests::drop_fresh_database(&url, &dir).await;
     }
 );
 

@@ -318,19 +318,7 @@ async fn a_new_postgres_database_starts_without_demo_accounts() {
             "{backend:?}: no demo province"
         );
         db.close().await;
-        if backend == Backend::Postgres {
-            let i = url.rfind('/').unwrap();
-            let admin = format!("{}/postgres", &url[..i]);
-            if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-                let _ = sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    &url[i + 1..]
-                ))
-                .execute(&mut c)
-                .await;
-            }
-        }
-        let _ = std::fs::remove_dir_all(dir);
+        langnghe_tests::drop_fresh_database(&url, &dir).await;
     }
     // The embedded default (no database URL at all) is the demo.
     let dir = temp_data_dir();

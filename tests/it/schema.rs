@@ -244,16 +244,5 @@ async fn both_migration_folders_give_the_same_schema() {
     lite.close().await;
     pg.close().await;
     // The throw-away database goes (another run's leftovers are swept by the harness).
-    if let Some(i) = pg_url.rfind('/') {
-        let admin = format!("{}/postgres", &pg_url[..i]);
-        if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await {
-            let _ = sqlx::query(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                &pg_url[i + 1..]
-            ))
-            .execute(&mut c)
-            .await;
-        }
-    }
-    let _ = std::fs::remove_dir_all(&dir);
+    langnghe_tests::drop_fresh_database(&pg_url, &dir).await;
 }
