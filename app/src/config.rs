@@ -18,4 +18,10 @@ pub struct AppConfig {
     /// Behind a reverse proxy or load balancer: the client's address is the last one the proxy
     /// appended to `X-Forwarded-For` (else the peer address of the connection).
     pub trust_proxy: bool,
+    /// The secret the SMS provider signs inbound texts with (`X-Signature`); without it
+    /// `POST /api/v1/inbound/sms` answers 404.
+    pub sms_inbound_secret: Option<Vec<u8>>,
+    /// The secret Zalo OA events are signed with; without it `POST /api/v1/inbound/zalo`
+    /// answers 404.
+    pub zalo_inbound_secret: Option<Vec<u8>>,
 }

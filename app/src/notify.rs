@@ -63,7 +63,7 @@ pub struct Channels {
 }
 
 /// The events that send a message, in the order the templates page lists them.
-pub const EVENTS: [&str; 22] = [
+pub const EVENTS: [&str; 28] = [
     "feedback.received",
     "feedback.classified",
     "feedback.not_accepted",
@@ -79,6 +79,12 @@ pub const EVENTS: [&str; 22] = [
     "dossier.completed",
     "dossier.late",
     "dossier.apology",
+    "inbound.status",
+    "inbound.unknown",
+    "inbound.rated",
+    "inbound.already",
+    "inbound.expired",
+    "inbound.help",
     "session.confirmed",
     "session.waiting",
     "session.promoted",
@@ -267,7 +273,10 @@ pub async fn finish(
     let sent_at = (status == "sent").then_some(now);
     // A dossier's citizen phone is otherwise kept only as a keyed hash: once the invitation has
     // gone (or been given up), only the masked number stays.
-    let recipient = if status != "pending" && m.event == "survey.invitation" {
+    // The same for the replies to citizens' texts: the sender is otherwise kept only hashed.
+    let recipient = if status != "pending"
+        && (m.event == "survey.invitation" || m.event.starts_with("inbound."))
+    {
         mask(&m.recipient)
     } else {
         m.recipient.clone()
@@ -535,8 +544,17 @@ pub async fn run_once_at(
     Ok(n)
 }
 
-/// Runs the worker until the process stops: a pass every `every`, at once again after a full
-/// batch. Each instance has its own worker name; the leases keep them apart.
+/// Wakes this process's outbox worker for a pass now (a reply to a citizen's text should leave
+/// within a second, not at the next pass). Without a running worker it does nothing.
+pub fn wake() {
+    WAKE.notify_one();
+}
+
+static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Runs the worker until the process stops: a pass every `every` (or at once when [`wake`]
+/// is called), at once again after a full batch. Each instance has its own worker name; the
+/// leases keep them apart.
 pub fn spawn(db: Db, base_url: String, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
     let worker = format!("{}-{}", std::process::id(), rand::random::<u32>());
     tokio::spawn(async move {
@@ -550,7 +568,10 @@ pub fn spawn(db: Db, base_url: String, every: std::time::Duration) -> tokio::tas
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox worker pass failed"),
             }
-            tokio::time::sleep(every).await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = WAKE.notified() => {}
+            }
         }
     })
 }

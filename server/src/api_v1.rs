@@ -494,8 +494,9 @@ async fn handle_event(
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lắng Nghe API", description = "Dossiers from the one-stop software; each gets a one-time satisfaction survey link."),
-    paths(post_dossier, post_event, get_indices),
-    components(schemas(DossierIn, DossierOut, EventIn, EventKind, EventOut, SurveyLink, ApiError, IndicesOut, GroupIndex, UnitIndex)),
+    paths(post_dossier, post_event, get_indices, crate::inbound::post_sms, crate::inbound::post_zalo),
+    components(schemas(DossierIn, DossierOut, EventIn, EventKind, EventOut, SurveyLink, ApiError, IndicesOut, GroupIndex, UnitIndex,
+        crate::inbound::SmsIn, crate::inbound::ZaloIn, crate::inbound::ZaloSender, crate::inbound::ZaloMessage, crate::inbound::InboundOut)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -706,6 +707,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/dossiers/{code}/events",
             post(post_event).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                DOSSIER_BODY_LIMIT,
+            )),
+        )
+        // Citizens' texts from the SMS provider and Zalo OA (signed; 404 without a secret).
+        .route(
+            "/api/v1/inbound/sms",
+            post(crate::inbound::post_sms).layer(tower_http::limit::RequestBodyLimitLayer::new(
+                DOSSIER_BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/inbound/zalo",
+            post(crate::inbound::post_zalo).layer(tower_http::limit::RequestBodyLimitLayer::new(
                 DOSSIER_BODY_LIMIT,
             )),
         )

@@ -107,6 +107,24 @@ pub struct Opts {
         global = true
     )]
     pub max_connections: usize,
+    /// The shared secret the SMS provider signs inbound texts with (HMAC-SHA-256 of the body
+    /// in `X-Signature`); without it `POST /api/v1/inbound/sms` answers 404.
+    #[arg(
+        long,
+        env = "LANGNGHE_SMS_INBOUND_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub sms_inbound_secret: Option<String>,
+    /// The shared secret Zalo OA events are signed with; without it
+    /// `POST /api/v1/inbound/zalo` answers 404.
+    #[arg(
+        long,
+        env = "LANGNGHE_ZALO_INBOUND_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub zalo_inbound_secret: Option<String>,
     /// Log format: `text` or `json`.
     #[arg(
         long,
@@ -213,6 +231,8 @@ impl Opts {
             max_connections_per_address: None,
             max_connections: 10_000,
             log_format: "text".into(),
+            sms_inbound_secret: None,
+            zalo_inbound_secret: None,
         }
     }
 
@@ -287,6 +307,14 @@ impl Opts {
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
         }
         Ok(s.into_bytes())
+    }
+
+    /// An inbound webhook's secret as configured: `None` when absent or blank.
+    pub fn inbound_secret(s: &Option<String>) -> Option<Vec<u8>> {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_bytes().to_vec())
     }
 
     /// The rating rules: opening hours from `--opening-hours`, the default burst rule.

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod inbound;
 pub mod serve;
 pub mod session_store;
 pub mod startup;

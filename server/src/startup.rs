@@ -418,6 +418,8 @@ pub async fn start(opts: &Opts, db: Db) -> anyhow::Result<Running> {
         survey_days: opts.survey_days,
         rules: opts.rules()?,
         trust_proxy: opts.trust_proxy,
+        sms_inbound_secret: Opts::inbound_secret(&opts.sms_inbound_secret),
+        zalo_inbound_secret: Opts::inbound_secret(&opts.zalo_inbound_secret),
     };
     let state = AppState::new(db, config);
     let router = app(state.clone(), opts.public_dir()).await?;

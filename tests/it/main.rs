@@ -15,6 +15,7 @@ mod csrf;
 mod dossier_api;
 mod feedback;
 mod holes;
+mod inbound;
 mod indices;
 mod insight;
 mod journey;

@@ -13,6 +13,7 @@ pub mod demo_feedback;
 pub mod demo_sessions;
 pub mod dossiers;
 pub mod feedback;
+pub mod inbound;
 pub mod indices;
 pub mod insight;
 pub mod instruments;

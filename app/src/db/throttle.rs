@@ -38,6 +38,27 @@ pub async fn reserve(db: &Db, key: &str, limit: i64, window: Duration) -> DbResu
     Ok(taken.is_some())
 }
 
+/// [`reserve`] inside a transaction: the place is taken only if the transaction commits, and
+/// requests for one key are judged one after the other.
+pub async fn reserve_in(
+    tx: &mut super::Tx,
+    key: &str,
+    limit: i64,
+    window: Duration,
+) -> DbResult<bool> {
+    let now = super::now();
+    let stale = now - window;
+    let taken: Option<i64> = crate::tx_run!(tx, c => sqlx::query_scalar(
+        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (key) DO UPDATE SET
+            hits = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.hits + 1 END,
+            window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END
+          WHERE rate_limits.window_start <= $3 OR rate_limits.hits < $4
+         RETURNING CAST(hits AS BIGINT)")
+        .bind(key).bind(now).bind(stale).bind(limit).fetch_optional(&mut *c).await)?;
+    Ok(taken.is_some())
+}
+
 /// Gives back a place taken by [`reserve`] (the attempt turned out not to count).
 pub async fn release(db: &Db, key: &str) -> DbResult<()> {
     db_run!(db, c => sqlx::query("UPDATE rate_limits SET hits = hits - 1 WHERE key = $1 AND hits > 0")

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod calendar_file;
 pub mod dossier;
 pub mod feedback;
+pub mod inbound;
 pub mod index;
 pub mod index_rules;
 pub mod insight;
