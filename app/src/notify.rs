@@ -547,10 +547,14 @@ pub async fn run_once_at(
 /// Wakes this process's outbox worker for a pass now (a reply to a citizen's text should leave
 /// within a second, not at the next pass). Without a running worker it does nothing.
 pub fn wake() {
-    WAKE.notify_one();
+    WAKES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    WAKE.notify_waiters();
 }
 
 static WAKE: tokio::sync::Notify = tokio::sync::Notify::const_new();
+/// How many times [`wake`] was called: a wake-up during a pass (when no worker waits) is seen
+/// after it, and the worker passes again at once.
+static WAKES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Runs the worker until the process stops: a pass every `every` (or at once when [`wake`]
 /// is called), at once again after a full batch. Each instance has its own worker name; the
@@ -562,15 +566,24 @@ pub fn spawn(db: Db, base_url: String, every: std::time::Duration) -> tokio::tas
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .unwrap_or_default();
+        use std::sync::atomic::Ordering::SeqCst;
         loop {
+            let seen = WAKES.load(SeqCst);
             match run_once(&db, &base_url, &http, &worker).await {
                 Ok(n) if n >= 20 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox worker pass failed"),
             }
+            // Listening before looking, so that no wake-up falls between the two.
+            let woken = WAKE.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if WAKES.load(SeqCst) != seen {
+                continue;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}
-                _ = WAKE.notified() => {}
+                _ = woken => {}
             }
         }
     })

@@ -25,10 +25,14 @@ struct Inbox {
 }
 
 async fn inbox(app: &TestApp) -> Inbox {
+    inbox_with(app, Opts::local(&app.database_url, &app.data_dir, SECRET)).await
+}
+
+async fn inbox_with(app: &TestApp, opts: Opts) -> Inbox {
     let opts = Opts {
         sms_inbound_secret: Some(SMS_SECRET.into()),
         zalo_inbound_secret: Some(ZALO_SECRET.into()),
-        ..Opts::local(&app.database_url, &app.data_dir, SECRET)
+        ..opts
     };
     let running = langnghe_server::startup::start(&opts, app.db.clone())
         .await
@@ -595,5 +599,36 @@ both_databases!(
             sent.iter().filter(|(_, t)| t.starts_with("Cảm ơn")).count(),
             1
         );
+    }
+);
+
+both_databases!(
+    the_reply_leaves_within_a_second_without_waiting_for_the_next_pass,
+    |app: TestApp| async move {
+        let sms = HttpSink::start().await;
+        plug(&app, &sms, None).await;
+        // A worker that passes only once a minute: only the wake-up after the text can make
+        // the reply leave at once.
+        let inbox = inbox_with(
+            &app,
+            Opts {
+                outbox_seconds: 60,
+                ..Opts::local(&app.database_url, &app.data_dir, SECRET)
+            },
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await; // its first pass
+        let started = std::time::Instant::now();
+        let (s, _) = inbox.sms("0922222222", "xin chào", "fast-1").await;
+        assert_eq!(s, 200);
+        while sms.hits().is_empty() && started.elapsed() < std::time::Duration::from_secs(1) {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let hits = sms.hits();
+        assert_eq!(hits.len(), 1, "no reply within a second");
+        assert_eq!(hits[0].body["to"], "0922222222");
+        assert!(hits[0].body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Soạn TC <mã hồ sơ>")));
     }
 );
