@@ -135,7 +135,10 @@ impl Ctx {
         // A kiosk token that names no kiosk (removed) gives the ordinary site back; when the
         // lookup fails the browser is taken for the public device its cookie says it is.
         let kiosk = match kiosk_token(&parts.headers) {
-            Some(tok) => state.kiosk_by_token(&tok).await.map_or(true, |k| k.is_some()),
+            Some(tok) => state
+                .kiosk_by_token(&tok)
+                .await
+                .map_or(true, |k| k.is_some()),
             None => false,
         };
         if flash.is_none() && query.contains_key("__err") {

@@ -71,7 +71,10 @@ async fn rate(app: &TestApp, score: &str) -> (i64, String, Vec<String>) {
         .map(str::to_string)
         .collect();
     elements.dedup();
-    assert!(page.contains("name=\"cid\""), "the second step has a client id");
+    assert!(
+        page.contains("name=\"cid\""),
+        "the second step has a client id"
+    );
     (q["r"].parse().unwrap(), q["s"].clone(), elements)
 }
 
@@ -183,8 +186,13 @@ both_databases!(
             .iter()
             .map(|v| v.to_str().unwrap().to_string())
             .collect();
-        assert!(cookies.iter().any(|c| c.starts_with("lang=vi;")), "{cookies:?}");
-        assert!(cookies.iter().any(|c| c.starts_with("fs=;") && c.contains("Max-Age=0")));
+        assert!(
+            cookies.iter().any(|c| c.starts_with("lang=vi;")),
+            "{cookies:?}"
+        );
+        assert!(cookies
+            .iter()
+            .any(|c| c.starts_with("fs=;") && c.contains("Max-Age=0")));
         // The next visitor finds the faces in Vietnamese and an empty form.
         let (_, faces) = app.page("/kiosk").await;
         assert!(faces.contains("<html lang=\"vi\""), "Vietnamese again");
@@ -225,10 +233,9 @@ both_databases!(
         // 25 replays of one second step at once (a queue flushed twice, a double tap): saved
         // once, and every one of them is told "saved".
         let cid = "3f0c8a1e-7b7d-4c53-9d1e-2a6f4b9c0d11";
-        let all = futures_util::future::join_all(
-            (0..25).map(|_| details(&app, &r, &sig, cid, &fields)),
-        )
-        .await;
+        let all =
+            futures_util::future::join_all((0..25).map(|_| details(&app, &r, &sig, cid, &fields)))
+                .await;
         assert!(all.iter().all(|to| to == "/kiosk/done"), "{all:?}");
         // Two answers and one comment: what was sent, once (not 50 and 25).
         assert_eq!(answers_of(&app, rid).await, 2);
@@ -237,7 +244,10 @@ both_databases!(
         assert_eq!(details(&app, &r, &sig, cid, &fields).await, "/kiosk/done");
         // Another second step for the same rating is not added.
         let other = [(elements[0].as_str(), "1"), ("comment", "Khác")];
-        assert_eq!(details(&app, &r, &sig, "another-id", &other).await, "/kiosk/done");
+        assert_eq!(
+            details(&app, &r, &sig, "another-id", &other).await,
+            "/kiosk/done"
+        );
         assert_eq!(answers_of(&app, rid).await, 2);
         assert_eq!(comments_of(&app, rid).await, 1);
 
@@ -245,15 +255,17 @@ both_databases!(
         let (rid2, sig2, _) = rate(&app, "3").await;
         let r2 = rid2.to_string();
         let once = [("comment", "Nhanh")];
-        let all = futures_util::future::join_all((0..25).map(|_| details(&app, &r2, &sig2, "", &once))).await;
+        let all =
+            futures_util::future::join_all((0..25).map(|_| details(&app, &r2, &sig2, "", &once)))
+                .await;
         assert!(all.iter().all(|to| to == "/kiosk/done"), "{all:?}");
         assert_eq!(comments_of(&app, rid2).await, 1);
 
         // Bad input gets the last screen or the faces, never an error page.
         for (rr, ss) in [
-            ("１２", sig.as_str()),        // full-width digits
-            (&r[..], "0000"),              // a wrong signature
-            ("\u{200b}1", sig.as_str()),  // a zero-width space
+            ("１２", sig.as_str()),      // full-width digits
+            (&r[..], "0000"),            // a wrong signature
+            ("\u{200b}1", sig.as_str()), // a zero-width space
             ("", ""),
         ] {
             let to = details(&app, rr, ss, "x", &fields).await;
@@ -268,7 +280,11 @@ both_databases!(
             .send()
             .await
             .unwrap();
-        assert!(resp.status().is_redirection(), "missing fields: a redirect, not an error page: {}", resp.status());
+        assert!(
+            resp.status().is_redirection(),
+            "missing fields: a redirect, not an error page: {}",
+            resp.status()
+        );
         // Another kiosk's rating cannot be completed from this one, with its own signature.
         let other_kiosk = app.another_visitor();
         let r3 = other_kiosk
@@ -532,7 +548,8 @@ both_databases!(
             Ok::<_, String>(())
         }
         .await;
-        b.finish("kiosk-second-step-offline", app.backend, result).await;
+        b.finish("kiosk-second-step-offline", app.backend, result)
+            .await;
     }
 );
 

@@ -121,7 +121,12 @@ pub async fn kiosk_details(
             return Ok(());
         }
     };
-    let rid = r.as_deref().unwrap_or("").trim().parse::<i64>().unwrap_or(0);
+    let rid = r
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0);
     if rid <= 0
         || !crate::sign::verify(
             &state.config.secret,

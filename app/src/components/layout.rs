@@ -238,7 +238,11 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
 }
 
 /// The site's header (brand, who is signed in, the display bar) and its navigation by role.
-fn site_top(user: Option<(String, Role, String)>, nav: Vec<NavItem>, prefs_view: AnyView) -> AnyView {
+fn site_top(
+    user: Option<(String, Role, String)>,
+    nav: Vec<NavItem>,
+    prefs_view: AnyView,
+) -> AnyView {
     let who = user.map(|(name, role, unit)| {
         view! {
             <div class="who">

@@ -1670,8 +1670,10 @@ pub enum DetailsSaved {
 
 /// The client id a rating's second step was saved under, if it has one.
 async fn detail_claim(tx: &mut Tx, rating_id: i64) -> DbResult<Option<String>> {
-    Ok(tx_run!(tx, c => sqlx::query_scalar("SELECT client_id FROM kiosk_detail_claims WHERE rating_id = $1")
-        .bind(rating_id).fetch_optional(&mut *c).await)?)
+    Ok(
+        tx_run!(tx, c => sqlx::query_scalar("SELECT client_id FROM kiosk_detail_claims WHERE rating_id = $1")
+        .bind(rating_id).fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, within
