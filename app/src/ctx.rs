@@ -61,6 +61,18 @@ pub struct Ctx {
     pub path_and_query: String,
     pub path: String,
     pub query: HashMap<String, String>,
+    /// This browser is a registered kiosk (a public device): pages keep the kiosk layout.
+    pub kiosk: bool,
+}
+
+/// The cookie that holds a kiosk's registration token.
+pub const KIOSK_COOKIE: &str = "kiosk";
+
+/// The kiosk's registration token from its cookie (64 hex digits), if the browser holds one.
+pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, KIOSK_COOKIE)
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
 }
 
 /// The value of cookie `name` in the request headers.
@@ -120,6 +132,15 @@ impl Ctx {
             _ => None,
         };
         let query = parse_query(parts.uri.query());
+        // A kiosk token that names no kiosk (removed) gives the ordinary site back; when the
+        // lookup fails the browser is taken for the public device its cookie says it is.
+        let kiosk = match kiosk_token(&parts.headers) {
+            Some(tok) => state
+                .kiosk_by_token(&tok)
+                .await
+                .map_or(true, |k| k.is_some()),
+            None => false,
+        };
         if flash.is_none() && query.contains_key("__err") {
             flash = Some(Flash::error("err.bad_request"));
         }
@@ -137,6 +158,7 @@ impl Ctx {
                 .unwrap_or_else(|| "/".into()),
             path: parts.uri.path().to_string(),
             query,
+            kiosk,
         })
     }
 
@@ -357,6 +379,7 @@ pub fn shell_info(ctx: &Ctx, title: &str) -> ShellInfo {
         nav: crate::i18n::with_lang(ctx.lang, || nav_for(ctx)),
         flash: ctx.flash.clone(),
         here: ctx.path_and_query.clone(),
+        kiosk: ctx.kiosk,
     }
 }
 

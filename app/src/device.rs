@@ -6,22 +6,16 @@ use crate::db::kiosks::Kiosk;
 use crate::state::AppState;
 use axum::http::HeaderMap;
 
-/// The cookie that holds a kiosk's registration token.
-pub const KIOSK_COOKIE: &str = "kiosk";
+pub use crate::ctx::{kiosk_token, KIOSK_COOKIE};
 
 /// The cookie that holds a kiosk's device key (bound to one device, replaced every few minutes).
 pub const KIOSK_KEY_COOKIE: &str = "kiosk_key";
 
-/// A value of 64 hex digits (a registration token) or 32 (a device key) from a cookie.
+/// A value of `len` hex digits (a device key: 32) from a cookie.
 fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String> {
     crate::ctx::cookie(headers, name)
         .filter(|v| v.len() == len && v.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_string)
-}
-
-/// The kiosk's registration token from its cookie.
-pub fn kiosk_token(headers: &HeaderMap) -> Option<String> {
-    hex_cookie(headers, KIOSK_COOKIE, 64)
 }
 
 /// The kiosk's device key from its cookie.

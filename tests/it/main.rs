@@ -20,6 +20,7 @@ mod indices;
 mod insight;
 mod journey;
 mod kiosk_guard;
+mod kiosk_mode;
 mod limits;
 mod notifications;
 mod privacy;

@@ -308,6 +308,7 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
         ("/kiosk", "/kiosk".into(), public),
         ("/kiosk/thanks", "/kiosk/thanks".into(), [Elsewhere; 4]),
         ("/kiosk/done", "/kiosk/done".into(), public),
+        ("/kiosk/reset", "/kiosk/reset".into(), [Elsewhere; 4]),
         ("/survey", "/survey".into(), public),
         ("/s/done", "/s/done".into(), public),
         ("/s/{token}", "/s/not-a-token".into(), gone),

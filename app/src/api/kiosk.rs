@@ -92,11 +92,16 @@ pub async fn kiosk_rate(
     Ok(())
 }
 
-/// Adds the optional second step to the rating just made on this kiosk.
+/// Adds the optional second step to the rating just made on this kiosk. `cid` is the client id
+/// the thank-you page gave this second step: kiosk.js queues it while the network is down and
+/// sends it again until it is confirmed, and the same id is saved once however often it arrives.
+/// Every answer is a redirect (never an error page, also without JavaScript): to the last screen,
+/// with `?e=1` when it could not be saved now and may be sent again.
 #[server(endpoint = "kiosk/details")]
 pub async fn kiosk_details(
-    r: String,
-    s: String,
+    r: Option<String>,
+    s: Option<String>,
+    cid: Option<String>,
     answers: Option<HashMap<String, String>>,
     comment: Option<String>,
 ) -> Result<(), ServerFnError> {
@@ -104,16 +109,29 @@ pub async fn kiosk_details(
         leptos_axum::redirect("/kiosk");
         return Ok(());
     };
-    let Ok(Some(kiosk)) = current_kiosk(&state, &parts.headers).await else {
-        leptos_axum::redirect("/kiosk");
-        return Ok(());
+    let kiosk = match current_kiosk(&state, &parts.headers).await {
+        Ok(Some(k)) => k,
+        Ok(None) => {
+            leptos_axum::redirect("/kiosk");
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "kiosk lookup failed");
+            leptos_axum::redirect("/kiosk/done?e=1");
+            return Ok(());
+        }
     };
-    let rid = r.trim().parse::<i64>().unwrap_or(0);
+    let rid = r
+        .as_deref()
+        .unwrap_or("")
+        .trim()
+        .parse::<i64>()
+        .unwrap_or(0);
     if rid <= 0
         || !crate::sign::verify(
             &state.config.secret,
             &format!("kiosk-rating:{rid}:{}", kiosk.id),
-            s.trim(),
+            s.as_deref().unwrap_or("").trim(),
         )
     {
         leptos_axum::redirect("/kiosk");
@@ -121,8 +139,9 @@ pub async fn kiosk_details(
     }
     let instrument = match state.instrument(crate::db::sipas::CODE).await {
         Ok(i) => i,
-        Err(_) => {
-            leptos_axum::redirect("/kiosk/done");
+        Err(e) => {
+            tracing::error!(error = %e, "no published instrument");
+            leptos_axum::redirect("/kiosk/done?e=1");
             return Ok(());
         }
     };
@@ -135,19 +154,32 @@ pub async fn kiosk_details(
         |eid| instrument.elements.iter().any(|(e, _)| e.id == eid),
     );
     let comment = kiosk_comment(&comment.unwrap_or_default());
+    let cid = cid.as_deref().and_then(kiosk_nonce);
+    let mut to = "/kiosk/done";
     if !list.is_empty() || !comment.is_empty() {
         use crate::db::ratings::DetailsError;
-        match crate::db::ratings::add_kiosk_details(&state.db, rid, kiosk.id, &list, &comment).await
+        match crate::db::ratings::add_kiosk_details(
+            &state.db,
+            rid,
+            kiosk.id,
+            cid.as_deref(),
+            &list,
+            &comment,
+        )
+        .await
         {
-            Ok(()) => {}
+            Ok(saved) => {
+                tracing::debug!(kiosk = kiosk.id, rating = rid, ?saved, "kiosk details")
+            }
             Err(e @ (DetailsError::NotFound | DetailsError::Late | DetailsError::Done)) => {
                 tracing::info!(kiosk = kiosk.id, rating = rid, error = %e, "kiosk details refused")
             }
             Err(DetailsError::Db(e)) => {
-                tracing::error!(kiosk = kiosk.id, rating = rid, error = %e, "kiosk details not saved")
+                tracing::error!(kiosk = kiosk.id, rating = rid, error = %e, "kiosk details not saved");
+                to = "/kiosk/done?e=1";
             }
         }
     }
-    leptos_axum::redirect("/kiosk/done");
+    leptos_axum::redirect(to);
     Ok(())
 }

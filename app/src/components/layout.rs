@@ -91,7 +91,18 @@ pub struct ShellInfo {
     pub nav: Vec<NavItem>,
     pub flash: Option<Flash>,
     pub here: String,
+    /// The browser is a registered kiosk (a public device).
+    pub kiosk: bool,
 }
+
+/// Seconds without a touch after which a page opened from a kiosk goes back to the faces
+/// through `/kiosk/reset` (kiosk.js counts only idle time).
+pub const KIOSK_IDLE_SECS: u32 = 120;
+/// The same without JavaScript (a `<noscript>` refresh counts from the page's loading, so it
+/// is longer: a visitor typing a complaint is not cut off).
+pub const KIOSK_NOSCRIPT_SECS: u32 = 300;
+/// The idle return for a member of staff signed in on a kiosk (which signs them out).
+pub const KIOSK_STAFF_IDLE_SECS: u32 = 300;
 
 fn pref_href(param: &str, value: &str, here: &str) -> String {
     let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
@@ -108,13 +119,22 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
         nav,
         flash,
         here,
+        kiosk,
     } = info;
+    // A page opened from a kiosk (nobody signed in): no site navigation and no sign-in link, a
+    // big button back to the faces, and the idle return; both go through /kiosk/reset, which
+    // forgets what was typed and gives the next visitor Vietnamese. A member of staff signed in
+    // on a kiosk gets the ordinary pages with a longer idle return that signs them out.
+    let kiosk_public = kiosk && user.is_none();
     let font_class = ["fs-s", "fs-m", "fs-l", "fs-xl"][prefs.font.min(3) as usize];
-    let body_class = if prefs.contrast {
+    let mut body_class = if prefs.contrast {
         format!("{font_class} hc")
     } else {
         font_class.to_string()
     };
+    if kiosk_public {
+        body_class.push_str(" kiosk-mode");
+    }
     let full_title = format!("{} · {}", title, t("app.name"));
     let lang_links = [(Lang::Vi, "Tiếng Việt", "VI"), (Lang::En, "English", "EN")]
         .into_iter()
@@ -132,6 +152,97 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
         .collect_view();
     let contrast_href = pref_href("hc", if prefs.contrast { "0" } else { "1" }, &here);
     let contrast_cur = prefs.contrast.then_some("true");
+    let prefs_view = view! {
+        <div class="prefs">
+            <div class="pref-group" role="group" aria-label=t("pref.language")>
+                <span class="pref-label visually-hidden">{t("pref.language")}</span>
+                {lang_links}
+            </div>
+            <div class="pref-group" role="group" aria-label=t("pref.font_size")>
+                <span class="pref-label visually-hidden">{t("pref.font_size")}</span>
+                {font_links}
+            </div>
+            <div class="pref-group">
+                <a class="pref pref-contrast" href=contrast_href aria-current=contrast_cur>
+                    <span class="pref-icon" aria-hidden="true">"◐"</span><span class="pref-text">{t("pref.contrast")}</span>
+                </a>
+            </div>
+        </div>
+    }
+    .into_any();
+    let top = if kiosk_public {
+        view! {
+            <header class="site-header kiosk-bar">
+                <div class="header-inner">
+                    <a class="btn btn-primary btn-big kiosk-home" href="/kiosk/reset">{t("kiosk_page.back")}</a>
+                    {prefs_view}
+                </div>
+            </header>
+        }
+        .into_any()
+    } else {
+        site_top(user, nav, prefs_view)
+    };
+    let flash_view = flash.map(|f| {
+        let (class, role) = match f.kind {
+            FlashKind::Ok => ("flash flash-ok", "status"),
+            FlashKind::Error => ("flash flash-error", "alert"),
+            FlashKind::Info => ("flash flash-info", "status"),
+        };
+        view! { <div class=class role=role>{f.text()}</div> }
+    });
+    let refresh = kiosk_public.then(|| {
+        let content = format!("{KIOSK_NOSCRIPT_SECS};url=/kiosk/reset");
+        view! { <noscript><meta http-equiv="refresh" content=content/></noscript> }
+    });
+    let idle = kiosk.then(|| {
+        if kiosk_public {
+            KIOSK_IDLE_SECS
+        } else {
+            KIOSK_STAFF_IDLE_SECS
+        }
+        .to_string()
+    });
+    let status = kiosk_public.then(|| {
+        view! { <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div> }
+    });
+    let footer = (!kiosk_public).then(|| {
+        view! { <footer class="site-footer"><p>{t("app.footer")}</p></footer> }
+    });
+    view! {
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                {refresh}
+                <title>{full_title}</title>
+                <link rel="stylesheet" href=asset("style.css")/>
+                <link rel="icon" href=asset("favicon.svg") type="image/svg+xml"/>
+            </head>
+            <body class=body_class>
+                <a class="skip-link" href="#main">{t("shell.skip")}</a>
+                {top}
+                <main id="main" class="container"
+                    data-return=idle
+                    data-return-to=kiosk.then_some("/kiosk/reset")
+                    data-offline-form=kiosk_public.then(|| t("kiosk_js.offline_form"))>
+                    {flash_view}
+                    {body}
+                    {status}
+                </main>
+                {footer}
+                {kiosk.then(|| view! { <script src=asset("kiosk.js") defer></script> })}
+            </body>
+        </html>
+    }
+}
+
+/// The site's header (brand, who is signed in, the display bar) and its navigation by role.
+fn site_top(
+    user: Option<(String, Role, String)>,
+    nav: Vec<NavItem>,
+    prefs_view: AnyView,
+) -> AnyView {
     let who = user.map(|(name, role, unit)| {
         view! {
             <div class="who">
@@ -183,59 +294,21 @@ pub fn shell(info: ShellInfo, body: impl IntoView) -> impl IntoView {
     } else {
         view! { <ul>{items()}</ul> }.into_any()
     };
-    let flash_view = flash.map(|f| {
-        let (class, role) = match f.kind {
-            FlashKind::Ok => ("flash flash-ok", "status"),
-            FlashKind::Error => ("flash flash-error", "alert"),
-            FlashKind::Info => ("flash flash-info", "status"),
-        };
-        view! { <div class=class role=role>{f.text()}</div> }
-    });
     view! {
-        <html lang=lang.code()>
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <title>{full_title}</title>
-                <link rel="stylesheet" href=asset("style.css")/>
-                <link rel="icon" href=asset("favicon.svg") type="image/svg+xml"/>
-            </head>
-            <body class=body_class>
-                <a class="skip-link" href="#main">{t("shell.skip")}</a>
-                <header class="site-header">
-                    <div class="header-inner">
-                        <a class="brand" href="/">
-                            <span class="brand-mark" aria-hidden="true">"LN"</span>
-                            <span class="brand-name">{t("app.name")}</span>
-                            <span class="brand-sub">{t("app.tagline")}</span>
-                        </a>
-                        {who}
-                        <div class="prefs">
-                            <div class="pref-group" role="group" aria-label=t("pref.language")>
-                                <span class="pref-label visually-hidden">{t("pref.language")}</span>
-                                {lang_links}
-                            </div>
-                            <div class="pref-group" role="group" aria-label=t("pref.font_size")>
-                                <span class="pref-label visually-hidden">{t("pref.font_size")}</span>
-                                {font_links}
-                            </div>
-                            <div class="pref-group">
-                                <a class="pref" href=contrast_href aria-current=contrast_cur>{t("pref.contrast")}</a>
-                            </div>
-                        </div>
-                    </div>
-                </header>
-                <nav class="main-nav" aria-label=t("nav.label")>{nav_view}</nav>
-                <main id="main" class="container">
-                    {flash_view}
-                    {body}
-                </main>
-                <footer class="site-footer">
-                    <p>{t("app.footer")}</p>
-                </footer>
-            </body>
-        </html>
+        <header class="site-header">
+            <div class="header-inner">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"LN"</span>
+                    <span class="brand-name">{t("app.name")}</span>
+                    <span class="brand-sub">{t("app.tagline")}</span>
+                </a>
+                {who}
+                {prefs_view}
+            </div>
+        </header>
+        <nav class="main-nav" aria-label=t("nav.label")>{nav_view}</nav>
     }
+    .into_any()
 }
 
 /// The heading of a page, with an optional lead sentence.

@@ -1659,21 +1659,49 @@ pub enum DetailsError {
 }
 crate::from_sqlx!(DetailsError);
 
+/// What became of a second step that was let in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsSaved {
+    /// Saved now.
+    New,
+    /// Saved before under the same client id (a retry from the kiosk's queue): nothing written.
+    Again,
+}
+
+/// The client id a rating's second step was saved under, if it has one.
+async fn detail_claim(tx: &mut Tx, rating_id: i64) -> DbResult<Option<String>> {
+    Ok(
+        tx_run!(tx, c => sqlx::query_scalar("SELECT client_id FROM kiosk_detail_claims WHERE rating_id = $1")
+        .bind(rating_id).fetch_optional(&mut *c).await)?,
+    )
+}
+
 /// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, within
-/// ten minutes of the rating, from the same kiosk.
+/// ten minutes of the rating, from the same kiosk. `client_id` is the id the kiosk gave this
+/// second step: the same id again (a retry from its offline queue, also many at once) is answered
+/// [`DetailsSaved::Again`] and writes nothing; another second step for the same rating is `Done`.
 pub async fn add_kiosk_details(
     db: &Db,
     rating_id: i64,
     kiosk_id: i64,
+    client_id: Option<&str>,
     answers: &[(i64, Option<i64>, i32)],
     comment: &str,
-) -> Result<(), DetailsError> {
+) -> Result<DetailsSaved, DetailsError> {
     let mut tx = db.begin().await?;
     let row: Option<(String, DateTime<Utc>)> = tx_run!(&mut tx, c => sqlx::query_as(
         "SELECT hash, created_at FROM ratings WHERE id = $1 AND kiosk_id = $2").bind(rating_id).bind(kiosk_id).fetch_optional(&mut *c).await)?;
     let Some((hash, created)) = row else {
         return Err(DetailsError::NotFound);
     };
+    // A retry of a second step already saved is a success, also after the ten minutes.
+    let again = |claimed: Option<String>| match (claimed, client_id) {
+        (Some(c), Some(id)) if c == id => Ok(DetailsSaved::Again),
+        _ => Err(DetailsError::Done),
+    };
+    if let Some(claimed) = detail_claim(&mut tx, rating_id).await? {
+        return again(Some(claimed));
+    }
     if Utc::now() - created > chrono::Duration::minutes(10) {
         return Err(DetailsError::Late);
     }
@@ -1683,7 +1711,17 @@ pub async fn add_kiosk_details(
     if has > 0 {
         return Err(DetailsError::Done);
     }
-    insert_details(&mut tx, rating_id, &hash, answers, comment, now_micros()).await?;
+    let at = now_micros();
+    // The claim goes first: of parallel retries only one gets the row (PostgreSQL makes the
+    // others wait for it and then do nothing; SQLite runs one writer at a time).
+    let claimed = tx_run!(&mut tx, c => sqlx::query(
+        "INSERT INTO kiosk_detail_claims (rating_id, client_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (rating_id) DO NOTHING")
+        .bind(rating_id).bind(client_id.unwrap_or("")).bind(at).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if claimed == 0 {
+        let other = detail_claim(&mut tx, rating_id).await?;
+        return again(other);
+    }
+    insert_details(&mut tx, rating_id, &hash, answers, comment, at).await?;
     if super::rollup::counts(&mut tx, rating_id, None).await? {
         if let Some(mut d) = super::rollup::delta_of(&mut tx, rating_id, 1).await? {
             d.score = None; // the rating itself is already counted; only its answers are new
@@ -1691,7 +1729,8 @@ pub async fn add_kiosk_details(
             super::rollup::apply(&mut tx, &[d]).await?;
         }
     }
-    Ok(tx.commit().await?)
+    tx.commit().await?;
+    Ok(DetailsSaved::New)
 }
 
 /// One rating as officials see it.

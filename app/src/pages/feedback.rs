@@ -514,19 +514,22 @@ pub async fn sent_on_kiosk(ctx: Ctx, Path(code): Path<String>) -> PageResult {
     if code.len() > 20 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(crate::error::AppError::NotFound);
     }
+    // On a kiosk the page shell returns to the faces (through /kiosk/reset, which also forgets
+    // that this browser may see the case); this page only makes the wait shorter.
+    let kiosk = ctx.kiosk;
     Ok(ctx.render(&ctx.lang.t("fb.sent_title"), move || {
         view! {
             // Back to the kiosk's faces by itself (the next visitor must not see this code):
             // after 90 s without JavaScript, after 90 s without a touch with kiosk.js.
-            <noscript><meta http-equiv="refresh" content="90;url=/kiosk"/></noscript>
+            <noscript><meta http-equiv="refresh" content="90;url=/kiosk/reset"/></noscript>
             {page_head(t("fb.sent_title"), Some(t("fb.sent_lead")))}
-            <section class="card center" data-return="90" data-return-to="/kiosk">
+            <section class="card center" data-return="90" data-return-to="/kiosk/reset">
                 <p class="big-code">{code.clone()}</p>
                 <p>{t("fb.sent_keep_code")}</p>
                 <p class="muted">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
-                <p><a class="btn btn-primary btn-big" href="/kiosk">{t("fb.back_to_kiosk")}</a></p>
+                <p><a class="btn btn-primary btn-big" href="/kiosk/reset">{t("fb.back_to_kiosk")}</a></p>
             </section>
-            <script src=crate::components::layout::asset("kiosk.js") defer></script>
+            {(!kiosk).then(|| view! { <script src=crate::components::layout::asset("kiosk.js") defer></script> })}
         }
     }))
 }

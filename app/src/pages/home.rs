@@ -20,6 +20,8 @@ pub async fn home(ctx: Ctx) -> PageResult {
     let lang = ctx.lang;
     let province_name = province.map(|p| p.name).unwrap_or_default();
     let signed_in = ctx.user.is_some();
+    // A kiosk is a public device: no way to staff sign-in is offered on it.
+    let kiosk = ctx.kiosk;
     let sections: Vec<(String, Vec<(i64, String)>)> = groups
         .iter()
         .map(|g| {
@@ -38,7 +40,9 @@ pub async fn home(ctx: Ctx) -> PageResult {
         .collect();
     let n_units = all.iter().filter(|u| u.in_force_on(today)).count();
     Ok(ctx.render(&ctx.lang.t("home.title"), move || {
-        let staff_tile = if signed_in {
+        let staff_tile = if kiosk && !signed_in {
+            ().into_any()
+        } else if signed_in {
             view! {
                 <a class="tile" href="/staff">
                     <span class="tile-icon">{icons::briefcase()}</span>

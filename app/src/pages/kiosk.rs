@@ -143,7 +143,8 @@ pub async fn kiosk_home(
         kiosk_html(
             lang,
             t("kiosk_page.title"),
-            None,
+            // Faces left in another language go back to Vietnamese for the next visitor.
+            (lang != Lang::Vi).then_some((60, "/kiosk/reset")),
             view! {
                 <header class="kiosk-head">
                     <span class="kiosk-unit">{kiosk.unit_name.clone()}</span>
@@ -226,6 +227,9 @@ pub async fn kiosk_thanks(
     }
     let instrument = state.instrument(crate::db::sipas::CODE).await?;
     let scores = face_scores(kiosk.faces.clamp(3, 5));
+    // The client id of this second step: the same however often it is sent (a double tap, the
+    // offline queue of kiosk.js), so that it is saved once.
+    let cid = hex::encode(rand::random::<[u8; 16]>());
     let elements: Vec<(i64, String)> = instrument
         .elements
         .iter()
@@ -244,13 +248,15 @@ pub async fn kiosk_thanks(
         kiosk_doc(
             lang,
             t("kiosk_page.thanks"),
-            Some((90, "/kiosk")),
+            Some((90, "/kiosk/reset")),
             view! {
                 <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
                 <p class="kiosk-lead">{t("kiosk_page.details_lead")}</p>
-                <form class="kiosk-details" method="post" action="/api/kiosk/details">
+                <form class="kiosk-details" method="post" action="/api/kiosk/details" data-kiosk="details"
+                    data-queued=t("kiosk_js.details_queued") data-sending=t("kiosk_js.details_sending")>
                     <input type="hidden" name="r" value=rid.to_string()/>
                     <input type="hidden" name="s" value=sig/>
+                    <input type="hidden" name="cid" value=cid/>
                     {elements.into_iter().map(|(eid, name)| view! {
                         <fieldset class="element-row">
                             <legend>{name}</legend>
@@ -271,12 +277,13 @@ pub async fn kiosk_thanks(
                         <label for="comment">{t("kiosk_page.comment")}</label>
                         <textarea id="comment" name="comment" maxlength="500" rows="3"></textarea>
                     </div>
-                    <p class="kiosk-note">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
                     <div class="kiosk-actions">
                         <button class="btn btn-primary btn-big" type="submit">{t("kiosk_page.send_details")}</button>
                         <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.skip")}</a>
                     </div>
+                    <p class="kiosk-note">{tf("kiosk_page.return_note", &[("secs", "90")])}</p>
                 </form>
+                <div id="kiosk-status" class="kiosk-status" role="status" aria-live="assertive"></div>
             },
         )
     }))
@@ -287,7 +294,7 @@ fn done_page(lang: Lang) -> Response {
         kiosk_doc(
             lang,
             t("kiosk_page.thanks"),
-            Some((4, "/kiosk")),
+            Some((4, "/kiosk/reset")),
             view! {
                 <div class="kiosk-done">
                     {face(5)}
@@ -300,7 +307,61 @@ fn done_page(lang: Lang) -> Response {
     })
 }
 
-/// `GET /kiosk/done`: the last screen after the second step.
-pub async fn kiosk_done(headers: HeaderMap) -> Response {
-    done_page(lang_of(&headers))
+/// `GET /kiosk/done`: the last screen after the second step (`?e=1`: it could not be saved).
+pub async fn kiosk_done(headers: HeaderMap, uri: Uri) -> Response {
+    let lang = lang_of(&headers);
+    if parse_query(uri.query()).contains_key("e") {
+        return details_not_saved(lang);
+    }
+    done_page(lang)
+}
+
+fn details_not_saved(lang: Lang) -> Response {
+    crate::i18n::with_lang(lang, || {
+        kiosk_doc(
+            lang,
+            t("kiosk_page.thanks"),
+            Some((20, "/kiosk/reset")),
+            view! {
+                <div class="kiosk-done">
+                    <h1 class="kiosk-thanks">{t("kiosk_page.thanks")}</h1>
+                    <p class="kiosk-lead">{t("kiosk_page.saved")}</p>
+                    <div class="kiosk-alert" role="alert">{t("kiosk_page.details_not_saved")}</div>
+                    <a class="btn btn-secondary btn-big" href="/kiosk">{t("kiosk_page.back")}</a>
+                </div>
+            },
+        )
+    })
+}
+
+/// `GET /kiosk/reset`: where a kiosk goes back to its faces (the idle return and the "back"
+/// button of every page opened from it). On a kiosk it forgets the browser's session (what was
+/// typed into a form and came back with a message, the cases shown, a member of staff who
+/// signed in on it) and gives the next visitor Vietnamese and the ordinary display; then the
+/// faces. On any other browser it changes nothing and only goes to `/kiosk`.
+pub async fn kiosk_reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
+    let mut res = Redirect::to("/kiosk").into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !matches!(current_kiosk(&state, &headers).await, Ok(Some(_))) {
+        return res;
+    }
+    if let Some(session) = extensions.get::<tower_sessions::Session>() {
+        if let Err(e) = session.flush().await {
+            tracing::warn!(error = %e, "kiosk session not cleared");
+        }
+    }
+    for c in [
+        "lang=vi; Path=/; Max-Age=31536000; SameSite=Lax",
+        "fs=; Path=/; Max-Age=0; SameSite=Lax",
+        "hc=; Path=/; Max-Age=0; SameSite=Lax",
+    ] {
+        res.headers_mut()
+            .append(header::SET_COOKIE, HeaderValue::from_static(c));
+    }
+    res
 }

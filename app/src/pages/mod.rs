@@ -124,6 +124,7 @@ pub fn router() -> Router<AppState> {
         .route("/kiosk", get(kiosk::kiosk_home))
         .route("/kiosk/thanks", get(kiosk::kiosk_thanks))
         .route("/kiosk/done", get(kiosk::kiosk_done))
+        .route("/kiosk/reset", get(kiosk::kiosk_reset))
         .route("/survey", get(survey::survey_lookup))
         .route("/s/done", get(survey::survey_done))
         .route("/s/{token}", get(survey::survey_page))
