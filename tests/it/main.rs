@@ -19,6 +19,7 @@ mod indices;
 mod insight;
 mod journey;
 mod kiosk_guard;
+mod late;
 mod limits;
 mod notifications;
 mod privacy;
