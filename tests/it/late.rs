@@ -61,8 +61,10 @@ async fn received(app: &TestApp, key: &str, code: &str, unit: &str, due: &str) -
         .client
         .post(app.url("/api/v1/dossiers"))
         .header("X-API-Key", key)
-        .json(&json!({"code": code, "unit_code": unit, "citizen_phone": "0912345678",
-                      "received_at": "2026-11-18T08:00:00+07:00"}))
+        .json(
+            &json!({"code": code, "unit_code": unit, "citizen_phone": "0912345678",
+                      "received_at": "2026-11-18T08:00:00+07:00"}),
+        )
         .send()
         .await
         .unwrap();
@@ -148,17 +150,30 @@ both_databases!(
         assert!(flash.contains("16:00"), "{flash}");
         assert_eq!(audits(&app, "journey.apology_time").await, 1);
         let (_, page) = admin.page("/admin/calendar").await;
-        assert!(page.contains("value=\"16:00\""), "the form shows the time in force");
+        assert!(
+            page.contains("value=\"16:00\""),
+            "the form shows the time in force"
+        );
 
         // Due Thursday 11 Feb 2027 (Tết 4–10 Feb): the working day before is Wednesday 3 Feb;
         // 16:00 there is 09:00 UTC.
         let key = app.api_key("PHT").await;
-        let id = received(&app, &key, "LATE-TIME-1", "PHT", "2027-02-11T17:00:00+07:00").await;
+        let id = received(
+            &app,
+            &key,
+            "LATE-TIME-1",
+            "PHT",
+            "2027-02-11T17:00:00+07:00",
+        )
+        .await;
         assert_eq!(queued_for(&app, id).await, Some(t("2027-02-03T09:00:00Z")));
 
         // 17:45 now: the queued apology moves with it, to 10:45 UTC.
         let flash = admin.flash_after(post("17:45").await).await;
-        assert!(flash.contains("17:45") && flash.contains("; 1 tin"), "{flash}");
+        assert!(
+            flash.contains("17:45") && flash.contains("; 1 tin"),
+            "{flash}"
+        );
         assert_eq!(queued_for(&app, id).await, Some(t("2027-02-03T10:45:00Z")));
         let sms = HttpSink::start().await;
         plug(&app, "sms", &sms).await;
@@ -200,12 +215,20 @@ both_databases!(
             .post_form(
                 "/admin/calendar",
                 "/api/calendar/set",
-                &[("day", "2027-03-10"), ("kind", "holiday"), ("name", "Nghỉ thử")],
+                &[
+                    ("day", "2027-03-10"),
+                    ("kind", "holiday"),
+                    ("name", "Nghỉ thử"),
+                ],
             )
             .await;
         assert!(r.status().is_redirection());
         assert_eq!(queued_for(&app, id).await, Some(t("2027-03-09T10:30:00Z")));
-        assert_eq!(queued_for(&app, sent).await, None, "a sent apology stays sent");
+        assert_eq!(
+            queued_for(&app, sent).await,
+            None,
+            "a sent apology stays sent"
+        );
         // Removed again: back to Wednesday.
         admin
             .post_form(
@@ -245,8 +268,22 @@ both_databases!(
     apology_sent_at_is_filled_only_after_the_worker_sends,
     |app: TestApp| async move {
         let key = app.api_key("PHT").await;
-        let a = received(&app, &key, "LATE-SENT-1", "PHT", "2027-02-11T17:00:00+07:00").await;
-        let b = received(&app, &key, "LATE-SENT-2", "PHT", "2027-02-11T17:00:00+07:00").await;
+        let a = received(
+            &app,
+            &key,
+            "LATE-SENT-1",
+            "PHT",
+            "2027-02-11T17:00:00+07:00",
+        )
+        .await;
+        let b = received(
+            &app,
+            &key,
+            "LATE-SENT-2",
+            "PHT",
+            "2027-02-11T17:00:00+07:00",
+        )
+        .await;
         assert_eq!(apology_sent_at(&app, a).await, None, "queued is not sent");
         // No gateway yet for b's moment: b's apology is recorded "not sent" and never counts.
         work_at(&app, t("2027-02-03T10:29:59Z")).await;
@@ -256,14 +293,22 @@ both_databases!(
             .bind(t("2027-02-03T10:00:00Z")).bind(format!("dossier-apology:{b}")).execute(c).await.map(|r| r.rows_affected()))
         .unwrap();
         work_at(&app, t("2027-02-03T10:10:00Z")).await;
-        assert_eq!(apology_sent_at(&app, b).await, None, "a text with no gateway never left");
+        assert_eq!(
+            apology_sent_at(&app, b).await,
+            None,
+            "a text with no gateway never left"
+        );
 
         // The gateway answers 503 once: retried, still not sent.
         let sms = HttpSink::start().await;
         plug(&app, "sms", &sms).await;
         sms.fail_next.store(1, std::sync::atomic::Ordering::SeqCst);
         work_at(&app, t("2027-02-03T10:30:00Z")).await;
-        assert_eq!(apology_sent_at(&app, a).await, None, "a failed attempt is not a send");
+        assert_eq!(
+            apology_sent_at(&app, a).await,
+            None,
+            "a failed attempt is not a send"
+        );
         // The retry (30 s later) leaves: sent at the worker's clock, 17:31 Vietnam time.
         work_at(&app, t("2027-02-03T10:31:00Z")).await;
         assert_eq!(
@@ -309,8 +354,22 @@ both_databases!(
         plug(&app, "sms", &sms).await;
         let key = app.api_key("XAPL").await;
         // Due Wednesday 2 December 2026: the apology was due at 17:30 on Tuesday 1 December.
-        let late = received(&app, &key, "LATE-XAPL-1", "XAPL", "2026-12-02T17:00:00+07:00").await;
-        let ready = received(&app, &key, "LATE-XAPL-2", "XAPL", "2026-12-02T17:00:00+07:00").await;
+        let late = received(
+            &app,
+            &key,
+            "LATE-XAPL-1",
+            "XAPL",
+            "2026-12-02T17:00:00+07:00",
+        )
+        .await;
+        let ready = received(
+            &app,
+            &key,
+            "LATE-XAPL-2",
+            "XAPL",
+            "2026-12-02T17:00:00+07:00",
+        )
+        .await;
         let (s, v) = event(
             &app,
             &key,
@@ -355,11 +414,21 @@ both_databases!(
     late_dossiers_are_scoped_and_get_a_checked_new_date_and_form_04,
     |app: TestApp| async move {
         let key = app.api_key("XAPL").await;
-        let id = received(&app, &key, "H41.30-261118-0099", "XAPL", "2026-12-02T17:00:00+07:00").await;
+        let id = received(
+            &app,
+            &key,
+            "H41.30-261118-0099",
+            "XAPL",
+            "2026-12-02T17:00:00+07:00",
+        )
+        .await;
         let official = app.another_visitor();
         official.login_as("canbo").await;
         let (_, page) = official.page("/staff/late").await;
-        assert!(page.contains("H41.30-261118-0099"), "listed for XAPL's official");
+        assert!(
+            page.contains("H41.30-261118-0099"),
+            "listed for XAPL's official"
+        );
 
         // Another unit's official sees none of it, may not print it nor set its date.
         let other = app.another_visitor();
@@ -396,7 +465,11 @@ both_databases!(
                 "SELECT COUNT(*) FROM late_notices").fetch_one(c).await)
             .unwrap()
         };
-        assert_eq!(notices().await, 0, "another unit's official changed nothing");
+        assert_eq!(
+            notices().await,
+            0,
+            "another unit's official changed nothing"
+        );
 
         // Refused: today, the next Saturday, a date that is not one, no reason.
         let mut saturday = today + Duration::days(1);
@@ -404,8 +477,16 @@ both_databases!(
             saturday += Duration::days(1);
         }
         for (d, reason, words) in [
-            (today.to_string(), "Chờ ý kiến", "Ngày hẹn mới phải sau hôm nay."),
-            (saturday.to_string(), "Chờ ý kiến", "Ngày hẹn mới phải là ngày làm việc"),
+            (
+                today.to_string(),
+                "Chờ ý kiến",
+                "Ngày hẹn mới phải sau hôm nay.",
+            ),
+            (
+                saturday.to_string(),
+                "Chờ ý kiến",
+                "Ngày hẹn mới phải là ngày làm việc",
+            ),
             ("31/02/2027".to_string(), "Chờ ý kiến", "field has-error"),
             (good.clone(), " \u{200b} ", "field has-error"),
         ] {
@@ -418,16 +499,17 @@ both_databases!(
         assert_eq!(notices().await, 0);
 
         // The right date, with a reason typed in decomposed (NFD) Vietnamese.
-        let nfd = "Cho\u{300} y\u{301} kie\u{302}\u{301}n cu\u{309}a So\u{31b}\u{309} Ta\u{300}i nguye\u{302}n";
+        let nfd = "Cho\u{31b}\u{300} y\u{301} kie\u{302}\u{301}n cu\u{309}a So\u{31b}\u{309} Ta\u{300}i nguye\u{302}n";
         let flash = official
             .flash_after(post(&official, form(good.clone(), nfd)).await)
             .await;
         assert!(flash.contains("Đã hẹn lại"), "{flash}");
         assert_eq!(notices().await, 1);
         assert_eq!(audits(&app, "dossier.new_date").await, 1);
-        let (status, new_due): (String, DateTime<Utc>) = langnghe_app::db_run!(&app.db, c => sqlx::query_as(
+        let (status, new_due): (String, DateTime<Utc>) =
+            langnghe_app::db_run!(&app.db, c => sqlx::query_as(
             "SELECT status, new_due_at FROM dossiers WHERE id = $1").bind(id).fetch_one(c).await)
-        .unwrap();
+            .unwrap();
         assert_eq!(status, "late");
         // Stored as the first instant of that day in Vietnam: 17:00 UTC the day before.
         let good_day = NaiveDate::parse_from_str(&good, "%Y-%m-%d").unwrap();
@@ -465,7 +547,10 @@ both_databases!(
         let xapl_name: String = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
             "SELECT name FROM units WHERE code = 'XAPL'").fetch_one(c).await)
         .unwrap();
-        assert!(f04.contains(&xapl_name.to_uppercase()), "the unit's name heads the form");
+        assert!(
+            f04.contains(&xapl_name.to_uppercase()),
+            "the unit's name heads the form"
+        );
         // A copied id of a dossier that does not exist: 404.
         let (s, _) = official.page("/staff/late/99999999/form04").await;
         assert_eq!(s, 404);
@@ -586,9 +671,7 @@ both_databases!(
         .collect();
         assert_eq!(
             got,
-            [
-                "4", "1", "0.250000", "2", "2", "1.000000", "0", "0", "", "6", "3", "0.500000"
-            ]
+            ["4", "1", "0.250000", "2", "2", "1.000000", "0", "0", "", "6", "3", "0.500000"]
         );
         // Another unit's row has none of them.
         let other = rows.iter().find(|r| r["unit_code"] == "PHT").expect("PHT");

@@ -21,10 +21,7 @@ pub async fn set_new_date(
     new_date: String,
     reason: String,
 ) -> Result<(), ServerFnError> {
-    let values = [
-        ("new_date", new_date.clone()),
-        ("reason", reason.clone()),
-    ];
+    let values = [("new_date", new_date.clone()), ("reason", reason.clone())];
     let form = format!("late-{}", dossier.trim());
     finish(&form, &values, "/staff/late", |cx| async move {
         cx.require(Permission::HandleDossiers, None)?;

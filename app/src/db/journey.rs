@@ -3,8 +3,8 @@
 
 use super::notify::{enqueue, enqueue_at, Message};
 use super::{Db, DbError, DbResult, Tx};
-use crate::domain::dossier::{check_times, Invalid};
 use crate::domain::calendar::Calendar;
+use crate::domain::dossier::{check_times, Invalid};
 use crate::domain::journey::{
     apology_moment, default_apology_time, local_day, parse_time, time_text, Event, EventKind,
 };
@@ -273,7 +273,8 @@ pub async fn reschedule_apologies(tx: &mut Tx, cal: &Calendar) -> DbResult<usize
         }
         moved += tx_run!(tx, c => sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND attempts = 0")
-            .bind(moment).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))? as usize;
+            .bind(moment).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?
+            as usize;
     }
     Ok(moved)
 }
@@ -371,7 +372,8 @@ pub async fn late_in(
         .filter(|r| {
             r.apology_sent_at.is_some()
                 || r.status == "late"
-                || r.due_at.is_some_and(|due| now >= apology_moment(cal, due, at))
+                || r.due_at
+                    .is_some_and(|due| now >= apology_moment(cal, due, at))
         })
         .collect())
 }
@@ -403,7 +405,15 @@ pub async fn set_new_date(
         .bind(new_due_at).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     super::notify::cancel(tx, &format!("dossier-apology:{}", d.id)).await?;
     let detail = format!("{} {}", d.code, local_day(new_due_at));
-    super::audit::record(tx, Some(actor), "dossier.new_date", "dossier", Some(d.id), &detail).await
+    super::audit::record(
+        tx,
+        Some(actor),
+        "dossier.new_date",
+        "dossier",
+        Some(d.id),
+        &detail,
+    )
+    .await
 }
 
 /// Apologies that left in `[from, to)` per unit of the subtree `prefix`: (unit id, count).
@@ -437,7 +447,8 @@ pub async fn responses_by_unit(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> DbResult<Vec<(i64, String, i64, i64)>> {
-    Ok(db_run!(db, c => sqlx::query_as::<_, (i64, String, i64, i64)>(
+    Ok(
+        db_run!(db, c => sqlx::query_as::<_, (i64, String, i64, i64)>(
         "SELECT d.unit_id, i.channel, CAST(COUNT(*) AS BIGINT),
                 CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM ratings r WHERE r.dossier_id = i.dossier_id
                         AND r.corrects_id IS NULL AND r.created_at >= i.sent_at) THEN 1 ELSE 0 END), 0) AS BIGINT)
@@ -447,5 +458,6 @@ pub async fn responses_by_unit(
            JOIN dossiers d ON d.id = i.dossier_id
           WHERE i.sent_at >= $3 AND i.sent_at < $4
           GROUP BY d.unit_id, i.channel")
-        .bind(INVITATIONS[0]).bind(INVITATIONS[1]).bind(from).bind(to).fetch_all(c).await)?)
+        .bind(INVITATIONS[0]).bind(INVITATIONS[1]).bind(from).bind(to).fetch_all(c).await)?,
+    )
 }

@@ -323,7 +323,11 @@ pub fn time_text(t: NaiveTime) -> String {
 }
 
 /// A new date an official promises for a late dossier: a working day after `today`.
-pub fn check_new_date(cal: &Calendar, today: NaiveDate, day: NaiveDate) -> Result<(), &'static str> {
+pub fn check_new_date(
+    cal: &Calendar,
+    today: NaiveDate,
+    day: NaiveDate,
+) -> Result<(), &'static str> {
     if day <= today {
         return Err("late.err_not_after_today");
     }
@@ -419,8 +423,21 @@ mod tests {
         assert_eq!(parse_time("17:30"), Ok(hm(17, 30)));
         assert_eq!(parse_time(" 8:05 "), Ok(hm(8, 5)));
         // Full-width digits and colon (a Vietnamese IME): U+FF11 U+FF16 U+FF1A U+FF10 U+FF10.
-        assert_eq!(parse_time("\u{ff11}\u{ff16}\u{ff1a}\u{ff10}\u{ff10}"), Ok(hm(16, 0)));
-        for bad in ["24:00", "17:60", "1730", "17:3", "17h30", "", "17:\u{200b}30", "-1:30", "117:30"] {
+        assert_eq!(
+            parse_time("\u{ff11}\u{ff16}\u{ff1a}\u{ff10}\u{ff10}"),
+            Ok(hm(16, 0))
+        );
+        for bad in [
+            "24:00",
+            "17:60",
+            "1730",
+            "17:3",
+            "17h30",
+            "",
+            "17:\u{200b}30",
+            "-1:30",
+            "117:30",
+        ] {
             assert_eq!(parse_time(bad), Err("late.err_time"), "{bad:?}");
         }
         assert_eq!(time_text(hm(7, 5)), "07:05");
@@ -430,11 +447,23 @@ mod tests {
     fn a_new_date_is_a_working_day_after_today() {
         let cal = tet_2027();
         let today = d("2027-02-03");
-        assert_eq!(check_new_date(&cal, today, d("2027-02-03")), Err("late.err_not_after_today"));
-        assert_eq!(check_new_date(&cal, today, d("2027-02-01")), Err("late.err_not_after_today"));
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-03")),
+            Err("late.err_not_after_today")
+        );
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-01")),
+            Err("late.err_not_after_today")
+        );
         // Thursday 4 Feb is Tết, Saturday 6 Feb a weekend day.
-        assert_eq!(check_new_date(&cal, today, d("2027-02-04")), Err("late.err_not_working"));
-        assert_eq!(check_new_date(&cal, today, d("2027-02-06")), Err("late.err_not_working"));
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-04")),
+            Err("late.err_not_working")
+        );
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-06")),
+            Err("late.err_not_working")
+        );
         assert_eq!(check_new_date(&cal, today, d("2027-02-11")), Ok(()));
         // Midnight of 11 Feb in Vietnam is 17:00 UTC on the 10th.
         assert_eq!(local_start(d("2027-02-11")), t("2027-02-10T17:00:00Z"));

@@ -16,7 +16,8 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 fn day(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| fmt_date(local_day(t))).unwrap_or_else(|| "—".into())
+    t.map(|t| fmt_date(local_day(t)))
+        .unwrap_or_else(|| "—".into())
 }
 
 /// `GET /staff/late`: the late dossiers of the official's subtree.

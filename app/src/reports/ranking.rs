@@ -83,7 +83,9 @@ pub async fn responses(
     let (from, to) = instants(p);
     let mut out: std::collections::HashMap<i64, Responses> = std::collections::HashMap::new();
     for (unit, channel, invited, answered) in db::journey::responses_by_unit(db, from, to).await? {
-        out.entry(unit).or_default().add(&channel, invited, answered);
+        out.entry(unit)
+            .or_default()
+            .add(&channel, invited, answered);
     }
     Ok(out)
 }
