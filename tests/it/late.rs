@@ -551,6 +551,15 @@ both_databases!(
             f04.contains(&xapl_name.to_uppercase()),
             "the unit's name heads the form"
         );
+        // In the English interface the form still prints in Vietnamese (it is a Vietnamese
+        // legal form); only the screen's link back is in English.
+        official.get("/prefs?lang=en&next=%2F").await;
+        let (_, f04_en) = official.page(&format!("/staff/late/{id}/form04")).await;
+        assert!(f04_en.contains("Late dossiers"), "the page is in English");
+        assert!(
+            f04_en.contains("Kính gửi: Ông/Bà") && f04_en.contains("THỦ TRƯỞNG CƠ QUAN"),
+            "the form is in Vietnamese"
+        );
         // A copied id of a dossier that does not exist: 404.
         let (s, _) = official.page("/staff/late/99999999/form04").await;
         assert_eq!(s, 404);

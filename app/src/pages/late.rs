@@ -95,7 +95,9 @@ pub async fn form04(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         .map(str::to_string);
     let title = ctx.lang.t("late.form04_title");
     Ok(ctx.render(&title.clone(), move || {
-        let dated = tf(
+        // The form is a Vietnamese legal form: it prints in Vietnamese whatever the page's language.
+        let vi = crate::i18n::Lang::Vi;
+        let dated = vi.tf(
             "late.form04_dated",
             &[
                 ("day", &format!("{:02}", chrono::Datelike::day(&today))),
@@ -107,7 +109,7 @@ pub async fn form04(ctx: Ctx, Path(id): Path<String>) -> PageResult {
         view! {
             <p class="no-print"><a href="/staff/late">{t("late.back")}</a>" · "{t("late.print_hint")}</p>
             <article class="form04" lang="vi">
-                <p class="form04-number">{t("late.form04_number")}</p>
+                <p class="form04-number">{vi.t("late.form04_number")}</p>
                 <div class="form04-heads">
                     <div class="form04-unit">
                         <strong>{d.unit_name.to_uppercase()}</strong>
@@ -121,20 +123,20 @@ pub async fn form04(ctx: Ctx, Path(id): Path<String>) -> PageResult {
                     </div>
                 </div>
                 <h1 class="form04-title">"PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"</h1>
-                <p>{t("late.form04_to")}" "{dots()}</p>
-                <p>{tf("late.form04_body", &[
+                <p>{vi.t("late.form04_to")}" "{dots()}</p>
+                <p>{vi.tf("late.form04_body", &[
                     ("unit", &d.unit_name),
                     ("received", &day(d.received_at)),
                     ("code", &d.code),
                 ])}</p>
-                <p>{t("late.form04_procedure")}" "{d.procedure_name.clone().map(|p| view! { <strong>{p}</strong> }.into_any()).unwrap_or_else(|| dots().into_any())}</p>
-                <p>{tf("late.form04_due", &[("due", &day(d.due_at))])}</p>
-                <p>{t("late.form04_reason")}" "{d.reason.clone().map(|r| view! { {r} }.into_any()).unwrap_or_else(|| dots().into_any())}</p>
-                <p>{tf("late.form04_apology", &[("unit", &d.unit_name)])}" "
+                <p>{vi.t("late.form04_procedure")}" "{d.procedure_name.clone().map(|p| view! { <strong>{p}</strong> }.into_any()).unwrap_or_else(|| dots().into_any())}</p>
+                <p>{vi.tf("late.form04_due", &[("due", &day(d.due_at))])}</p>
+                <p>{vi.t("late.form04_reason")}" "{d.reason.clone().map(|r| view! { {r} }.into_any()).unwrap_or_else(|| dots().into_any())}</p>
+                <p>{vi.tf("late.form04_apology", &[("unit", &d.unit_name)])}" "
                    {new_due.map(|x| view! { <strong>{x}</strong> }.into_any()).unwrap_or_else(|| dots().into_any())}"."</p>
-                <p>{t("late.form04_sorry")}</p>
+                <p>{vi.t("late.form04_sorry")}</p>
                 <div class="form04-sign">
-                    <p><strong>{t("late.form04_signer")}</strong><br/><em>{t("late.form04_sign_hint")}</em></p>
+                    <p><strong>{vi.t("late.form04_signer")}</strong><br/><em>{vi.t("late.form04_sign_hint")}</em></p>
                 </div>
             </article>
         }
