@@ -303,7 +303,12 @@ pub async fn finish(
             recipient: &recipient,
         },
     )
-    .await
+    .await?;
+    // The dossier's apology counts as sent when its text has left, not when it was queued.
+    if let (Some(at), "dossier.apology") = (sent_at, m.event.as_str()) {
+        crate::db::journey::mark_apology_sent(db, m.id, at).await?;
+    }
+    Ok(())
 }
 
 /// The text with the one-time links of its values (`url` of a survey invitation or a session's

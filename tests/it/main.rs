@@ -21,6 +21,7 @@ mod insight;
 mod journey;
 mod kiosk_guard;
 mod kiosk_mode;
+mod late;
 mod limits;
 mod notifications;
 mod privacy;

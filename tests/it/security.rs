@@ -107,6 +107,15 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
     .unwrap();
     tx.commit().await.unwrap();
     let account = ids("SELECT id FROM accounts WHERE unit_id = $1 ORDER BY id LIMIT 1").await;
+    // A late dossier of XAPL (due yesterday, not ready), listed on /staff/late with its form,
+    // and its Form 04.
+    let now = chrono::Utc::now();
+    let dossier: i64 = langnghe_app::db_run!(&app.db, c => sqlx::query_scalar(
+        "INSERT INTO dossiers (code, unit_id, status, received_at, due_at, created_at, updated_at)
+         VALUES ('WALK-LATE-1', $1, 'received', $2, $3, $2, $2) RETURNING id")
+        .bind(xapl).bind(now - chrono::Duration::days(10)).bind(now - chrono::Duration::days(1))
+        .fetch_one(c).await)
+    .unwrap();
 
     let official = app.another_visitor();
     official.login_as("canbo").await;
@@ -133,6 +142,12 @@ pub(crate) async fn walk(app: &TestApp) -> Walk {
         ),
         ("/account", "/account".into(), staff),
         ("/staff", "/staff".into(), staff),
+        ("/staff/late", "/staff/late".into(), staff),
+        (
+            "/staff/late/{id}/form04",
+            format!("/staff/late/{dossier}/form04"),
+            unit_a,
+        ),
         ("/admin/units", "/admin/units".into(), staff),
         ("/admin/units/new", "/admin/units/new".into(), root_admin),
         (

@@ -117,6 +117,39 @@ pub async fn save_settings(
     .await
 }
 
+/// Saves the time of the apology rule (`HH:MM`, Vietnam time); the apologies queued and not
+/// sent yet move to it in the same transaction.
+#[server(endpoint = "calendar/apology_time")]
+pub async fn save_apology_time(apology_time: String) -> Result<(), ServerFnError> {
+    let values = [("apology_time", apology_time.clone())];
+    finish(
+        "apology_time",
+        &values,
+        "/admin/calendar",
+        |cx| async move {
+            let user = cx.require(Permission::ManageCalendar, None)?.clone();
+            let mut errs = Errors::default();
+            let at = errs.take(
+                "apology_time",
+                crate::domain::journey::parse_time(&apology_time).map(Some),
+            );
+            errs.check()?;
+            let Some(at) = at else {
+                return Err(Fail::Msg("err.bad_request"));
+            };
+            let mut tx = cx.db().begin().await?;
+            let moved = crate::db::journey::save_apology_time(&mut tx, Some(user.id), at).await?;
+            tx.commit().await?;
+            Ok(Done::to("/admin/calendar").with(
+                Flash::ok("late.flash_time")
+                    .arg("time", crate::domain::journey::time_text(at))
+                    .arg("moved", moved.to_string()),
+            ))
+        },
+    )
+    .await
+}
+
 /// The largest calendar file accepted (a year's days are a few kilobytes).
 pub const MAX_CALENDAR_BYTES: usize = 256 * 1024;
 

@@ -14,6 +14,7 @@ pub mod insight;
 pub mod instruments;
 pub mod kiosk;
 pub mod kiosks;
+pub mod late;
 pub mod notify;
 pub mod procedures;
 pub mod ratings;

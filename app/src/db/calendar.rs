@@ -43,7 +43,8 @@ async fn load_tx(tx: &mut Tx) -> DbResult<Calendar> {
 
 /// After a change of the calendar (the calendar before it is `old`), in the same transaction:
 /// every open case's deadline is recounted on the new calendar, with a step on its timeline
-/// saying `why` and a message to the citizen when it moves later. Returns how many moved.
+/// saying `why` and a message to the citizen when it moves later; the queued apologies of
+/// dossiers move with it. Returns how many deadlines moved.
 async fn recount_open_deadlines(
     tx: &mut Tx,
     actor: Option<i64>,
@@ -54,6 +55,8 @@ async fn recount_open_deadlines(
     if &new == old {
         return Ok(0);
     }
+    // A dossier's apology not sent yet follows the new working day before its due date.
+    super::journey::reschedule_apologies(tx, &new).await?;
     let moves = super::feedback::moved_deadlines(tx, old, &new).await?;
     super::feedback::apply_moved_deadlines(tx, actor, &moves, why).await
 }

@@ -2,9 +2,12 @@
 //! each updating the dossier and queuing the citizen's text in the same transaction.
 
 use super::notify::{enqueue, enqueue_at, Message};
-use super::{Db, DbError, Tx};
+use super::{Db, DbError, DbResult, Tx};
+use crate::domain::calendar::Calendar;
 use crate::domain::dossier::{check_times, Invalid};
-use crate::domain::journey::{apology_moment, default_apology_time, local_day, Event, EventKind};
+use crate::domain::journey::{
+    apology_moment, default_apology_time, local_day, parse_time, time_text, Event, EventKind,
+};
 use crate::{db_run, tx_run};
 use chrono::{DateTime, Utc};
 
@@ -159,7 +162,7 @@ pub async fn record(
             super::notify::cancel(tx, &apology_key).await?;
             if let (Some((number, _, _)), Some(due)) = (phone, e.due_at) {
                 let cal = calendar_in(tx).await?;
-                let moment = apology_moment(&cal, due, default_apology_time());
+                let moment = apology_moment(&cal, due, apology_time_in(tx).await?);
                 enqueue_at(
                     tx,
                     &Message {
@@ -220,11 +223,241 @@ pub async fn record(
 }
 
 /// The working-day calendar, read inside the transaction.
-async fn calendar_in(tx: &mut Tx) -> Result<crate::domain::calendar::Calendar, JourneyError> {
-    use crate::domain::calendar::{Calendar, DayKind};
+async fn calendar_in(tx: &mut Tx) -> DbResult<Calendar> {
+    use crate::domain::calendar::DayKind;
     let days: Vec<(chrono::NaiveDate, String)> = tx_run!(tx, c => sqlx::query_as(
         "SELECT day, kind FROM calendar_days").fetch_all(&mut *c).await)?;
     Ok(Calendar::new(days.into_iter().map(|(d, k)| {
         (d, DayKind::parse(&k).unwrap_or(DayKind::Holiday))
     })))
+}
+
+/// The setting that holds the apology time (`HH:MM`, Vietnam time).
+pub const APOLOGY_TIME_KEY: &str = "journey.apology_time";
+
+fn time_or_default(v: Option<String>) -> chrono::NaiveTime {
+    v.and_then(|v| parse_time(&v).ok())
+        .unwrap_or_else(default_apology_time)
+}
+
+/// The time of the apology rule in force (17:30 unless the administrator changed it).
+pub async fn apology_time(db: &Db) -> DbResult<chrono::NaiveTime> {
+    let v: Option<String> = db_run!(db, c => sqlx::query_scalar(
+        "SELECT value FROM settings WHERE key = $1").bind(APOLOGY_TIME_KEY).fetch_optional(c).await)?;
+    Ok(time_or_default(v))
+}
+
+/// [`apology_time`], read inside the transaction.
+pub async fn apology_time_in(tx: &mut Tx) -> DbResult<chrono::NaiveTime> {
+    let v: Option<String> = tx_run!(tx, c => sqlx::query_scalar(
+        "SELECT value FROM settings WHERE key = $1").bind(APOLOGY_TIME_KEY).fetch_optional(&mut *c).await)?;
+    Ok(time_or_default(v))
+}
+
+/// Moves every queued apology that has not left yet (pending, never tried) to its moment on
+/// `cal` at the time in force, in the transaction of the change (a calendar day, a year's import,
+/// the apology time). Returns how many moved. A moment already past fires at the worker's next
+/// pass.
+pub async fn reschedule_apologies(tx: &mut Tx, cal: &Calendar) -> DbResult<usize> {
+    let at = apology_time_in(tx).await?;
+    let queued: Vec<(i64, Option<DateTime<Utc>>, DateTime<Utc>)> = tx_run!(tx, c => sqlx::query_as(
+        "SELECT o.id, d.due_at, o.next_attempt_at FROM outbox o JOIN dossiers d ON d.id = o.entity_id
+          WHERE o.event = 'dossier.apology' AND o.entity = 'dossier' AND o.status = 'pending' AND o.attempts = 0")
+        .fetch_all(&mut *c).await)?;
+    let mut moved = 0;
+    for (id, due, was) in queued {
+        let Some(due) = due else { continue };
+        let moment = apology_moment(cal, due, at);
+        if moment == was {
+            continue;
+        }
+        moved += tx_run!(tx, c => sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE id = $2 AND status = 'pending' AND attempts = 0")
+            .bind(moment).bind(id).execute(&mut *c).await.map(|r| r.rows_affected()))?
+            as usize;
+    }
+    Ok(moved)
+}
+
+/// Saves the apology time (with its audit row) and moves the queued apologies to it, in `tx`.
+pub async fn save_apology_time(
+    tx: &mut Tx,
+    actor: Option<i64>,
+    at: chrono::NaiveTime,
+) -> DbResult<usize> {
+    super::settings::save_group(
+        tx,
+        actor,
+        "journey.apology_time",
+        "journey.",
+        &[(APOLOGY_TIME_KEY.to_string(), time_text(at))],
+    )
+    .await?;
+    let cal = calendar_in(tx).await?;
+    reschedule_apologies(tx, &cal).await
+}
+
+/// After the worker's outcome: when the message `outbox_id` is an apology that has left
+/// (status `sent`), its dossier's `apology_sent_at` becomes `at` (once).
+pub async fn mark_apology_sent(db: &Db, outbox_id: i64, at: DateTime<Utc>) -> DbResult<bool> {
+    let n = db_run!(db, c => sqlx::query(
+        "UPDATE dossiers SET apology_sent_at = $1
+          WHERE apology_sent_at IS NULL AND id = (SELECT entity_id FROM outbox
+                 WHERE id = $2 AND event = 'dossier.apology' AND entity = 'dossier' AND status = 'sent')")
+        .bind(at).bind(outbox_id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// A dossier as the late dossiers page and Form 04 show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LateDossier {
+    pub id: i64,
+    pub code: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub unit_address: String,
+    pub procedure_name: Option<String>,
+    pub status: String,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub new_due_at: Option<DateTime<Utc>>,
+    pub apology_sent_at: Option<DateTime<Utc>>,
+    /// The apology still queued (not sent yet): when it is due to leave.
+    pub apology_queued_for: Option<DateTime<Utc>>,
+    /// The reason of the latest new date set on the page.
+    pub reason: Option<String>,
+}
+
+impl LateDossier {
+    /// Whether the dossier is ready or completed (no longer late to act on).
+    pub fn ready_at_or_done(&self) -> bool {
+        matches!(self.status.as_str(), "ready" | "completed")
+    }
+
+    pub fn unit_scope(&self) -> crate::domain::UnitPath {
+        crate::domain::UnitPath::parse(&self.unit_path)
+            .unwrap_or_else(|| crate::domain::UnitPath::root(self.unit_id))
+    }
+}
+
+const LATE_SELECT: &str = "SELECT d.id, d.code, d.unit_id, u.name AS unit_name, u.path AS unit_path,
+        u.address AS unit_address, p.name AS procedure_name, d.status, d.received_at, d.due_at,
+        d.new_due_at, d.apology_sent_at,
+        (SELECT o.next_attempt_at FROM outbox o WHERE o.dedupe_key = 'dossier-apology:' || CAST(d.id AS TEXT)
+            AND o.status = 'pending') AS apology_queued_for,
+        (SELECT n.reason FROM late_notices n WHERE n.dossier_id = d.id ORDER BY n.id DESC LIMIT 1) AS reason
+   FROM dossiers d JOIN units u ON u.id = d.unit_id LEFT JOIN procedures p ON p.id = d.procedure_id";
+
+/// The late dossiers of the subtree `prefix` at `now`: not ready nor completed, with a due
+/// date, and either the apology's moment has come on `cal` at `at`, its apology has left, or
+/// the dossier was given a new date. Soonest due first.
+pub async fn late_in(
+    db: &Db,
+    prefix: &str,
+    cal: &Calendar,
+    at: chrono::NaiveTime,
+    now: DateTime<Utc>,
+) -> DbResult<Vec<LateDossier>> {
+    let like = format!("{prefix}%");
+    let sql = format!(
+        "{LATE_SELECT} WHERE u.path LIKE $1 AND d.due_at IS NOT NULL AND d.ready_at IS NULL
+            AND d.completed_at IS NULL AND d.status NOT IN ('ready', 'completed')
+          ORDER BY d.due_at, d.id"
+    );
+    let rows: Vec<LateDossier> = db_run!(db, c => sqlx::query_as::<_, LateDossier>(&sql)
+        .bind(&like).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            r.apology_sent_at.is_some()
+                || r.status == "late"
+                || r.due_at
+                    .is_some_and(|due| now >= apology_moment(cal, due, at))
+        })
+        .collect())
+}
+
+/// One dossier as Form 04 prints it (whatever its status now).
+pub async fn late_one(db: &Db, id: i64) -> DbResult<LateDossier> {
+    let sql = format!("{LATE_SELECT} WHERE d.id = $1");
+    db_run!(db, c => sqlx::query_as::<_, LateDossier>(&sql).bind(id).fetch_optional(c).await)?
+        .ok_or(DbError::NotFound)
+}
+
+/// Records the new date an official set for a late dossier, with the reason, its audit row
+/// and the dossier's status `late`; a queued apology not sent yet is taken back (the citizen
+/// gets the new date on Form 04).
+pub async fn set_new_date(
+    tx: &mut Tx,
+    actor: i64,
+    d: &LateDossier,
+    new_due_at: DateTime<Utc>,
+    reason: &str,
+) -> DbResult<()> {
+    let now = super::now();
+    tx_run!(tx, c => sqlx::query(
+        "INSERT INTO late_notices (dossier_id, new_due_at, reason, account_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(d.id).bind(new_due_at).bind(reason).bind(actor).bind(now)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    tx_run!(tx, c => sqlx::query(
+        "UPDATE dossiers SET status = 'late', new_due_at = $1, updated_at = $2 WHERE id = $3")
+        .bind(new_due_at).bind(now).bind(d.id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    super::notify::cancel(tx, &format!("dossier-apology:{}", d.id)).await?;
+    let detail = format!("{} {}", d.code, local_day(new_due_at));
+    super::audit::record(
+        tx,
+        Some(actor),
+        "dossier.new_date",
+        "dossier",
+        Some(d.id),
+        &detail,
+    )
+    .await
+}
+
+/// Apologies that left in `[from, to)` per unit of the subtree `prefix`: (unit id, count).
+pub async fn apologies_by_unit(
+    db: &Db,
+    prefix: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> DbResult<Vec<(i64, i64)>> {
+    let like = format!("{prefix}%");
+    Ok(db_run!(db, c => sqlx::query_as::<_, (i64, i64)>(
+        "SELECT d.unit_id, CAST(COUNT(*) AS BIGINT) FROM dossiers d JOIN units u ON u.id = d.unit_id
+          WHERE u.path LIKE $1 AND d.apology_sent_at >= $2 AND d.apology_sent_at < $3
+          GROUP BY d.unit_id")
+        .bind(&like).bind(from).bind(to).fetch_all(c).await)?)
+}
+
+/// The messages that invite a citizen to rate a dossier: the survey link, and the completion
+/// text that asks for a reply 1–5.
+pub const INVITATIONS: [&str; 2] = ["survey.invitation", "dossier.completed"];
+
+/// The channels invitations go through, in the order reports show them.
+pub const INVITATION_CHANNELS: [&str; 3] = ["sms", "zalo", "email"];
+
+/// Invitations per unit and channel for the period `[from, to)`, as (unit id, channel,
+/// invited, answered). An invitation is a dossier invited on a channel, counted once, on the
+/// day its first invitation on that channel left (outbox status `sent`); it is answered when
+/// the dossier has a rating (not a correction) made after that moment, on any channel.
+pub async fn responses_by_unit(
+    db: &Db,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> DbResult<Vec<(i64, String, i64, i64)>> {
+    Ok(
+        db_run!(db, c => sqlx::query_as::<_, (i64, String, i64, i64)>(
+        "SELECT d.unit_id, i.channel, CAST(COUNT(*) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM ratings r WHERE r.dossier_id = i.dossier_id
+                        AND r.corrects_id IS NULL AND r.created_at >= i.sent_at) THEN 1 ELSE 0 END), 0) AS BIGINT)
+           FROM (SELECT entity_id AS dossier_id, channel, MIN(sent_at) AS sent_at FROM outbox
+                  WHERE entity = 'dossier' AND event IN ($1, $2) AND status = 'sent' AND sent_at IS NOT NULL
+                  GROUP BY entity_id, channel) i
+           JOIN dossiers d ON d.id = i.dossier_id
+          WHERE i.sent_at >= $3 AND i.sent_at < $4
+          GROUP BY d.unit_id, i.channel")
+        .bind(INVITATIONS[0]).bind(INVITATIONS[1]).bind(from).bind(to).fetch_all(c).await)?,
+    )
 }

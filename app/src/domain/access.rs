@@ -85,6 +85,9 @@ pub enum Permission {
     /// The PAR-INDEX points and bands, the Decision 766 weights and the sample-size margin
     /// (province administrator).
     ManageIndexRules,
+    /// The late dossiers of the subtree: set a new date, print the apology-and-new-date notice
+    /// (Form 04 of Circular 01/2018/TT-VPCP).
+    HandleDossiers,
 }
 
 fn role_allows(role: Role, perm: Permission) -> bool {
@@ -100,10 +103,11 @@ fn role_allows(role: Role, perm: Permission) -> bool {
                 | ApproveFeedback
                 | WithdrawPublished
                 | ManageSessions
+                | HandleDossiers
         ),
         Role::Official => matches!(
             perm,
-            ViewUnit | ViewRatings | HandleFeedback | ManageSessions
+            ViewUnit | ViewRatings | HandleFeedback | ManageSessions | HandleDossiers
         ),
     }
 }

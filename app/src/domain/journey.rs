@@ -298,6 +298,60 @@ pub fn apology_owed(
     !apology_sent && now >= moment && ready_at.is_none_or(|r| r > moment)
 }
 
+/// Reads the apology time an administrator types: `HH:MM` on the 24-hour clock (`17:30`,
+/// `8:05`), full-width digits and colon read as plain ones; anything else is refused.
+pub fn parse_time(s: &str) -> Result<NaiveTime, &'static str> {
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = s.nfkc().collect();
+    let s = s.trim();
+    let bad = "late.err_time";
+    let (h, m) = s.split_once(':').ok_or(bad)?;
+    let digits = |x: &str| !x.is_empty() && x.len() <= 2 && x.chars().all(|c| c.is_ascii_digit());
+    if !digits(h) || m.len() != 2 || !digits(m) {
+        return Err(bad);
+    }
+    let (h, m) = (
+        h.parse::<u32>().map_err(|_| bad)?,
+        m.parse::<u32>().map_err(|_| bad)?,
+    );
+    NaiveTime::from_hms_opt(h, m, 0).ok_or(bad)
+}
+
+/// The time as stored and shown: `HH:MM`.
+pub fn time_text(t: NaiveTime) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// A new date an official promises for a late dossier: a working day after `today`.
+pub fn check_new_date(
+    cal: &Calendar,
+    today: NaiveDate,
+    day: NaiveDate,
+) -> Result<(), &'static str> {
+    if day <= today {
+        return Err("late.err_not_after_today");
+    }
+    if !cal.is_working(day) {
+        return Err("late.err_not_working");
+    }
+    Ok(())
+}
+
+/// The first instant of a local (Vietnam) day: how a new date entered as a day is stored.
+pub fn local_start(day: NaiveDate) -> DateTime<Utc> {
+    vietnam()
+        .from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)))
+}
+
+/// The response rate (GSA Touchpoints, OMB Circular A-11 §280): the share of invitations
+/// answered; none without an invitation.
+pub fn response_rate(answered: i64, invited: i64) -> Option<f64> {
+    (invited > 0).then(|| answered.min(invited) as f64 / invited as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +415,67 @@ mod tests {
             false,
             "2027-02-04T09:00:00+07:00"
         ));
+    }
+
+    #[test]
+    fn apology_times_are_hh_mm_on_the_24_hour_clock() {
+        let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert_eq!(parse_time("17:30"), Ok(hm(17, 30)));
+        assert_eq!(parse_time(" 8:05 "), Ok(hm(8, 5)));
+        // Full-width digits and colon (a Vietnamese IME): U+FF11 U+FF16 U+FF1A U+FF10 U+FF10.
+        assert_eq!(
+            parse_time("\u{ff11}\u{ff16}\u{ff1a}\u{ff10}\u{ff10}"),
+            Ok(hm(16, 0))
+        );
+        for bad in [
+            "24:00",
+            "17:60",
+            "1730",
+            "17:3",
+            "17h30",
+            "",
+            "17:\u{200b}30",
+            "-1:30",
+            "117:30",
+        ] {
+            assert_eq!(parse_time(bad), Err("late.err_time"), "{bad:?}");
+        }
+        assert_eq!(time_text(hm(7, 5)), "07:05");
+    }
+
+    #[test]
+    fn a_new_date_is_a_working_day_after_today() {
+        let cal = tet_2027();
+        let today = d("2027-02-03");
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-03")),
+            Err("late.err_not_after_today")
+        );
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-01")),
+            Err("late.err_not_after_today")
+        );
+        // Thursday 4 Feb is Tết, Saturday 6 Feb a weekend day.
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-04")),
+            Err("late.err_not_working")
+        );
+        assert_eq!(
+            check_new_date(&cal, today, d("2027-02-06")),
+            Err("late.err_not_working")
+        );
+        assert_eq!(check_new_date(&cal, today, d("2027-02-11")), Ok(()));
+        // Midnight of 11 Feb in Vietnam is 17:00 UTC on the 10th.
+        assert_eq!(local_start(d("2027-02-11")), t("2027-02-10T17:00:00Z"));
+        assert_eq!(local_day(local_start(d("2027-02-11"))), d("2027-02-11"));
+    }
+
+    #[test]
+    fn the_response_rate_is_answered_over_invited() {
+        // 4 texts, 1 answer: 1/4 = 25 %; 2 Zalo messages, 2 answers: 100 %; none sent: no rate.
+        assert_eq!(response_rate(1, 4), Some(0.25));
+        assert_eq!(response_rate(2, 2), Some(1.0));
+        assert_eq!(response_rate(0, 0), None);
     }
 
     fn now() -> DateTime<Utc> {

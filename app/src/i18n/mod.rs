@@ -160,6 +160,7 @@ mod tests {
             "ses",
             "idx",
             "dash",
+            "late",
             "pub",
         ];
         // Audit action names are stored data, not message keys.

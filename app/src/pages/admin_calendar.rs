@@ -50,6 +50,9 @@ pub async fn page(ctx: Ctx) -> PageResult {
         _ => None,
     };
     let (f_day, f_settings) = (ctx.form("day"), ctx.form("settings"));
+    let f_apology = ctx.form("apology_time");
+    let apology_time =
+        crate::domain::journey::time_text(crate::db::journey::apology_time(ctx.db()).await?);
     Ok(ctx.render(&ctx.lang.t("cal.title"), move || {
         let kinds = vec![
             ("holiday".to_string(), t("cal.kind.holiday")),
@@ -120,6 +123,14 @@ pub async fn page(ctx: Ctx) -> PageResult {
                             {num(&f_settings, "due_soon_days", "cal.due_soon_days", settings.due_soon_days)}
                             {num(&f_settings, "apology_days", "cal.apology_days", settings.apology_days)}
                             {checkbox(&f_settings, "approval_required", "cal.approval_required", settings.approval_required)}
+                            <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
+                        </form>
+                    </section>
+                    <section class="card" id="apology-time">
+                        <h2>{t("late.time_heading")}</h2>
+                        <p class="small">{t("late.time_text")}</p>
+                        <form class="form" method="post" action="/api/calendar/apology_time">
+                            {input(&f_apology, "apology_time", "late.time_label", "text", &apology_time, true, Some(t("late.time_hint")))}
                             <div class="actions"><button class="btn btn-primary" type="submit">{t("form.save")}</button></div>
                         </form>
                     </section>

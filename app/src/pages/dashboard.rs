@@ -48,6 +48,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
         alerts,
         themes,
         g766_months,
+        by_child,
         ..
     } = dashboard(ctx.db(), root, &p, ctx.lang).await?;
     let en = ctx.lang == Lang::En;
@@ -147,6 +148,7 @@ pub async fn page(ctx: Ctx) -> PageResult {
                     }).collect_view()}
                 </ul>
             </section>
+            {late_and_response_section(by_child)}
             {themes_section(themes, en)}
             {g766_section(g766_months)}
             <p><a href=format!("/indices?period={}", p.key())>{t("dash.to_rankings")}</a>" · "
@@ -226,6 +228,43 @@ fn themes_section(th: crate::reports::insight::Themes, en: bool) -> impl IntoVie
                     </table>
                 </div>
             })}
+        </section>
+    }
+}
+
+/// Per child unit: the apologies sent in the period (late dossiers) and the response rate by
+/// channel (invitations sent, answered, share answered), as GSA Touchpoints and OMB A-11
+/// report it beside every score.
+fn late_and_response_section(lines: Vec<crate::reports::dashboard::ChildLine>) -> impl IntoView {
+    use crate::db::journey::INVITATION_CHANNELS;
+    let cell = |(i, a): (i64, i64)| {
+        let rate = crate::domain::journey::response_rate(a, i);
+        view! { <td class="num">{format!("{a}/{i}")}<br/><strong>{pct(rate)}</strong></td> }
+    };
+    view! {
+        <section class="card" id="late-and-response">
+            <h2>{t("dash.late_title")}</h2>
+            <p class="small muted">{t("dash.response_hint")}</p>
+            <div class="table-wrap" tabindex="0" role="region" aria-label=t("dash.late_title")>
+                <table class="data">
+                    <thead><tr>
+                        <th>{t("dash.unit")}</th>
+                        <th class="num">{t("dash.apologies")}</th>
+                        {INVITATION_CHANNELS.iter().map(|c| view! { <th class="num">{t(&format!("dash.response_{c}"))}</th> }).collect_view()}
+                        <th class="num">{t("dash.response_all")}</th>
+                    </tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|l| view! {
+                            <tr>
+                                <td>{l.name.clone()}</td>
+                                <td class="num"><strong>{l.apologies}</strong></td>
+                                {l.responses.by_channel.iter().map(|x| cell(*x)).collect_view()}
+                                {cell(l.responses.total())}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

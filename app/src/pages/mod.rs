@@ -19,6 +19,7 @@ pub mod feedback_staff;
 pub mod home;
 pub mod indices;
 pub mod kiosk;
+pub mod late;
 pub mod prefs;
 pub mod procedures;
 pub mod ratings;
@@ -50,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(auth::login_page))
         .route("/account", get(auth::account_page))
         .route("/staff", get(staff::staff_home))
+        .route("/staff/late", get(late::list))
+        .route("/staff/late/{id}/form04", get(late::form04))
         .route("/admin/units", get(admin_units::list))
         .route("/admin/units/new", get(admin_units::new_form))
         .route("/admin/units/merge", get(admin_units::merge_form))

@@ -31,7 +31,7 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
     } else {
         None
     };
-    let candidates: [(Permission, &str, &str, &str); 17] = [
+    let candidates: [(Permission, &str, &str, &str); 18] = [
         (
             Permission::ViewUnit,
             own_unit.as_str(),
@@ -55,6 +55,12 @@ pub async fn staff_home(ctx: Ctx) -> PageResult {
             "/feedback/cases",
             "staff.link_feedback",
             "staff.link_feedback_text",
+        ),
+        (
+            Permission::HandleDossiers,
+            "/staff/late",
+            "staff.link_late",
+            "staff.link_late_text",
         ),
         (
             Permission::ViewRatings,

@@ -36,6 +36,61 @@ pub struct Dashboard {
     pub themes: super::insight::Themes,
     /// Decision 766's group month by month.
     pub g766_months: Vec<(NaiveDate, Score766)>,
+    /// Per child unit of the subtree (the root itself for its own dossiers): apologies sent
+    /// in the period and the invitations to rate with their answers, by channel.
+    pub by_child: Vec<ChildLine>,
+}
+
+/// One child unit's line of the late-dossier and response-rate table.
+#[derive(Debug, Clone)]
+pub struct ChildLine {
+    pub unit_id: i64,
+    pub name: String,
+    /// Apology texts that left in the period (Circular 01/2018/TT-VPCP).
+    pub apologies: i64,
+    pub responses: super::ranking::Responses,
+}
+
+/// The lines of `root`'s children (and of `root` itself when it has dossiers of its own):
+/// each carries its whole subtree.
+async fn by_child(db: &Db, all: &[Unit], root: &Unit, p: &Period) -> ReportResult<Vec<ChildLine>> {
+    let (from, to) = super::ranking::instants(p);
+    let apologies = db::journey::apologies_by_unit(db, &root.path, from, to).await?;
+    let answered = super::ranking::responses(db, p).await?;
+    let children: Vec<&Unit> = all
+        .iter()
+        .filter(|u| u.parent_id == Some(root.id))
+        .collect();
+    let mut lines: Vec<ChildLine> = Vec::new();
+    let line_of = |u: &Unit| -> ChildLine {
+        let ids = if u.id == root.id {
+            vec![root.id]
+        } else {
+            subtree_ids(all, &u.path)
+        };
+        ChildLine {
+            unit_id: u.id,
+            name: u.name.clone(),
+            apologies: apologies
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .map(|(_, n)| n)
+                .sum(),
+            responses: super::ranking::Responses::of(&answered, &ids),
+        }
+    };
+    let own = line_of(root);
+    let has = |l: &ChildLine| l.apologies > 0 || l.responses.total().0 > 0;
+    if children.is_empty() || has(&own) {
+        lines.push(own);
+    }
+    for c in children {
+        let l = line_of(c);
+        if has(&l) || c.in_force_on(p.to) {
+            lines.push(l);
+        }
+    }
+    Ok(lines)
 }
 
 /// The leader's home for `root`'s subtree and the period `p`.
@@ -71,7 +126,9 @@ pub async fn dashboard(db: &Db, root: Unit, p: &Period, lang: Lang) -> ReportRes
     let alerts = super::insight::alerts(db, &root.path, today).await?;
     let themes = super::insight::themes(db, &root.path, p).await?;
     let g766_months = super::insight::g766_by_month(db, &root, p.to.min(today)).await?;
+    let by_child = by_child(db, &all, &root, p).await?;
     Ok(Dashboard {
+        by_child,
         alerts,
         themes,
         g766_months,

@@ -120,7 +120,7 @@ pub fn zone_code(z: Option<FunnelZone>) -> &'static str {
 }
 
 /// The columns of the ranking CSV.
-pub const RANKING_COLUMNS: [&str; 40] = [
+pub const RANKING_COLUMNS: [&str; 52] = [
     "period",
     "group",
     "rank",
@@ -161,6 +161,18 @@ pub const RANKING_COLUMNS: [&str; 40] = [
     "dossiers_bad",
     "dossiers_late",
     "ended_on",
+    "invited_sms",
+    "answered_sms",
+    "response_rate_sms",
+    "invited_zalo",
+    "answered_zalo",
+    "response_rate_zalo",
+    "invited_email",
+    "answered_email",
+    "response_rate_email",
+    "invited",
+    "answered",
+    "response_rate",
 ];
 
 /// The ranking, one row per unit of the reader's scope (ranks among the whole peer group).
@@ -225,6 +237,17 @@ pub fn ranking_csv(r: &Rankings, dialect: Dialect) -> ReportResult<Vec<u8>> {
                 row.dossiers.late.to_string(),
                 row.ended.map(|d| d.to_string()).unwrap_or_default(),
             ];
+            let mut fields = fields;
+            let resp = &row.responses;
+            for (c, (invited, answered)) in resp.by_channel.iter().enumerate() {
+                fields.push(invited.to_string());
+                fields.push(answered.to_string());
+                fields.push(w.num(resp.rate_of(c), 6));
+            }
+            let (invited, answered) = resp.total();
+            fields.push(invited.to_string());
+            fields.push(answered.to_string());
+            fields.push(w.num(resp.rate(), 6));
             w.row(&fields, &[6, 9])?;
         }
     }
@@ -519,6 +542,12 @@ pub fn ranking_sheet(
         "idx.r766_2",
         "idx.r766_3",
         "idx.xlsx_merged",
+        "idx.xlsx_invited",
+        "idx.xlsx_answered",
+        "idx.xlsx_response",
+        "idx.xlsx_response_sms",
+        "idx.xlsx_response_zalo",
+        "idx.xlsx_response_email",
     ];
     let mut row: u32 = 4;
     for g in &r.groups {
@@ -585,12 +614,25 @@ pub fn ranking_sheet(
                 )
                 .map_err(x)?;
             }
+            let resp = &line.responses;
+            let (invited, answered) = resp.total();
+            ws.write_number(row, 20, invited as f64).map_err(x)?;
+            ws.write_number(row, 21, answered as f64).map_err(x)?;
+            if let Some(v) = resp.rate() {
+                ws.write_number_with_format(row, 22, v, &pct_f).map_err(x)?;
+            }
+            for c in 0..3 {
+                if let Some(v) = resp.rate_of(c) {
+                    ws.write_number_with_format(row, 23 + c as u16, v, &pct_f)
+                        .map_err(x)?;
+                }
+            }
             row += 1;
         }
         row += 1;
     }
     ws.set_column_width(4, 42).map_err(x)?;
-    for c in (0..20u16).filter(|c| *c != 4) {
+    for c in (0..26u16).filter(|c| *c != 4) {
         ws.set_column_width(c, 12).map_err(x)?;
     }
     Ok(())

@@ -25,6 +25,81 @@ pub struct Merged {
     pub from: Vec<(String, String)>,
 }
 
+/// Invitations to rate and their answers for a row, by channel ([`db::journey::INVITATION_CHANNELS`]):
+/// (invited, answered). See [`db::journey::responses_by_unit`] for the definitions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Responses {
+    pub by_channel: [(i64, i64); 3],
+}
+
+impl Responses {
+    /// (invited, answered) over every channel.
+    pub fn total(&self) -> (i64, i64) {
+        self.by_channel
+            .iter()
+            .fold((0, 0), |(i, a), (x, y)| (i + x, a + y))
+    }
+
+    /// The share answered over every channel (none without an invitation).
+    pub fn rate(&self) -> Option<f64> {
+        let (i, a) = self.total();
+        crate::domain::journey::response_rate(a, i)
+    }
+
+    /// The share answered on channel `c` (an index into the channels).
+    pub fn rate_of(&self, c: usize) -> Option<f64> {
+        let (i, a) = self.by_channel[c];
+        crate::domain::journey::response_rate(a, i)
+    }
+
+    fn add(&mut self, channel: &str, invited: i64, answered: i64) {
+        if let Some(c) = db::journey::INVITATION_CHANNELS
+            .iter()
+            .position(|x| *x == channel)
+        {
+            self.by_channel[c].0 += invited;
+            self.by_channel[c].1 += answered;
+        }
+    }
+
+    /// The sum over `units` of the period's figures `all`.
+    pub fn of(all: &std::collections::HashMap<i64, Responses>, units: &[i64]) -> Responses {
+        let mut out = Responses::default();
+        for r in units.iter().filter_map(|u| all.get(u)) {
+            for (c, (i, a)) in r.by_channel.iter().enumerate() {
+                out.by_channel[c].0 += i;
+                out.by_channel[c].1 += a;
+            }
+        }
+        out
+    }
+}
+
+/// The period's invitations and answers per unit (Vietnam days `p.from..=p.to`).
+pub async fn responses(
+    db: &Db,
+    p: &Period,
+) -> ReportResult<std::collections::HashMap<i64, Responses>> {
+    let (from, to) = instants(p);
+    let mut out: std::collections::HashMap<i64, Responses> = std::collections::HashMap::new();
+    for (unit, channel, invited, answered) in db::journey::responses_by_unit(db, from, to).await? {
+        out.entry(unit)
+            .or_default()
+            .add(&channel, invited, answered);
+    }
+    Ok(out)
+}
+
+/// The period as instants: from the first instant of its first Vietnam day to the first of
+/// the day after its last.
+pub fn instants(p: &Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    use crate::domain::journey::local_start;
+    (
+        local_start(p.from),
+        local_start(p.to.succ_opt().unwrap_or(p.to)),
+    )
+}
+
 /// One unit's line in its peer group's ranking.
 #[derive(Debug, Clone)]
 pub struct RankRow {
@@ -49,6 +124,8 @@ pub struct RankRow {
     pub zone: Option<FunnelZone>,
     /// The units whose figures this row carries (itself and its predecessors).
     pub members: Vec<i64>,
+    /// Invitations to rate sent in the period and how many were answered.
+    pub responses: Responses,
 }
 
 /// One peer group's ranking: ranked rows first (in rank order), then the rows with too few
@@ -100,6 +177,7 @@ pub async fn rankings(db: &Db, scope: &str, p: &Period, lang: Lang) -> ReportRes
     let cur = PeriodData::load(db, p, &spans, &links, today).await?;
     let prev = PeriodData::load(db, &p.previous(), &spans, &links, today).await?;
     let sample = rules.sample();
+    let answered = responses(db, p).await?;
 
     // The rows: units in force on the last day, and ended units that keep a row with figures.
     let mut groups: Vec<(i64, String, Vec<&Unit>)> = Vec::new();
@@ -184,6 +262,7 @@ pub async fn rankings(db: &Db, scope: &str, p: &Period, lang: Lang) -> ReportRes
                     late,
                     c766,
                     merged,
+                    responses: Responses::of(&answered, &ids),
                     members: ids,
                     ranked: r,
                     unit: u,
