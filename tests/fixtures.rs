@@ -1,4 +1,5 @@
-//! Shared steps of several test modules: the run's figures, form fields, publishing an answer.
+//! Shared steps of several test modules: the run's figures, form fields, publishing an answer,
+//! the dossier journey's events and the texts a local gateway receives.
 
 use crate::TestApp;
 use reqwest::StatusCode;
@@ -95,4 +96,63 @@ impl TestApp {
         )
         .await
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Texts (issue 19): dossier events posted as the one-stop software does, and the texts a local
+// gateway (tests/sinks.rs) receives from the outbox worker.
+
+/// Points a channel (`sms`, `zalo`, …) of the outbox at a local gateway, as the administrator
+/// would on /admin/notifications.
+pub async fn plug_gateway(app: &TestApp, channel: &str, sink: &crate::sinks::HttpSink) {
+    let mut tx = app.db.begin().await.expect("begin");
+    langnghe_app::db::settings::put(&mut tx, &format!("outbox.{channel}_url"), &sink.url)
+        .await
+        .expect("gateway setting");
+    tx.commit().await.expect("commit");
+}
+
+/// Runs the outbox worker until nothing is due; returns (to, text) of what `sink` got meanwhile.
+pub async fn sent_texts(app: &TestApp, sink: &crate::sinks::HttpSink) -> Vec<(String, String)> {
+    let before = sink.hits().len();
+    let http = reqwest::Client::new();
+    while langnghe_app::notify::run_once_at(
+        &app.db,
+        &app.base,
+        &http,
+        "test-worker",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("worker pass")
+        > 0
+    {}
+    sink.hits()[before..]
+        .iter()
+        .map(|h| {
+            (
+                h.body["to"].as_str().unwrap_or("").to_string(),
+                h.body["text"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Posts a dossier event with the unit's API key; returns the status and the JSON answer.
+pub async fn dossier_event(
+    app: &TestApp,
+    key: &str,
+    code: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/dossiers/{code}/events")))
+        .header("X-API-Key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("POST event");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }

@@ -2,8 +2,6 @@
 //! through the outbox and a local HTTP gateway (tests/sinks.rs). The expected replies are the
 //! sentences written by hand from the README's contract, not read back from our templates.
 
-use langnghe_app::db::settings;
-use langnghe_app::notify;
 use langnghe_server::config::Opts;
 use langnghe_tests::sinks::HttpSink;
 use langnghe_tests::{both_databases, location, TestApp, SECRET};
@@ -82,6 +80,23 @@ impl Inbox {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// `body` posted to the SMS webhook with `X-Timestamp: ts`, signed over `<ts>.<body>`.
+    async fn sms_at(&self, body: &[u8], ts: &str) -> u16 {
+        let mut signed = ts.as_bytes().to_vec();
+        signed.push(b'.');
+        signed.extend_from_slice(body);
+        self.http
+            .post(format!("{}/api/v1/inbound/sms", self.base))
+            .header("X-Signature", hmac_hex(SMS_SECRET, &signed))
+            .header("X-Timestamp", ts)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("POST inbound")
+            .status()
+            .as_u16()
+    }
+
     /// A text from `from`, signed as the provider signs it.
     async fn sms(&self, from: &str, text: &str, id: &str) -> (u16, Value) {
         let body = serde_json::to_vec(&json!({"from": from, "text": text, "id": id})).unwrap();
@@ -92,36 +107,15 @@ impl Inbox {
 
 /// Points the SMS (and Zalo) channel at the sinks.
 async fn plug(app: &TestApp, sms: &HttpSink, zalo: Option<&HttpSink>) {
-    let mut tx = app.db.begin().await.unwrap();
-    settings::put(&mut tx, "outbox.sms_url", &sms.url)
-        .await
-        .unwrap();
+    langnghe_tests::plug_gateway(app, "sms", sms).await;
     if let Some(z) = zalo {
-        settings::put(&mut tx, "outbox.zalo_url", &z.url)
-            .await
-            .unwrap();
+        langnghe_tests::plug_gateway(app, "zalo", z).await;
     }
-    tx.commit().await.unwrap();
 }
 
 /// Runs the worker until nothing is due; returns (to, text) of what `sink` got meanwhile.
 async fn texts(app: &TestApp, sink: &HttpSink) -> Vec<(String, String)> {
-    let before = sink.hits().len();
-    let http = reqwest::Client::new();
-    while notify::run_once_at(&app.db, &app.base, &http, "test-worker", chrono::Utc::now())
-        .await
-        .unwrap()
-        > 0
-    {}
-    sink.hits()[before..]
-        .iter()
-        .map(|h| {
-            (
-                h.body["to"].as_str().unwrap_or("").to_string(),
-                h.body["text"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    langnghe_tests::sent_texts(app, sink).await
 }
 
 /// Registers a dossier of Phường Hòa Thuận for `phone`; returns its survey link's path.
@@ -148,15 +142,8 @@ async fn register(app: &TestApp, key: &str, code: &str, phone: &str, extra: Valu
 }
 
 async fn event(app: &TestApp, key: &str, code: &str, body: Value) {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/events")))
-        .header("X-API-Key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
+    let (status, answer) = langnghe_tests::dossier_event(app, key, code, &body).await;
+    assert_eq!(status, 201, "{answer}");
 }
 
 fn ago(hours: i64) -> String {
@@ -472,37 +459,17 @@ both_databases!(
         ] {
             assert_eq!(inbox.raw("/api/v1/inbound/sms", body, sig).await.0, 401);
         }
-        let ts = (chrono::Utc::now().timestamp() - 301).to_string();
-        let mut signed = ts.as_bytes().to_vec();
-        signed.push(b'.');
-        signed.extend_from_slice(body);
-        let r = inbox
-            .http
-            .post(format!("{}/api/v1/inbound/sms", inbox.base))
-            .header("X-Signature", hmac_hex(SMS_SECRET, &signed))
-            .header("X-Timestamp", &ts)
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 401, "5 minutes and 1 second old");
+        let stale = (chrono::Utc::now().timestamp() - 301).to_string();
+        assert_eq!(
+            inbox.sms_at(body, &stale).await,
+            401,
+            "5 minutes and 1 second old"
+        );
         assert_eq!(scalar(&app, "SELECT COUNT(*) FROM inbound_texts").await, 0);
         assert!(texts(&app, &sms).await.is_empty());
         // A fresh timestamp passes.
-        let ts = chrono::Utc::now().timestamp().to_string();
-        let mut signed = ts.as_bytes().to_vec();
-        signed.push(b'.');
-        signed.extend_from_slice(body);
-        let r = inbox
-            .http
-            .post(format!("{}/api/v1/inbound/sms", inbox.base))
-            .header("X-Signature", hmac_hex(SMS_SECRET, &signed))
-            .header("X-Timestamp", &ts)
-            .body(body.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200);
+        let fresh = chrono::Utc::now().timestamp().to_string();
+        assert_eq!(inbox.sms_at(body, &fresh).await, 200);
 
         // The README's example, byte for byte, with the signature openssl printed.
         let readme = br#"{"from":"0912345678","text":"TC H41.30-261118-0042","id":"mo-20261203-000123","received_at":"2026-12-03T09:15:00+07:00"}"#;

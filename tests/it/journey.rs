@@ -1,7 +1,6 @@
 //! The dossier's journey by text message (issue 19): the events of the one-stop software, each
 //! sending the citizen exactly one text through a local HTTP gateway.
 
-use langnghe_app::db::settings;
 use langnghe_app::notify;
 use langnghe_tests::sinks::HttpSink;
 use langnghe_tests::{both_databases, TestApp};
@@ -9,44 +8,16 @@ use serde_json::{json, Value};
 
 /// Points the SMS channel at the sink (as an administrator would at /admin/notifications).
 async fn plug(app: &TestApp, sms: &HttpSink) {
-    let mut tx = app.db.begin().await.unwrap();
-    settings::put(&mut tx, "outbox.sms_url", &sms.url)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    langnghe_tests::plug_gateway(app, "sms", sms).await
 }
 
 /// Runs the worker until nothing is due; returns the texts the gateway got meanwhile.
 async fn texts(app: &TestApp, sms: &HttpSink) -> Vec<(String, String)> {
-    let before = sms.hits().len();
-    let http = reqwest::Client::new();
-    while notify::run_once_at(&app.db, &app.base, &http, "test-worker", chrono::Utc::now())
-        .await
-        .unwrap()
-        > 0
-    {}
-    sms.hits()[before..]
-        .iter()
-        .map(|h| {
-            (
-                h.body["to"].as_str().unwrap_or("").to_string(),
-                h.body["text"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    langnghe_tests::sent_texts(app, sms).await
 }
 
 async fn event(app: &TestApp, key: &str, code: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/events")))
-        .header("X-API-Key", key)
-        .json(body)
-        .send()
-        .await
-        .expect("POST event");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    langnghe_tests::dossier_event(app, key, code, body).await
 }
 
 async fn register(app: &TestApp, key: &str, code: &str, unit: &str) {

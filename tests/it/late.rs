@@ -7,7 +7,6 @@
 //! 10:30 UTC of the same day.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use langnghe_app::db::settings;
 use langnghe_app::notify;
 use langnghe_tests::sinks::HttpSink;
 use langnghe_tests::{both_databases, TestApp};
@@ -20,11 +19,7 @@ fn t(s: &str) -> DateTime<Utc> {
 
 /// Points a channel (`sms`, `zalo`) at a sink, as the administrator would.
 async fn plug(app: &TestApp, channel: &str, sink: &HttpSink) {
-    let mut tx = app.db.begin().await.unwrap();
-    settings::put(&mut tx, &format!("outbox.{channel}_url"), &sink.url)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    langnghe_tests::plug_gateway(app, channel, sink).await
 }
 
 /// Runs the worker as if it were `at` until nothing is due; returns how many it handled.
@@ -43,16 +38,7 @@ async fn work_at(app: &TestApp, at: DateTime<Utc>) -> usize {
 }
 
 async fn event(app: &TestApp, key: &str, code: &str, body: &Value) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/dossiers/{code}/events")))
-        .header("X-API-Key", key)
-        .json(body)
-        .send()
-        .await
-        .expect("POST event");
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    langnghe_tests::dossier_event(app, key, code, body).await
 }
 
 /// Registers `code` at `unit` and posts its reception with `due` and the citizen's phone.
