@@ -405,3 +405,74 @@ both_databases!(
         b.finish("official-answers-case", app.backend, result).await;
     }
 );
+
+both_databases!(
+    a_citizen_books_a_no_wait_thursday_slot_on_a_phone_and_every_text_gives_the_slot,
+    |app: TestApp| async move {
+        use chrono::TimeZone;
+        use langnghe_tests::sinks::HttpSink;
+        let sms = HttpSink::start().await;
+        let tz = chrono_tz::Asia::Ho_Chi_Minh;
+        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+        let tomorrow = today + chrono::Duration::days(1);
+        // No-wait Thursday tomorrow 08:00–11:00 in slots of an hour: 08:00, 09:00, 10:00. The
+        // citizen takes 09:00, so a text that says "08:00" gives the session's start, not the slot.
+        let id = crate::sessions::session_at(&app, "thursday", tomorrow, (8, 11), Some(60)).await;
+        let day = tomorrow.format("%d/%m/%Y").to_string();
+        let Some(b) = Browser::start(360, 640).await else {
+            return;
+        };
+        let result = async {
+            let e = |e: fantoccini::error::CmdError| e.to_string();
+            b.open(&app.url(&format!("/sessions/{id}"))).await?;
+            // The 09:00 slot, chosen as a thumb would: by its label.
+            let picked = b
+                .client
+                .execute(
+                    "const l = [...document.querySelectorAll('label.slot')].find(l => l.textContent.includes('09:00'));
+                     if (!l) return false; l.querySelector('input').click(); return l.querySelector('input').checked;",
+                    vec![],
+                )
+                .await
+                .map_err(e)?;
+            if picked != serde_json::Value::Bool(true) {
+                return Err("no 09:00 slot to pick".into());
+            }
+            b.fill("f-name", "Phạm Thị Hoa").await?;
+            b.fill("f-phone", "0912 000 009").await?;
+            b.submit("form button[type=submit].btn-big").await?;
+            let path = b.wait_for_path("/sessions/signup/DT").await?;
+            let page = b.client.find(Locator::Css("main")).await.map_err(e)?.text().await.map_err(e)?;
+            if !page.contains("09:00") {
+                return Err(format!("the confirmation page does not give the slot: {page}"));
+            }
+            // The confirmation text, as the gateway received it.
+            let texts = crate::sessions::sms_texts(&app, &sms).await;
+            let want = format!("09:00 {day}");
+            if texts.len() != 1 || !texts[0].contains(&want) || texts[0].contains("08:00") {
+                return Err(format!("confirmation text for {path}: {texts:?}"));
+            }
+            // The reminder, queued at noon the day before.
+            let noon = tz
+                .from_local_datetime(&today.and_hms_opt(12, 0, 0).ok_or("noon")?)
+                .single()
+                .ok_or("noon")?
+                .with_timezone(&chrono::Utc);
+            langnghe_app::db::sessions::queue_messages(
+                &app.db,
+                langnghe_tests::SECRET.as_bytes(),
+                &app.base,
+                noon,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let texts = crate::sessions::sms_texts(&app, &sms).await;
+            if texts.len() != 2 || !texts[1].contains(&want) || texts[1].contains("08:00") {
+                return Err(format!("reminder text: {texts:?}"));
+            }
+            Ok::<_, String>(())
+        }
+        .await;
+        b.finish("slot-time-on-a-phone", app.backend, result).await;
+    }
+);

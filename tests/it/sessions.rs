@@ -662,7 +662,7 @@ both_databases!(
 );
 
 /// A session of `kind` on `day` from `from` to `to` (local hours, Asia/Ho_Chi_Minh), published.
-async fn session_at(
+pub(crate) async fn session_at(
     app: &TestApp,
     kind: &str,
     day: chrono::NaiveDate,
@@ -698,7 +698,7 @@ async fn session_at(
 }
 
 /// Points the SMS channel at `sms` and sends everything due now; returns the texts received.
-async fn sms_texts(app: &TestApp, sms: &langnghe_tests::sinks::HttpSink) -> Vec<String> {
+pub(crate) async fn sms_texts(app: &TestApp, sms: &langnghe_tests::sinks::HttpSink) -> Vec<String> {
     let mut tx = app.db.begin().await.unwrap();
     langnghe_app::db::settings::put(&mut tx, "outbox.sms_url", &sms.url)
         .await
