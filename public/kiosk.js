@@ -93,10 +93,14 @@
   function store(list) {
     try { localStorage.setItem(KEY, JSON.stringify(list)); } catch (e) { /* storage full or off */ }
   }
-  function send(body) {
+  // `at`: when the visitor sent it; the server is told how long it waited here (`age`), so a
+  // second step filled in time is saved even after a long time offline.
+  function send(body, at) {
+    var params = new URLSearchParams(body);
+    params.set("age", String(Math.max(0, Date.now() - (at || Date.now()))));
     return fetch(URL_DETAILS, {
       method: "POST",
-      body: new URLSearchParams(body),
+      body: params,
       credentials: "same-origin",
       headers: { Accept: "text/html" },
     }).then(function (res) {
@@ -115,7 +119,7 @@
     busy = true;
     var rest = [];
     list.reduce(function (p, item) {
-      return p.then(function () { return send(item.body).catch(function () { rest.push(item); }); });
+      return p.then(function () { return send(item.body, item.at).catch(function () { rest.push(item); }); });
     }, Promise.resolve()).then(function () {
       // Items queued meanwhile (another tab is not expected on a kiosk, but keep them).
       var now = load().filter(function (i) {
@@ -144,7 +148,7 @@
         if (status) { status.textContent = form.dataset.queued; status.className = "kiosk-status kiosk-saved"; }
       };
       if (navigator.onLine === false) { queued(); return; }
-      send(body).then(function (url) { window.location.href = url; }).catch(queued);
+      send(body, Date.now()).then(function (url) { window.location.href = url; }).catch(queued);
     });
   }
   setInterval(flush, 15000);

@@ -596,12 +596,38 @@ macro_rules! both_databases {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await {
-                    ($body)(app).await;
+                use $crate::__futures::FutureExt;
+                for attempt in 0..2 {
+                    let Some(app) = $crate::spawn_app($crate::Backend::Postgres).await else {
+                        return;
+                    };
+                    match std::panic::AssertUnwindSafe(($body)(app)).catch_unwind().await {
+                        std::result::Result::Ok(()) => return,
+                        std::result::Result::Err(p) if attempt == 0 && $crate::terminated_by_the_server(&*p) => {
+                            eprintln!("\n*** PostgreSQL terminated this test's connection (57P01, administrator command): run once more on a new database ***\n");
+                        }
+                        std::result::Result::Err(p) => std::panic::resume_unwind(p),
+                    }
                 }
             }
         }
     };
+}
+
+#[doc(hidden)]
+pub use futures_util as __futures;
+
+/// Whether a test's panic is PostgreSQL ending its connection from outside ("terminating
+/// connection due to administrator command", SQLSTATE 57P01) — something on the machine
+/// stopped that backend, not a rule of ours. Such a test runs once more on a new database (and
+/// says so); any other failure, or the same one twice, fails it.
+pub fn terminated_by_the_server(panic: &(dyn std::any::Any + Send)) -> bool {
+    let text = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    text.contains("57P01")
 }
 
 impl TestApp {

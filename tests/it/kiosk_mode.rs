@@ -604,3 +604,55 @@ both_databases!(
         b.finish("phone-display-bar", app.backend, result).await;
     }
 );
+
+both_databases!(
+    a_second_step_filled_in_time_is_saved_after_a_long_time_offline,
+    |app: TestApp| async move {
+        open_kiosk(&app).await;
+        let (rid, sig, elements) = rate(&app, "2").await;
+        let r = rid.to_string();
+        // The face was tapped (and saved) 40 minutes ago; the second step was filled in 35
+        // minutes ago, 5 minutes after the face (within the 10 minutes), then waited 35 minutes
+        // in the kiosk's queue while the network was down.
+        let back = chrono::Utc::now() - chrono::Duration::minutes(40);
+        langnghe_app::db_run!(&app.db, c => sqlx::query("UPDATE ratings SET created_at = $1 WHERE id = $2")
+            .bind(back).bind(rid).execute(c).await.map(|r| r.rows_affected()))
+        .unwrap();
+        let fields = [(elements[0].as_str(), "1"), ("comment", "Chờ quá lâu")];
+        let post = |age: &'static str, cid: &'static str| {
+            let mut form = vec![
+                ("r", r.as_str()),
+                ("s", sig.as_str()),
+                ("cid", cid),
+                ("age", age),
+            ];
+            form.extend_from_slice(&fields);
+            let app = &app;
+            async move {
+                location(
+                    &app.client
+                        .post(app.url("/api/kiosk/details"))
+                        .header("Origin", &app.base)
+                        .header("Referer", app.url("/kiosk/thanks"))
+                        .header("Accept", "text/html")
+                        .form(&form)
+                        .send()
+                        .await
+                        .unwrap(),
+                )
+            }
+        };
+        // Sent now without saying how long it waited: 40 minutes after the face, refused (the
+        // kiosk is told it is done: nothing to send again), nothing saved.
+        assert_eq!(post("0", "c-live").await, "/kiosk/done");
+        assert_eq!(comments_of(&app, rid).await, 0);
+        // A claim of two days in the queue is more than a kiosk keeps a step: too late.
+        assert_eq!(post("172800000", "c-old").await, "/kiosk/done");
+        assert_eq!(comments_of(&app, rid).await, 0);
+        // The queued step says it waited 35 minutes (2,100,000 ms): saved, once.
+        assert_eq!(post("2100000", "c-queued").await, "/kiosk/done");
+        assert_eq!(post("2100000", "c-queued").await, "/kiosk/done");
+        assert_eq!(answers_of(&app, rid).await, 1);
+        assert_eq!(comments_of(&app, rid).await, 1);
+    }
+);

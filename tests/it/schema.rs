@@ -246,3 +246,21 @@ async fn both_migration_folders_give_the_same_schema() {
     // The throw-away database goes (another run's leftovers are swept by the harness).
     langnghe_tests::drop_fresh_database(&pg_url, &dir).await;
 }
+
+/// A PostgreSQL test runs again only when the server ended its connection from outside
+/// (SQLSTATE 57P01); every other failure stands.
+#[test]
+fn only_a_connection_ended_by_the_server_runs_a_test_again() {
+    use langnghe_tests::terminated_by_the_server;
+    let ended = String::from(
+        r#"called `Result::unwrap()` on an `Err` value: Sqlx(Database(PgDatabaseError { severity: Fatal, code: "57P01", message: "terminating connection due to administrator command" }))"#,
+    );
+    assert!(terminated_by_the_server(&ended));
+    assert!(!terminated_by_the_server(
+        &"assertion `left == right` failed"
+    ));
+    assert!(!terminated_by_the_server(&String::from(
+        r#"PgDatabaseError { code: "23505", message: "duplicate key value" }"#
+    )));
+    assert!(!terminated_by_the_server(&42_i32));
+}

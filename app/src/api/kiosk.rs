@@ -102,6 +102,7 @@ pub async fn kiosk_details(
     r: Option<String>,
     s: Option<String>,
     cid: Option<String>,
+    age: Option<String>,
     answers: Option<HashMap<String, String>>,
     comment: Option<String>,
 ) -> Result<(), ServerFnError> {
@@ -163,6 +164,12 @@ pub async fn kiosk_details(
             rid,
             kiosk.id,
             cid.as_deref(),
+            // How long kiosk.js kept it in its offline queue (milliseconds; 0 when sent live).
+            chrono::Duration::milliseconds(
+                age.as_deref()
+                    .and_then(|a| a.trim().parse::<i64>().ok())
+                    .unwrap_or(0),
+            ),
             &list,
             &comment,
         )

@@ -1676,15 +1676,24 @@ async fn detail_claim(tx: &mut Tx, rating_id: i64) -> DbResult<Option<String>> {
     )
 }
 
-/// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, within
-/// ten minutes of the rating, from the same kiosk. `client_id` is the id the kiosk gave this
-/// second step: the same id again (a retry from its offline queue, also many at once) is answered
-/// [`DetailsSaved::Again`] and writes nothing; another second step for the same rating is `Done`.
+/// How long after its rating a second kiosk step may be filled in.
+pub const DETAILS_WITHIN: chrono::Duration = chrono::Duration::minutes(10);
+/// How long a second step filled in time may wait in a kiosk's offline queue.
+pub const DETAILS_QUEUED_AT_MOST: chrono::Duration = chrono::Duration::hours(24);
+
+/// Adds the second kiosk step (element answers and a comment) to a kiosk rating, once, filled
+/// in within [`DETAILS_WITHIN`] of the rating, from the same kiosk. `queued` is how long the kiosk
+/// says the step waited in its offline queue (longer than [`DETAILS_QUEUED_AT_MOST`] is too late): a
+/// step filled in time while the network was down is saved when it arrives. `client_id` is the
+/// id the kiosk gave this second step: the same id again (a retry from its offline queue, also
+/// many at once) is answered [`DetailsSaved::Again`] and writes nothing; another second step for
+/// the same rating is `Done`.
 pub async fn add_kiosk_details(
     db: &Db,
     rating_id: i64,
     kiosk_id: i64,
     client_id: Option<&str>,
+    queued: chrono::Duration,
     answers: &[(i64, Option<i64>, i32)],
     comment: &str,
 ) -> Result<DetailsSaved, DetailsError> {
@@ -1702,7 +1711,9 @@ pub async fn add_kiosk_details(
     if let Some(claimed) = detail_claim(&mut tx, rating_id).await? {
         return again(Some(claimed));
     }
-    if Utc::now() - created > chrono::Duration::minutes(10) {
+    // A step that says it waited longer than a kiosk keeps one is not believed: too late.
+    let queued = queued.max(chrono::Duration::zero());
+    if queued > DETAILS_QUEUED_AT_MOST || Utc::now() - queued - created > DETAILS_WITHIN {
         return Err(DetailsError::Late);
     }
     let has: i64 = tx_run!(&mut tx, c => sqlx::query_scalar(
