@@ -156,3 +156,20 @@ pub async fn dossier_event(
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// Registers dossier `code` of unit `unit` through the dossier API (the citizen's phone
+/// 0912345678, received on 18 Nov 2026 at 08:00, Vietnam time), as the one-stop software does.
+pub async fn register_dossier(app: &TestApp, key: &str, code: &str, unit: &str) {
+    let r = app
+        .client
+        .post(app.url("/api/v1/dossiers"))
+        .header("X-API-Key", key)
+        .json(
+            &serde_json::json!({"code": code, "unit_code": unit, "citizen_phone": "0912345678",
+                  "received_at": "2026-11-18T08:00:00+07:00"}),
+        )
+        .send()
+        .await
+        .expect("POST dossier");
+    assert_eq!(r.status().as_u16(), 201);
+}

@@ -51,6 +51,30 @@ pub struct ApiError {
     pub message_vi: String,
 }
 
+impl ApiError {
+    /// The JSON answer of a refusal: `status` with this body, the message in English and in
+    /// Vietnamese.
+    pub fn response(
+        status: StatusCode,
+        error: &str,
+        field: Option<&str>,
+        en: &str,
+        vi: &str,
+    ) -> Response {
+        let body = ApiError {
+            error: error.into(),
+            field: field.map(str::to_string),
+            message: en.into(),
+            message_vi: vi.into(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// The messages of a `503 unavailable` (the database is away; the caller retries).
+pub const UNAVAILABLE_EN: &str = "The service is temporarily unavailable; retry later.";
+pub const UNAVAILABLE_VI: &str = "Hệ thống tạm thời gián đoạn, vui lòng gửi lại sau.";
+
 /// Why a request was refused; becomes the JSON error body.
 #[derive(Debug)]
 enum Refusal {
@@ -121,13 +145,13 @@ impl IntoResponse for Refusal {
                 "Mã sự kiện này đã được dùng cho một sự kiện khác; không có gì thay đổi.",
             ),
             Refusal::TooMany(secs) => {
-                let body = ApiError {
-                    error: "too_many_requests".into(),
-                    field: None,
-                    message: "This API key sent too many conflicting dossier codes; retry later.".into(),
-                    message_vi: "Khóa API này đã gửi quá nhiều mã hồ sơ trùng với đơn vị khác; vui lòng gửi lại sau.".into(),
-                };
-                let mut res = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+                let mut res = ApiError::response(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    None,
+                    "This API key sent too many conflicting dossier codes; retry later.",
+                    "Khóa API này đã gửi quá nhiều mã hồ sơ trùng với đơn vị khác; vui lòng gửi lại sau.",
+                );
                 if let Ok(v) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
                     res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
                 }
@@ -139,18 +163,12 @@ impl IntoResponse for Refusal {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     None,
-                    "The service is temporarily unavailable; retry later.",
-                    "Hệ thống tạm thời gián đoạn, vui lòng gửi lại sau.",
+                    UNAVAILABLE_EN,
+                    UNAVAILABLE_VI,
                 )
             }
         };
-        let body = ApiError {
-            error: error.into(),
-            field: field.map(str::to_string),
-            message: en.into(),
-            message_vi: vi.into(),
-        };
-        (status, Json(body)).into_response()
+        ApiError::response(status, error, field, en, vi)
     }
 }
 

@@ -118,18 +118,12 @@ impl IntoResponse for Refusal {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     None,
-                    "The service is temporarily unavailable; retry later.",
-                    "Hệ thống tạm thời gián đoạn, vui lòng gửi lại sau.",
+                    crate::api_v1::UNAVAILABLE_EN,
+                    crate::api_v1::UNAVAILABLE_VI,
                 )
             }
         };
-        let body = ApiError {
-            error: error.into(),
-            field: field.map(str::to_string),
-            message: en.into(),
-            message_vi: vi.into(),
-        };
-        (status, Json(body)).into_response()
+        ApiError::response(status, error, field, en, vi)
     }
 }
 

@@ -21,18 +21,7 @@ async fn event(app: &TestApp, key: &str, code: &str, body: &Value) -> (u16, Valu
 }
 
 async fn register(app: &TestApp, key: &str, code: &str, unit: &str) {
-    let r = app
-        .client
-        .post(app.url("/api/v1/dossiers"))
-        .header("X-API-Key", key)
-        .json(
-            &json!({"code": code, "unit_code": unit, "citizen_phone": "0912345678",
-                      "received_at": "2026-11-18T08:00:00+07:00"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
+    langnghe_tests::register_dossier(app, key, code, unit).await;
 }
 
 async fn events_stored(app: &TestApp) -> i64 {

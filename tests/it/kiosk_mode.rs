@@ -80,7 +80,20 @@ async fn rate(app: &TestApp, score: &str) -> (i64, String, Vec<String>) {
 
 /// Posts a second step from this client; returns where the server sent it.
 async fn details(app: &TestApp, r: &str, s: &str, cid: &str, fields: &[(&str, &str)]) -> String {
+    details_queued(app, r, s, cid, None, fields).await
+}
+
+/// [`details`], saying as kiosk.js does how long (ms) the step waited in the offline queue.
+async fn details_queued(
+    app: &TestApp,
+    r: &str,
+    s: &str,
+    cid: &str,
+    age: Option<&str>,
+    fields: &[(&str, &str)],
+) -> String {
     let mut form = vec![("r", r), ("s", s), ("cid", cid)];
+    form.extend(age.map(|a| ("age", a)));
     form.extend_from_slice(fields);
     let resp = app
         .client
@@ -620,27 +633,7 @@ both_databases!(
         .unwrap();
         let fields = [(elements[0].as_str(), "1"), ("comment", "Chờ quá lâu")];
         let post = |age: &'static str, cid: &'static str| {
-            let mut form = vec![
-                ("r", r.as_str()),
-                ("s", sig.as_str()),
-                ("cid", cid),
-                ("age", age),
-            ];
-            form.extend_from_slice(&fields);
-            let app = &app;
-            async move {
-                location(
-                    &app.client
-                        .post(app.url("/api/kiosk/details"))
-                        .header("Origin", &app.base)
-                        .header("Referer", app.url("/kiosk/thanks"))
-                        .header("Accept", "text/html")
-                        .form(&form)
-                        .send()
-                        .await
-                        .unwrap(),
-                )
-            }
+            details_queued(&app, &r, &sig, cid, Some(age), &fields)
         };
         // Sent now without saying how long it waited: 40 minutes after the face, refused (the
         // kiosk is told it is done: nothing to send again), nothing saved.

@@ -169,8 +169,7 @@ async fn dossier_counts(
     p: &Period,
     key: Option<&str>,
 ) -> DbResult<Vec<(String, i64, DossierCounts)>> {
-    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
-    let to = super::local_noon(p.to) + chrono::Duration::hours(12);
+    let (from, to) = super::period_instants(p);
     let late = "(d.due_at IS NOT NULL AND d.completed_at > d.due_at)";
     let (select, group) = match key {
         Some(k) => (k.to_string(), format!("{k}, d.unit_id")),
@@ -366,8 +365,7 @@ impl RawDossier {
 /// The dossiers completed in the period by the units whose path starts with `prefix`.
 pub async fn raw_dossiers(db: &Db, prefix: &str, p: &Period) -> DbResult<Vec<RawDossier>> {
     let like = format!("{prefix}%");
-    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
-    let to = super::local_noon(p.to) + chrono::Duration::hours(12);
+    let (from, to) = super::period_instants(p);
     let sql = format!(
         "SELECT d.code, d.unit_id, u.code AS unit_code, pr.code AS procedure_code, d.received_at,
                 d.due_at, d.completed_at, d.complained,
@@ -421,8 +419,7 @@ pub async fn low_ratings(
     limit: i64,
 ) -> DbResult<Vec<LowRating>> {
     let like = format!("{prefix}%");
-    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
-    let to = super::local_noon(p.to) + chrono::Duration::hours(12);
+    let (from, to) = super::period_instants(p);
     Ok(db_run!(db, c => sqlx::query_as::<_, LowRating>(
         "SELECT r.id, u.name AS unit_name, r.score, r.channel, r.created_at, cm.comment
            FROM rating_comments cm JOIN ratings r ON r.id = cm.rating_id JOIN units u ON u.id = r.unit_id
@@ -489,8 +486,8 @@ pub async fn sessions_held(
     now: chrono::DateTime<chrono::Utc>,
 ) -> DbResult<SessionsHeld> {
     let like = format!("{prefix}%");
-    let from = super::local_noon(p.from) - chrono::Duration::hours(12);
-    let to = (super::local_noon(p.to) + chrono::Duration::hours(12)).min(now);
+    let (from, to) = super::period_instants(p);
+    let to = to.min(now);
     let held: i64 = db_run!(db, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM dialogue_sessions s JOIN units u ON u.id = s.unit_id
           WHERE u.path LIKE $1 AND s.status = 'published' AND s.ends_at >= $2 AND s.ends_at < $3")

@@ -326,6 +326,17 @@ pub fn local_date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
     t.with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive()
 }
 
+/// A period of Vietnam days as instants: from the first instant of its first day to the first
+/// instant of the day after its last (Vietnam keeps UTC+7 all year).
+pub fn period_instants(
+    p: &crate::domain::period::Period,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    (
+        local_noon(p.from) - chrono::Duration::hours(12),
+        local_noon(p.to) + chrono::Duration::hours(12),
+    )
+}
+
 /// Noon in Vietnam on `day`, as stored.
 pub fn local_noon(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;

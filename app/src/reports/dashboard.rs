@@ -54,7 +54,7 @@ pub struct ChildLine {
 /// The lines of `root`'s children (and of `root` itself when it has dossiers of its own):
 /// each carries its whole subtree.
 async fn by_child(db: &Db, all: &[Unit], root: &Unit, p: &Period) -> ReportResult<Vec<ChildLine>> {
-    let (from, to) = super::ranking::instants(p);
+    let (from, to) = db::period_instants(p);
     let apologies = db::journey::apologies_by_unit(db, &root.path, from, to).await?;
     let answered = super::ranking::responses(db, p).await?;
     let children: Vec<&Unit> = all

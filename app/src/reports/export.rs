@@ -183,7 +183,7 @@ pub fn ranking_csv(r: &Rankings, dialect: Dialect) -> ReportResult<Vec<u8>> {
     for g in &r.groups {
         for row in g.rows.iter().filter(|x| x.in_scope) {
             let (rk, u, h, c) = (&row.ranked, &row.unit, &row.ranked.headline, &row.c766);
-            let fields = vec![
+            let mut fields = vec![
                 r.period.key(),
                 g.name.clone(),
                 rk.rank.map(|x| x.to_string()).unwrap_or_default(),
@@ -237,7 +237,6 @@ pub fn ranking_csv(r: &Rankings, dialect: Dialect) -> ReportResult<Vec<u8>> {
                 row.dossiers.late.to_string(),
                 row.ended.map(|d| d.to_string()).unwrap_or_default(),
             ];
-            let mut fields = fields;
             let resp = &row.responses;
             for (c, (invited, answered)) in resp.by_channel.iter().enumerate() {
                 fields.push(invited.to_string());

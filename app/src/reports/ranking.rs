@@ -66,9 +66,9 @@ impl Responses {
     pub fn of(all: &std::collections::HashMap<i64, Responses>, units: &[i64]) -> Responses {
         let mut out = Responses::default();
         for r in units.iter().filter_map(|u| all.get(u)) {
-            for (c, (i, a)) in r.by_channel.iter().enumerate() {
-                out.by_channel[c].0 += i;
-                out.by_channel[c].1 += a;
+            for (sum, (i, a)) in out.by_channel.iter_mut().zip(r.by_channel) {
+                sum.0 += i;
+                sum.1 += a;
             }
         }
         out
@@ -80,7 +80,7 @@ pub async fn responses(
     db: &Db,
     p: &Period,
 ) -> ReportResult<std::collections::HashMap<i64, Responses>> {
-    let (from, to) = instants(p);
+    let (from, to) = db::period_instants(p);
     let mut out: std::collections::HashMap<i64, Responses> = std::collections::HashMap::new();
     for (unit, channel, invited, answered) in db::journey::responses_by_unit(db, from, to).await? {
         out.entry(unit)
@@ -88,16 +88,6 @@ pub async fn responses(
             .add(&channel, invited, answered);
     }
     Ok(out)
-}
-
-/// The period as instants: from the first instant of its first Vietnam day to the first of
-/// the day after its last.
-pub fn instants(p: &Period) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
-    use crate::domain::journey::local_start;
-    (
-        local_start(p.from),
-        local_start(p.to.succ_opt().unwrap_or(p.to)),
-    )
 }
 
 /// One unit's line in its peer group's ranking.
